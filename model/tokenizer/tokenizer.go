@@ -1,0 +1,475 @@
+package tokenizer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+var (
+	// ErrInvalid marks a tokenizer.json that is malformed or inconsistent.
+	ErrInvalid = errors.New("invalid tokenizer")
+	// ErrUnsupported marks a well-formed tokenizer.json that uses a
+	// component this package does not implement yet (BPE, Unigram,
+	// ByteLevel, Metaspace, Precompiled, …).
+	ErrUnsupported = errors.New("unsupported tokenizer component")
+)
+
+// maxFileSize bounds what Load reads; the largest tokenizer.json files of
+// public models are around 35 MB.
+const maxFileSize = 256 << 20
+
+// Tokenizer encodes text the way a Hugging Face tokenizer.json describes.
+// It is immutable: the With… methods return configured copies, and one
+// Tokenizer is safe for concurrent use by any number of goroutines.
+type Tokenizer struct {
+	normalizer normalizer
+	preTok     preTokenizer
+	model      model
+	added      addedVocab
+	post       template // nil: the sequence alone
+
+	trunc      *Truncation
+	pad        *Padding
+	defaultPad Padding // pad token, id and type id resolved at load
+
+	scratch *sync.Pool // of *scratch, shared by copies
+}
+
+// Load reads a tokenizer.json file.
+func Load(path string) (*Tokenizer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading tokenizer: %w", err)
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
+		return nil, fmt.Errorf("loading tokenizer %s: %w", path, err)
+	}
+	if buf.Len() > maxFileSize {
+		return nil, fmt.Errorf("loading tokenizer %s: %w: larger than %d bytes", path, ErrInvalid, maxFileSize)
+	}
+	t, err := FromJSON(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("loading tokenizer %s: %w", path, err)
+	}
+	return t, nil
+}
+
+type fileJSON struct {
+	Truncation    json.RawMessage `json:"truncation"`
+	Padding       json.RawMessage `json:"padding"`
+	AddedTokens   json.RawMessage `json:"added_tokens"`
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+	Model         json.RawMessage `json:"model"`
+	PostProcessor json.RawMessage `json:"post_processor"`
+}
+
+// FromJSON builds a tokenizer from the contents of a tokenizer.json.
+// Errors wrap ErrInvalid (malformed) or ErrUnsupported (a component not
+// implemented here) and name the section at fault.
+func FromJSON(data []byte) (*Tokenizer, error) {
+	var f fileJSON
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	t := &Tokenizer{scratch: &sync.Pool{New: func() any { return new(scratch) }}}
+	var err error
+	if t.model, err = parseModel(f.Model); err != nil {
+		return nil, err
+	}
+	if t.normalizer, err = parseNormalizer(f.Normalizer); err != nil {
+		return nil, err
+	}
+	if t.preTok, err = parsePreTokenizer(f.PreTokenizer); err != nil {
+		return nil, err
+	}
+	list, err := parseAddedTokens(f.AddedTokens)
+	if err != nil {
+		return nil, err
+	}
+	if t.added, err = newAddedVocab(list, t.normalizer); err != nil {
+		return nil, err
+	}
+	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
+		return nil, err
+	}
+	if t.trunc, err = parseTruncation(f.Truncation); err != nil {
+		return nil, err
+	}
+	var filePad *Padding
+	if filePad, err = parsePadding(f.Padding); err != nil {
+		return nil, err
+	}
+	t.defaultPad = t.resolvePadDefault(filePad)
+	if filePad != nil {
+		p := t.resolvePad(*filePad)
+		t.pad = &p
+	}
+	return t, nil
+}
+
+func parseTruncation(raw json.RawMessage) (*Truncation, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var c struct {
+		MaxLength int    `json:"max_length"`
+		Direction string `json:"direction"`
+		Strategy  string `json:"strategy"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%w: truncation: %v", ErrInvalid, err)
+	}
+	if c.MaxLength < 0 {
+		return nil, fmt.Errorf("%w: truncation max_length %d, want >= 0", ErrInvalid, c.MaxLength)
+	}
+	d, err := parseDirection(c.Direction)
+	if err != nil {
+		return nil, fmt.Errorf("truncation: %w", err)
+	}
+	// Strategies (LongestFirst, OnlyFirst, OnlySecond) differ only for
+	// pairs; a single sequence is cut the same way by all of them.
+	return &Truncation{MaxLength: c.MaxLength, Direction: d}, nil
+}
+
+func parsePadding(raw json.RawMessage) (*Padding, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var c struct {
+		Strategy   json.RawMessage `json:"strategy"`
+		Direction  string          `json:"direction"`
+		MultipleOf *int            `json:"pad_to_multiple_of"`
+		PadID      int64           `json:"pad_id"`
+		PadTypeID  int64           `json:"pad_type_id"`
+		PadToken   string          `json:"pad_token"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%w: padding: %v", ErrInvalid, err)
+	}
+	p := &Padding{PadID: c.PadID, PadTypeID: c.PadTypeID, PadToken: c.PadToken}
+	var name string
+	var fixed struct {
+		Fixed *int `json:"Fixed"`
+	}
+	switch {
+	case json.Unmarshal(c.Strategy, &name) == nil && name == "BatchLongest":
+		p.Strategy = PadLongest
+	case json.Unmarshal(c.Strategy, &fixed) == nil && fixed.Fixed != nil && *fixed.Fixed >= 0:
+		p.Strategy, p.Length = PadFixed, *fixed.Fixed
+	default:
+		return nil, fmt.Errorf("%w: padding strategy %s (want \"BatchLongest\" or {\"Fixed\": n})", ErrInvalid, c.Strategy)
+	}
+	d, err := parseDirection(c.Direction)
+	if err != nil {
+		return nil, fmt.Errorf("padding: %w", err)
+	}
+	p.Direction = d
+	if c.MultipleOf != nil {
+		if *c.MultipleOf < 0 {
+			return nil, fmt.Errorf("%w: padding pad_to_multiple_of %d, want >= 0", ErrInvalid, *c.MultipleOf)
+		}
+		p.MultipleOf = *c.MultipleOf
+	}
+	return p, nil
+}
+
+// resolvePadDefault picks the pad token used when a Padding names none.
+func (t *Tokenizer) resolvePadDefault(file *Padding) Padding {
+	if file != nil && file.PadToken != "" {
+		p := Padding{PadToken: file.PadToken, PadID: file.PadID, PadTypeID: file.PadTypeID}
+		if id, ok := t.TokenID(file.PadToken); ok {
+			p.PadID = id
+		}
+		return p
+	}
+	for _, cand := range []string{"[PAD]", "<pad>"} {
+		if id, ok := t.TokenID(cand); ok {
+			return Padding{PadToken: cand, PadID: id}
+		}
+	}
+	return Padding{PadToken: "[PAD]"}
+}
+
+// resolvePad fills the pad token, id and type id of p.
+func (t *Tokenizer) resolvePad(p Padding) Padding {
+	if p.PadToken == "" {
+		p.PadToken, p.PadID = t.defaultPad.PadToken, t.defaultPad.PadID
+		if p.PadTypeID == 0 {
+			p.PadTypeID = t.defaultPad.PadTypeID
+		}
+		return p
+	}
+	if id, ok := t.TokenID(p.PadToken); ok {
+		p.PadID = id
+	}
+	return p
+}
+
+func (t *Tokenizer) clone() *Tokenizer {
+	c := *t
+	return &c
+}
+
+// WithTruncation returns a copy that truncates encodings to maxLen tokens,
+// special tokens included; maxLen <= 0 turns truncation off. The direction
+// of tokenizer.json's truncation section is kept (Right by default).
+func (t *Tokenizer) WithTruncation(maxLen int) *Tokenizer {
+	c := t.clone()
+	if maxLen <= 0 {
+		c.trunc = nil
+		return c
+	}
+	tr := Truncation{MaxLength: maxLen}
+	if t.trunc != nil {
+		tr.Direction = t.trunc.Direction
+	}
+	c.trunc = &tr
+	return c
+}
+
+// WithTruncationConfig returns a copy with the given truncation.
+func (t *Tokenizer) WithTruncationConfig(tr Truncation) *Tokenizer {
+	c := t.clone()
+	if tr.MaxLength <= 0 {
+		c.trunc = nil
+		return c
+	}
+	c.trunc = &tr
+	return c
+}
+
+// WithPadding returns a copy that pads encodings as p says (see Padding for
+// how the pad token is chosen).
+func (t *Tokenizer) WithPadding(p Padding) *Tokenizer {
+	c := t.clone()
+	p = t.resolvePad(p)
+	c.pad = &p
+	return c
+}
+
+// WithoutPadding returns a copy that does not pad.
+func (t *Tokenizer) WithoutPadding() *Tokenizer {
+	c := t.clone()
+	c.pad = nil
+	return c
+}
+
+// Truncation reports the truncation in effect, if any.
+func (t *Tokenizer) Truncation() (Truncation, bool) {
+	if t.trunc == nil {
+		return Truncation{}, false
+	}
+	return *t.trunc, true
+}
+
+// Padding reports the padding in effect, if any.
+func (t *Tokenizer) Padding() (Padding, bool) {
+	if t.pad == nil {
+		return Padding{}, false
+	}
+	return *t.pad, true
+}
+
+// TokenID returns the id of a token (added tokens first, then the model's
+// vocabulary).
+func (t *Tokenizer) TokenID(tok string) (int64, bool) {
+	if a, ok := t.added.byContent[tok]; ok {
+		return a.id, true
+	}
+	return t.model.tokenID(tok)
+}
+
+// Token returns the token string of an id.
+func (t *Tokenizer) Token(id int64) (string, bool) {
+	if a, ok := t.added.byID[id]; ok {
+		return a.content, true
+	}
+	return t.model.tokenOf(id)
+}
+
+// PadID is the id padding uses: that of the padding in effect, else the
+// tokenizer's default pad token ("[PAD]" is 0 for BERT models).
+func (t *Tokenizer) PadID() int64 {
+	if t.pad != nil {
+		return t.pad.PadID
+	}
+	return t.defaultPad.PadID
+}
+
+// VocabSize is the size of the model's vocabulary, added tokens not
+// counted separately.
+func (t *Tokenizer) VocabSize() int { return t.model.vocabSize() }
+
+// NumSpecialTokens is how many tokens Encode adds around a text when asked
+// to add special tokens (2 for BERT: [CLS] and [SEP]).
+func (t *Tokenizer) NumSpecialTokens() int { return t.post.numSpecial() }
+
+// Encode tokenizes text. With addSpecial the post-processor's special
+// tokens are added ([CLS] … [SEP] for BERT). Truncation and padding apply
+// when configured. Encode never fails: text the vocabulary cannot cover
+// becomes the unknown token, and invalid UTF-8 counts one character per bad
+// byte (each decoded as U+FFFD, which BERT's normalizer removes).
+func (t *Tokenizer) Encode(text string, addSpecial bool) Encoding {
+	e := t.encode(text, addSpecial)
+	if t.pad != nil {
+		t.pad.pad(&e, t.pad.target(e.Len()))
+	}
+	return e
+}
+
+// EncodeBatch encodes texts in order; with padding configured, PadLongest
+// pads them all to the longest. It runs on the calling goroutine: fan out
+// through the shared executors for parallelism.
+func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) []Encoding {
+	out := make([]Encoding, len(texts))
+	longest := 0
+	for i, s := range texts {
+		out[i] = t.encode(s, addSpecial)
+		longest = max(longest, out[i].Len())
+	}
+	if t.pad != nil {
+		n := t.pad.target(longest)
+		for i := range out {
+			t.pad.pad(&out[i], n)
+		}
+	}
+	return out
+}
+
+// piece is a word (or an added token) with its original character range.
+type piece struct {
+	id       int64
+	value    string
+	from, to int
+}
+
+// encode runs normalization, pre-tokenization, the model, truncation and
+// the post-processor on one text.
+func (t *Tokenizer) encode(text string, addSpecial bool) Encoding {
+	sc := t.scratch.Get().(*scratch)
+	defer t.scratch.Put(sc)
+
+	toks := t.tokens(text, sc)
+	e := Encoding{}
+	if t.trunc != nil {
+		keep := t.trunc.MaxLength
+		if addSpecial {
+			keep -= t.post.numSpecial()
+		}
+		keep = max(keep, 0)
+		if len(toks) > keep {
+			e.Truncated = true
+			if t.trunc.Direction == Left {
+				toks = toks[len(toks)-keep:]
+			} else {
+				toks = toks[:keep]
+			}
+		}
+	}
+	n := len(toks)
+	if addSpecial {
+		n += t.post.numSpecial()
+	}
+	e.IDs = make([]int64, 0, n)
+	e.Tokens = make([]string, 0, n)
+	e.Offsets = make([][2]int, 0, n)
+	e.TypeIDs = make([]int64, 0, n)
+	e.AttentionMask = make([]int64, 0, n)
+	e.SpecialTokensMask = make([]int64, 0, n)
+	addSeq := func(typeID int64) {
+		for _, p := range toks {
+			e.IDs = append(e.IDs, p.id)
+			e.Tokens = append(e.Tokens, p.value)
+			e.Offsets = append(e.Offsets, [2]int{p.from, p.to})
+			e.TypeIDs = append(e.TypeIDs, typeID)
+			e.AttentionMask = append(e.AttentionMask, 1)
+			e.SpecialTokensMask = append(e.SpecialTokensMask, 0)
+		}
+	}
+	if t.post == nil {
+		addSeq(0)
+		return e
+	}
+	if !addSpecial {
+		addSeq(t.post.sequenceTypeID())
+		return e
+	}
+	for _, p := range t.post {
+		if p.sequence {
+			addSeq(p.typeID)
+			continue
+		}
+		for i, id := range p.ids {
+			e.IDs = append(e.IDs, id)
+			e.Tokens = append(e.Tokens, p.tokens[i])
+			e.Offsets = append(e.Offsets, [2]int{})
+			e.TypeIDs = append(e.TypeIDs, p.typeID)
+			e.AttentionMask = append(e.AttentionMask, 1)
+			e.SpecialTokensMask = append(e.SpecialTokensMask, 1)
+		}
+	}
+	return e
+}
+
+// tokens is the pipeline up to the model: added tokens are cut out of the
+// raw text, each remaining part is normalized, cut on normalized added
+// tokens, pre-tokenized into words, and each word goes through the model.
+func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
+	root := newNormalized([]rune(text), 0)
+	var out []piece
+	var words []normalized
+	var mtoks []token
+	for _, sp := range t.added.raw.split(nil, root.runes) {
+		part := root.slice(sp.lo, sp.hi)
+		if sp.tok != nil {
+			from, to := part.origRange(0, part.len())
+			out = append(out, piece{id: sp.tok.id, value: string(part.runes), from: from, to: to})
+			continue
+		}
+		if part.len() == 0 {
+			continue
+		}
+		if t.normalizer != nil {
+			t.normalizer.normalize(&part)
+		}
+		for _, nsp := range t.added.norm.split(nil, part.runes) {
+			sub := part.slice(nsp.lo, nsp.hi)
+			if sub.len() == 0 {
+				continue
+			}
+			if nsp.tok != nil {
+				from, to := sub.origRange(0, sub.len())
+				out = append(out, piece{id: nsp.tok.id, value: string(sub.runes), from: from, to: to})
+				continue
+			}
+			words = words[:0]
+			if t.preTok != nil {
+				words = t.preTok.preTokenize(words, sub)
+			} else {
+				words = append(words, sub)
+			}
+			for i := range words {
+				w := &words[i]
+				mtoks = t.model.tokenize(mtoks[:0], w.runes, sc)
+				for _, mt := range mtoks {
+					from, to := w.origRange(mt.lo, mt.hi)
+					out = append(out, piece{id: mt.id, value: mt.value, from: from, to: to})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func isNull(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || bytes.Equal(raw, []byte("null"))
+}
