@@ -1,0 +1,1 @@
+../model/testmodel/gen_test_models.py
