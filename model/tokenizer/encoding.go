@@ -27,7 +27,7 @@ type Encoding struct {
 }
 
 // Len is the number of tokens, padding included.
-func (e *Encoding) Len() int { return len(e.IDs) }
+func (e Encoding) Len() int { return len(e.IDs) }
 
 // Direction says which end truncation and padding act on.
 type Direction int
