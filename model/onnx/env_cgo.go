@@ -62,9 +62,10 @@ func Init(lib string) error {
 		return fmt.Errorf("%w: onnxruntime_go was initialised outside package onnx", ErrUnavailable)
 	}
 	ort.SetSharedLibraryPath(abs)
-	// Error level: ONNX Runtime's warnings (node placement, unused
-	// initialisers) are noise on a CLI; our own logs say what matters.
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+	// Fatal level: ONNX Runtime's warnings (node placement, unused
+	// initialisers) are noise on a CLI, and every error it logs also comes
+	// back as a Go error that our callers report with context.
+	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return fmt.Errorf("%w: loading %s: %w", ErrUnavailable, abs, err)
 	}
 	defaultEnv.lib = abs

@@ -29,6 +29,9 @@ func Probe(s *config.Settings) Info { return ProbeLibrary(s.ResolvedORTLib()) }
 // ProbeLibrary reports that ONNX Runtime cannot be loaded without cgo.
 func ProbeLibrary(lib string) Info { return Info{Library: lib, Err: errNoCgo.Error()} }
 
+// Describe reports that ONNX Runtime cannot be loaded without cgo.
+func Describe(path string) (inputs, outputs []TensorInfo, err error) { return nil, nil, errNoCgo }
+
 // Session is never created without cgo.
 type Session struct{}
 

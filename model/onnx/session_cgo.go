@@ -47,27 +47,22 @@ func Open(ctx context.Context, path string, opts Options) (*Session, error) {
 	case !st.Mode().IsRegular():
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrInvalidModel, path)
 	}
-	ins, outs, err := ort.GetInputOutputInfo(path)
+	ins, outs, err := describe(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: loading %s: %w", ErrInvalidModel, path, err)
+		return nil, err
 	}
-	s := &Session{path: path, provider: ProviderCPU}
-	for _, in := range ins {
-		s.inputs = append(s.inputs, tensorInfo(in))
-	}
+	s := &Session{path: path, provider: ProviderCPU, inputs: ins}
 	all := make(map[string]TensorInfo, len(outs))
 	for _, o := range outs {
-		all[o.Name] = tensorInfo(o)
+		all[o.Name] = o
 	}
 	if len(opts.Outputs) == 0 {
-		for _, o := range outs {
-			s.outputs = append(s.outputs, all[o.Name])
-		}
+		s.outputs = outs
 	}
 	for _, name := range opts.Outputs {
 		o, ok := all[name]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s has no output %q (it has %v)", ErrInvalidModel, path, name, names(outsInfo(outs)))
+			return nil, fmt.Errorf("%w: %s has no output %q (it has %v)", ErrInvalidModel, path, name, names(outs))
 		}
 		s.outputs = append(s.outputs, o)
 	}
@@ -344,12 +339,34 @@ func tensorInfo(i ort.InputOutputInfo) TensorInfo {
 	return t
 }
 
-func outsInfo(outs []ort.InputOutputInfo) []TensorInfo {
-	r := make([]TensorInfo, len(outs))
-	for i, o := range outs {
-		r[i] = tensorInfo(o)
+// Describe lists the inputs and outputs of the ONNX model at path without
+// keeping a session. It costs one model load on the CPU.
+func Describe(path string) (inputs, outputs []TensorInfo, err error) {
+	if err := ready(); err != nil {
+		return nil, nil, err
 	}
-	return r
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("%w: opening %s: %w", ErrInvalidModel, path, err)
+	case !st.Mode().IsRegular():
+		return nil, nil, fmt.Errorf("%w: %s is not a regular file", ErrInvalidModel, path)
+	}
+	return describe(path)
+}
+
+func describe(path string) (inputs, outputs []TensorInfo, err error) {
+	ins, outs, err := ort.GetInputOutputInfo(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: loading %s: %w", ErrInvalidModel, path, err)
+	}
+	for _, in := range ins {
+		inputs = append(inputs, tensorInfo(in))
+	}
+	for _, o := range outs {
+		outputs = append(outputs, tensorInfo(o))
+	}
+	return inputs, outputs, nil
 }
 
 func names(ts []TensorInfo) []string {

@@ -22,6 +22,9 @@ The output folder has the layout of a Hugging Face model repository:
     DIR/tokenizer.json              copied from --tokenizer
     DIR/onnx/model.onnx             float32
     DIR/onnx/model_fp16.onnx        with --fp16: float16 weights and output
+    DIR/golden.json                 with --golden: mean-pooled, normalised embeddings
+                                    of fixed token ids, computed by a numpy
+                                    evaluation of the same graph
 
 Needs the onnx and numpy Python packages (Debian: python3-onnx python3-numpy).
 Run with /usr/bin/python3. Same arguments and seed give byte-identical files.
@@ -164,6 +167,81 @@ def build(cfg, seed, fp16):
     return model
 
 
+# Token id sequences the golden embeddings are computed for: "hello, world!",
+# an empty text, a longer sentence, and a run of arbitrary ids.
+GOLDEN_IDS = [
+    [101, 7592, 1010, 2088, 999, 102],
+    [101, 102],
+    [101, 1996, 4248, 2829, 4419, 14523, 2058, 1996, 13971, 3899, 1012, 102],
+    [101] + list(range(2000, 2040)) + [102],
+]
+
+
+def evaluate(model, feeds):
+    """Run the graph with numpy, one node at a time: an independent check
+    of what ONNX Runtime computes (onnx 1.12 has no reference evaluator)."""
+    import math
+    erf = np.vectorize(math.erf)
+    env = dict(feeds)
+    for init in model.graph.initializer:
+        env[init.name] = numpy_helper.to_array(init).astype(np.float64) \
+            if init.data_type in (TensorProto.FLOAT, TensorProto.FLOAT16) else numpy_helper.to_array(init)
+    for n in model.graph.node:
+        a = {x.name: helper.get_attribute_value(x) for x in n.attribute}
+        i = [env[x] for x in n.input]
+        t = n.op_type
+        if t == "Shape":
+            r = np.array(i[0].shape, dtype=np.int64)
+        elif t == "Gather":
+            r = np.take(i[0], i[1], axis=a.get("axis", 0))
+        elif t == "Range":
+            r = np.arange(i[0], i[1], i[2], dtype=np.int64)
+        elif t == "Add":
+            r = i[0] + i[1]
+        elif t == "Sub":
+            r = i[0] - i[1]
+        elif t == "Mul":
+            r = i[0] * i[1]
+        elif t == "MatMul":
+            r = np.matmul(i[0], i[1])
+        elif t == "Cast":
+            r = i[0].astype(np.float64)
+        elif t == "Unsqueeze":
+            r = np.expand_dims(i[0], tuple(int(x) for x in i[1]))
+        elif t == "Reshape":
+            shape = [i[0].shape[k] if d == 0 else int(d) for k, d in enumerate(i[1])]
+            r = i[0].reshape(shape)
+        elif t == "Transpose":
+            r = np.transpose(i[0], a["perm"])
+        elif t == "Softmax":
+            e = np.exp(i[0] - i[0].max(axis=a.get("axis", -1), keepdims=True))
+            r = e / e.sum(axis=a.get("axis", -1), keepdims=True)
+        elif t == "Erf":
+            r = erf(i[0])
+        elif t == "LayerNormalization":
+            mu = i[0].mean(axis=-1, keepdims=True)
+            var = ((i[0] - mu) ** 2).mean(axis=-1, keepdims=True)
+            r = (i[0] - mu) / np.sqrt(var + a.get("epsilon", 1e-5)) * i[1] + i[2]
+        elif t == "Identity":
+            r = i[0]
+        else:
+            raise SystemExit("evaluate: no numpy rule for %s" % t)
+        env[n.output[0]] = r
+    return env[model.graph.output[0].name]
+
+
+def golden(model):
+    """Mean-pooled, L2-normalised embeddings of GOLDEN_IDS, each run alone."""
+    out = []
+    for ids in GOLDEN_IDS:
+        x = np.array([ids], dtype=np.int64)
+        h = evaluate(model, {"input_ids": x, "attention_mask": np.ones_like(x),
+                             "token_type_ids": np.zeros_like(x)})[0]
+        v = h.mean(axis=0)
+        out.append([float(f) for f in v / np.linalg.norm(v)])
+    return {"ids": GOLDEN_IDS, "embeddings": out}
+
+
 def save_atomic(model, path):
     d = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
@@ -190,6 +268,8 @@ def main(argv):
                     help="written to sentence_bert_config.json (default 256)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--fp16", action="store_true", help="also write onnx/model_fp16.onnx")
+    ap.add_argument("--golden", action="store_true",
+                    help="also write golden.json: embeddings of fixed id sequences, computed with numpy")
     ap.add_argument("--tokenizer", required=True, help="tokenizer.json to copy into the folder")
     ap.add_argument("--out", required=True, help="output folder (created)")
     a = ap.parse_args(argv)
@@ -207,7 +287,12 @@ def main(argv):
         ap.error("--tokenizer %s: no such file" % a.tokenizer)
 
     os.makedirs(os.path.join(a.out, "onnx"), exist_ok=True)
-    save_atomic(build(cfg, a.seed, False), os.path.join(a.out, "onnx", "model.onnx"))
+    fp32 = build(cfg, a.seed, False)
+    save_atomic(fp32, os.path.join(a.out, "onnx", "model.onnx"))
+    if a.golden:
+        with open(os.path.join(a.out, "golden.json"), "w") as f:
+            json.dump(golden(fp32), f)
+            f.write("\n")
     if a.fp16:
         save_atomic(build(cfg, a.seed, True), os.path.join(a.out, "onnx", "model_fp16.onnx"))
     shutil.copyfile(a.tokenizer, os.path.join(a.out, "tokenizer.json"))

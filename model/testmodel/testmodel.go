@@ -6,7 +6,7 @@
 // it), run with Debian's /usr/bin/python3 and its onnx and numpy packages
 // (python3-onnx, python3-numpy). It writes a Hugging Face-shaped folder
 // (onnx/model.onnx, optional onnx/model_fp16.onnx, tokenizer.json,
-// config.json, sentence_bert_config.json) with random weights from a fixed
+// config.json, sentence_bert_config.json, optional golden.json) with random weights from a fixed
 // seed. Both the script and the real all-MiniLM-L6-v2 tokenizer.json are
 // embedded, so `masx bench embed` can build its model outside a checkout.
 //
@@ -54,6 +54,11 @@ type Spec struct {
 	Preset string
 	// FP16 also writes onnx/model_fp16.onnx. Default false.
 	FP16 bool
+	// Golden also writes golden.json: the mean-pooled, L2-normalised
+	// embeddings of a few fixed token id sequences, computed by evaluating
+	// the graph with numpy, an oracle independent of ONNX Runtime.
+	// Default false.
+	Golden bool
 	// Seed for the random weights. Zero means 42.
 	Seed int
 	// MaxSeqLength is written to sentence_bert_config.json. Zero means 256.
@@ -63,7 +68,7 @@ type Spec struct {
 }
 
 // Tiny is the unit-test model.
-var Tiny = Spec{Preset: "tiny"}
+var Tiny = Spec{Preset: "tiny", Golden: true}
 
 // MiniLM is the benchmark model, shaped like all-MiniLM-L6-v2.
 var MiniLM = Spec{Preset: "minilm"}
@@ -94,7 +99,7 @@ func (s Spec) Name() string {
 	h := sha256.New()
 	h.Write(script)
 	h.Write(tokenizerJSON)
-	fmt.Fprintf(h, "%s|%v|%d|%d", s.Preset, s.FP16, s.Seed, s.MaxSeqLength)
+	fmt.Fprintf(h, "%s|%v|%v|%d|%d", s.Preset, s.FP16, s.Golden, s.Seed, s.MaxSeqLength)
 	name := s.Preset
 	if s.FP16 {
 		name += "-fp16"
@@ -147,6 +152,9 @@ func Generate(ctx context.Context, spec Spec, dir string) error {
 		"--max-seq-length", strconv.Itoa(spec.MaxSeqLength), "--tokenizer", tokPath, "--out", dir}
 	if spec.FP16 {
 		args = append(args, "--fp16")
+	}
+	if spec.Golden {
+		args = append(args, "--golden")
 	}
 	cmd := exec.CommandContext(ctx, spec.Python, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {

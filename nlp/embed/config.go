@@ -1,0 +1,147 @@
+package embed
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/model/onnx"
+)
+
+// Defaults for Config fields left zero.
+const (
+	// MaxLengthDefault is the token limit when the model folder does not
+	// state one: all-MiniLM-L6-v2's max_seq_length. Longer texts are
+	// truncated (and counted), never refused.
+	MaxLengthDefault = 256
+	// MaxBatchTokensDefault bounds the padded tokens of one batch: 32 texts
+	// of 256 tokens. Measured on 2 CPU cores with the MiniLM-shaped model,
+	// larger batches add no throughput and only latency.
+	MaxBatchTokensDefault = 8192
+)
+
+// Config describes a sentence-embedding model and how to run it.
+type Config struct {
+	// Dir is the model folder, laid out as a Hugging Face repository:
+	// onnx/model.onnx (optionally onnx/model_fp16.onnx), tokenizer.json,
+	// config.json, and optionally sentence_bert_config.json. Required.
+	Dir string
+	// Name labels the model in metrics and output. Default: Dir's base
+	// name.
+	Name string
+	// MaxLength is the most tokens a text keeps, [CLS] and [SEP] included.
+	// Zero means sentence_bert_config.json's max_seq_length, else
+	// MaxLengthDefault; either way capped by config.json's
+	// max_position_embeddings.
+	MaxLength int
+	// ORTLib is the ONNX Runtime library (Settings.ResolvedORTLib()).
+	// Required unless onnx.Init already succeeded.
+	ORTLib string
+	// Threads is ONNX Runtime's intra-op thread count
+	// (Settings.ResolvedORTThreads()). Zero means runtime.NumCPU().
+	Threads int
+	// FP16 loads onnx/model_fp16.onnx on a GPU when present (MASX_FP16).
+	// Default false; ignored on the CPU.
+	FP16 bool
+
+	// Runtime batching, used by New.
+
+	// MaxBatchSize is the most texts per batch (BATCH_SIZE). Default 32.
+	MaxBatchSize int
+	// MaxBatchTokens bounds a batch's tokens as the batcher counts them
+	// (the sum of the texts' lengths). Default MaxBatchTokensDefault. It
+	// is raised to MaxLength when lower, so one longest text always fits.
+	MaxBatchTokens int
+	// MaxDelay is how long the oldest text waits for its batch to fill
+	// (BATCH_DELAY_MS). Zero means the runtime's default (50ms).
+	MaxDelay time.Duration
+	// QueueMax bounds queued plus in-flight texts (BATCH_QUEUE_MAX). Zero
+	// means the runtime's default (1000).
+	QueueMax int
+
+	// Logf receives notices such as a CPU fallback. Nil means none.
+	Logf func(format string, args ...any)
+
+	// Filled by withDefaults from the folder's JSON files.
+	Dim   int   // config.json hidden_size; 0 when absent
+	PadID int64 // the tokenizer's pad id
+}
+
+// ConfigFrom fills a Config for the model folder dir from settings:
+// library, threads, fp16 and batching.
+func ConfigFrom(s *config.Settings, dir string) Config {
+	return Config{
+		Dir:          dir,
+		ORTLib:       s.ResolvedORTLib(),
+		Threads:      s.ResolvedORTThreads(),
+		FP16:         s.FP16,
+		MaxBatchSize: s.BatchSize,
+		MaxDelay:     s.BatchDelay(),
+		QueueMax:     s.BatchQueueMax,
+	}
+}
+
+// hfConfig is the part of config.json the encoder needs.
+type hfConfig struct {
+	HiddenSize            int `json:"hidden_size"`
+	MaxPositionEmbeddings int `json:"max_position_embeddings"`
+}
+
+type stConfig struct {
+	MaxSeqLength int `json:"max_seq_length"`
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Dir == "" {
+		return c, errors.New("embed: Config.Dir is empty; want a model folder")
+	}
+	if st, err := os.Stat(c.Dir); err != nil {
+		return c, fmt.Errorf("%w: opening model folder %s: %w", onnx.ErrInvalidModel, c.Dir, err)
+	} else if !st.IsDir() {
+		return c, fmt.Errorf("%w: model path %s is not a folder", onnx.ErrInvalidModel, c.Dir)
+	}
+	switch {
+	case c.MaxLength < 0:
+		return c, fmt.Errorf("embed: Config.MaxLength = %d, want ≥ 0", c.MaxLength)
+	case c.Threads < 0:
+		return c, fmt.Errorf("embed: Config.Threads = %d, want ≥ 0", c.Threads)
+	case c.MaxBatchSize < 0:
+		return c, fmt.Errorf("embed: Config.MaxBatchSize = %d, want ≥ 0", c.MaxBatchSize)
+	case c.MaxBatchTokens < 0:
+		return c, fmt.Errorf("embed: Config.MaxBatchTokens = %d, want ≥ 0", c.MaxBatchTokens)
+	case c.QueueMax < 0:
+		return c, fmt.Errorf("embed: Config.QueueMax = %d, want ≥ 0", c.QueueMax)
+	}
+	if c.Name == "" {
+		c.Name = filepath.Base(filepath.Clean(c.Dir))
+	}
+	var hf hfConfig
+	if _, err := readJSON(filepath.Join(c.Dir, "config.json"), &hf); err != nil {
+		return c, err
+	}
+	c.Dim = hf.HiddenSize
+	if c.MaxLength == 0 {
+		var st stConfig
+		if _, err := readJSON(filepath.Join(c.Dir, "sentence_bert_config.json"), &st); err != nil {
+			return c, err
+		}
+		c.MaxLength = st.MaxSeqLength
+	}
+	if c.MaxLength <= 0 {
+		c.MaxLength = MaxLengthDefault
+	}
+	if hf.MaxPositionEmbeddings > 0 && c.MaxLength > hf.MaxPositionEmbeddings {
+		c.MaxLength = hf.MaxPositionEmbeddings
+	}
+	if c.MaxBatchSize == 0 {
+		c.MaxBatchSize = 32
+	}
+	if c.MaxBatchTokens == 0 {
+		c.MaxBatchTokens = MaxBatchTokensDefault
+	}
+	c.MaxBatchTokens = max(c.MaxBatchTokens, c.MaxLength)
+	return c, nil
+}
