@@ -33,6 +33,12 @@ type scratch struct {
 	word []byte // UTF-8 of the current word
 	pos  []int  // byte offset of each rune boundary in word
 	key  []byte // lookup key (prefix + substring)
+
+	pieces  []piece
+	words   []normalized
+	mtoks   []token
+	splits  []split
+	nsplits []split
 }
 
 // maxVocabID bounds token ids read from a file, so a hostile file cannot
@@ -80,6 +86,7 @@ func (v *vocab) vocabSize() int { return len(v.ids) }
 // maxChars runes, becomes the single unknown token.
 type wordPiece struct {
 	vocab
+	maxKey   int // longest vocabulary entry in bytes: longer candidates cannot match
 	unk      string
 	unkID    int64
 	prefix   string
@@ -103,7 +110,16 @@ func (w *wordPiece) tokenize(dst []token, word []rune, sc *scratch) []token {
 	sc.pos = append(sc.pos, len(sc.word))
 	mark := len(dst)
 	for start := 0; start < n; {
+		// Start from the longest candidate that could be in the vocabulary;
+		// the reference tries longer ones too, but they never match.
+		room := w.maxKey
+		if start > 0 {
+			room -= len(w.prefix)
+		}
 		end := n
+		for end > start && sc.pos[end]-sc.pos[start] > room {
+			end--
+		}
 		found := false
 		for ; start < end; end-- {
 			sc.key = sc.key[:0]
@@ -162,6 +178,9 @@ func parseModel(raw json.RawMessage) (model, error) {
 			return nil, err
 		}
 		w := &wordPiece{vocab: v, unk: c.Unk, prefix: "##", maxChars: 100}
+		for tok := range c.Vocab {
+			w.maxKey = max(w.maxKey, len(tok))
+		}
 		if c.Prefix != nil {
 			w.prefix = *c.Prefix
 		}

@@ -24,6 +24,8 @@ type span struct{ start, end int32 }
 // the reference in the odd cases (NFD reordering, inserted characters).
 type normalized struct {
 	runes []rune
+	// align is nil while the piece is untouched: rune i then comes from
+	// original rune base+i. Most text never needs an alignment table.
 	align []span
 	// base is the original offset of the start of this piece; runes inserted
 	// before every other rune get the empty range at base.
@@ -37,12 +39,28 @@ type change struct {
 }
 
 func newNormalized(runes []rune, base int32) normalized {
-	align := make([]span, len(runes))
-	for i := range align {
-		o := base + int32(i)
-		align[i] = span{o, o + 1}
+	return normalized{runes: runes, base: base}
+}
+
+// at is the original range of rune i.
+func (s *normalized) at(i int) span {
+	if s.align == nil {
+		o := s.base + int32(i)
+		return span{o, o + 1}
 	}
-	return normalized{runes: runes, align: align, base: base}
+	return s.align[i]
+}
+
+// materialize builds the alignment table before a transformation.
+func (s *normalized) materialize() {
+	if s.align != nil {
+		return
+	}
+	s.align = make([]span, len(s.runes))
+	for i := range s.align {
+		o := s.base + int32(i)
+		s.align[i] = span{o, o + 1}
+	}
 }
 
 func (s *normalized) len() int { return len(s.runes) }
@@ -51,9 +69,12 @@ func (s *normalized) len() int { return len(s.runes) }
 // backing arrays (capacity-limited so appends never reach a sibling), so
 // only in-place edits that stay within the piece are allowed on it.
 func (s *normalized) slice(lo, hi int) normalized {
-	p := normalized{runes: s.runes[lo:hi:hi], align: s.align[lo:hi:hi], base: s.base}
+	p := normalized{runes: s.runes[lo:hi:hi], base: s.base}
+	if s.align != nil {
+		p.align = s.align[lo:hi:hi]
+	}
 	if lo < hi {
-		p.base = s.align[lo].start
+		p.base = s.at(lo).start
 	}
 	return p
 }
@@ -61,10 +82,10 @@ func (s *normalized) slice(lo, hi int) normalized {
 // origRange maps the normalized rune range [lo, hi) to original rune
 // offsets: the start of its first rune to the end of its last.
 func (s *normalized) origRange(lo, hi int) (int, int) {
-	if lo >= hi || hi > len(s.align) {
+	if lo >= hi || hi > len(s.runes) {
 		return int(s.base), int(s.base)
 	}
-	return int(s.align[lo].start), int(s.align[hi-1].end)
+	return int(s.at(lo).start), int(s.at(hi - 1).end)
 }
 
 // transform replaces the whole text; see transformRange.
@@ -76,6 +97,7 @@ func (s *normalized) transform(dest []change, initialRemoved int) {
 // initialRemoved old runes of the range being dropped without a replacement.
 // It never panics on an inconsistent description: ranges past the end clamp.
 func (s *normalized) transformRange(lo, hi int, dest []change, initialRemoved int) {
+	s.materialize()
 	n := len(s.runes)
 	runes := make([]rune, 0, n-(hi-lo)+len(dest))
 	align := make([]span, 0, cap(runes))
@@ -220,6 +242,17 @@ func decompose(dst []rune, r rune, form norm.Form) []rune {
 	return dst
 }
 
+// stableUnder reports that r decomposes to itself and is a starter, so a
+// decomposition pass leaves it (and its neighbours' order) alone.
+func stableUnder(r rune, form norm.Form) bool {
+	if r >= hangulSBase && r < hangulSBase+hangulSCount {
+		return false
+	}
+	var b [utf8.UTFMax]byte
+	p := form.Properties(b[:utf8.EncodeRune(b[:], r)])
+	return p.Decomposition() == nil && p.CCC() == 0
+}
+
 func combiningClass(r rune) uint8 {
 	if r < 0x300 {
 		return 0
@@ -234,7 +267,7 @@ func combiningClass(r rune) uint8 {
 func (s *normalized) decomposeAll(form norm.Form) {
 	same := true
 	for _, r := range s.runes {
-		if r >= 0xA0 {
+		if r >= 0xA0 && !stableUnder(r, form) {
 			same = false
 			break
 		}

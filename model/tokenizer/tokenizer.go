@@ -424,10 +424,17 @@ func (t *Tokenizer) encode(text string, addSpecial bool) Encoding {
 // tokens, pre-tokenized into words, and each word goes through the model.
 func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
 	root := newNormalized([]rune(text), 0)
-	var out []piece
-	var words []normalized
-	var mtoks []token
-	for _, sp := range t.added.raw.split(nil, root.runes) {
+	out := sc.pieces[:0]
+	words := sc.words[:0]
+	mtoks := sc.mtoks[:0]
+	defer func() {
+		// Keep the grown buffers for the next call; drop references to
+		// this text's runes so the pool does not pin them.
+		clear(words[:cap(words)])
+		sc.pieces, sc.words, sc.mtoks = out[:0], words[:0], mtoks[:0]
+	}()
+	sc.splits = t.added.raw.split(sc.splits[:0], root.runes)
+	for _, sp := range sc.splits {
 		part := root.slice(sp.lo, sp.hi)
 		if sp.tok != nil {
 			from, to := part.origRange(0, part.len())
@@ -440,7 +447,14 @@ func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
 		if t.normalizer != nil {
 			t.normalizer.normalize(&part)
 		}
-		for _, nsp := range t.added.norm.split(nil, part.runes) {
+		var nsplits []split
+		if t.added.norm.empty() {
+			nsplits = append(sc.nsplits[:0], split{lo: 0, hi: part.len()})
+		} else {
+			nsplits = t.added.norm.split(sc.nsplits[:0], part.runes)
+		}
+		sc.nsplits = nsplits
+		for _, nsp := range nsplits {
 			sub := part.slice(nsp.lo, nsp.hi)
 			if sub.len() == 0 {
 				continue
