@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/semaphore"
 )
 
 // Defaults, the seed's values.
@@ -231,7 +229,7 @@ func (r *request[In, Out]) deliver(out Out, err error) bool {
 type Batcher[In, Out any] struct {
 	fn  Func[In, Out]
 	cfg Config[In]
-	sem *semaphore.Weighted
+	sem *slots
 	m   *metrics
 
 	kick        chan struct{}   // wakes the dispatcher; capacity 1
@@ -247,6 +245,7 @@ type Batcher[In, Out any] struct {
 	closing     bool
 	pending     []*request[In, Out] // FIFO: pending[0] is the oldest
 	pendingCost int
+	enqueued    int64 // items that entered the queue; requests = this + refused
 	busy        int
 	inflight    map[*[]*request[In, Out]]struct{}
 	wg          sync.WaitGroup // batch goroutines
@@ -264,7 +263,7 @@ func New[In, Out any](fn Func[In, Out], cfg Config[In]) (*Batcher[In, Out], erro
 	b := &Batcher[In, Out]{
 		fn:       fn,
 		cfg:      c,
-		sem:      semaphore.NewWeighted(int64(c.QueueMax)),
+		sem:      newSlots(c.QueueMax),
 		m:        newMetrics(c.Name),
 		kick:     make(chan struct{}, 1),
 		doneCh:   make(chan struct{}),
@@ -359,13 +358,14 @@ func (b *Batcher[In, Out]) InferMany(ctx context.Context, ins []In) ([]Out, []er
 // admit takes a queue slot for one item, according to the policy. Under
 // Block, beforeBlock (if set) runs before the call would wait.
 func (b *Batcher[In, Out]) admit(ctx context.Context, in In, beforeBlock func()) (*request[In, Out], error) {
-	b.m.requests.Add(1)
 	if err := ctx.Err(); err != nil {
+		b.m.requests.Add(1)
 		b.m.cancelled.Add(1)
 		return nil, err
 	}
-	if !b.sem.TryAcquire(1) {
+	if !b.sem.tryAcquire() {
 		if b.cfg.Policy == Reject {
+			b.m.requests.Add(1)
 			b.m.rejected.Add(1)
 			return nil, fmt.Errorf("%s: %w (%d queued or in flight)", b.cfg.Name, ErrQueueFull, b.cfg.QueueMax)
 		}
@@ -373,6 +373,7 @@ func (b *Batcher[In, Out]) admit(ctx context.Context, in In, beforeBlock func())
 			beforeBlock()
 		}
 		if err := b.acquireSlow(ctx); err != nil {
+			b.m.requests.Add(1)
 			return nil, err
 		}
 	}
@@ -386,30 +387,32 @@ func (b *Batcher[In, Out]) admit(ctx context.Context, in In, beforeBlock func())
 	return r, nil
 }
 
+// errStop is slots.acquire's answer when Stop began.
+var errStop = errors.New("stop")
+
 // acquireSlow waits for a slot until ctx ends or Stop begins.
 func (b *Batcher[In, Out]) acquireSlow(ctx context.Context) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(b.closingCtx, cancel)
-	defer stop()
-	if err := b.sem.Acquire(wctx, 1); err != nil {
-		if ctx.Err() != nil {
-			b.m.cancelled.Add(1)
-			return ctx.Err()
-		}
+	err := b.sem.acquire(ctx, b.closingCtx.Done())
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errStop):
 		return fmt.Errorf("%s: %w", b.cfg.Name, ErrClosed)
+	default:
+		b.m.cancelled.Add(1)
+		return err
 	}
-	return nil
 }
 
 func (b *Batcher[In, Out]) enqueue(r *request[In, Out]) error {
 	b.mu.Lock()
 	if err := b.refuseLocked(); err != nil {
 		b.mu.Unlock()
-		b.sem.Release(1)
+		b.sem.release(1)
 		return err
 	}
 	r.enq = time.Now()
+	b.enqueued++
 	b.pending = append(b.pending, r)
 	b.pendingCost += r.cost
 	n := len(b.pending)
@@ -426,10 +429,11 @@ func (b *Batcher[In, Out]) enqueueMany(rs []*request[In, Out]) error {
 	b.mu.Lock()
 	if err := b.refuseLocked(); err != nil {
 		b.mu.Unlock()
-		b.sem.Release(int64(len(rs)))
+		b.sem.release(len(rs))
 		return err
 	}
 	now := time.Now()
+	b.enqueued += int64(len(rs))
 	for _, r := range rs {
 		r.enq = now
 		b.pendingCost += r.cost
@@ -473,7 +477,7 @@ func (b *Batcher[In, Out]) wait(ctx context.Context, r *request[In, Out]) (Out, 
 		b.pendingCost -= r.cost
 		r.state = stateDone
 		b.mu.Unlock()
-		b.sem.Release(1)
+		b.sem.release(1)
 		b.m.cancelled.Add(1)
 		var zero Out
 		r.deliver(zero, ctx.Err())
@@ -586,7 +590,7 @@ func (b *Batcher[In, Out]) takeLocked(now time.Time) []*request[In, Out] {
 	for _, r := range dead {
 		var zero Out
 		r.deliver(zero, expired(r.ctx, now))
-		b.sem.Release(1)
+		b.sem.release(1)
 		b.m.cancelled.Add(1)
 	}
 	return live
@@ -654,7 +658,7 @@ func expired(ctx context.Context, now time.Time) error {
 func (b *Batcher[In, Out]) run(batchp *[]*request[In, Out]) {
 	batch := *batchp
 	defer func() {
-		b.sem.Release(int64(len(batch)))
+		b.sem.release(len(batch))
 		b.mu.Lock()
 		b.busy--
 		delete(b.inflight, batchp)
@@ -755,7 +759,7 @@ func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
 	var zero Out
 	for _, r := range rest {
 		r.deliver(zero, closed)
-		b.sem.Release(1)
+		b.sem.release(1)
 	}
 	for _, r := range flying {
 		r.deliver(zero, closed)
@@ -785,9 +789,11 @@ type Stats struct {
 // Stats returns a snapshot of the counters.
 func (b *Batcher[In, Out]) Stats() Stats {
 	b.mu.Lock()
-	depth, busy := len(b.pending), b.busy
+	depth, busy, enq := len(b.pending), b.busy, b.enqueued
 	b.mu.Unlock()
-	return b.m.snapshot(depth, busy)
+	s := b.m.snapshot(depth, busy)
+	s.Requests += enq
+	return s
 }
 
 // QueueDepth is the number of queued, not yet dispatched, items.
@@ -796,3 +802,8 @@ func (b *Batcher[In, Out]) QueueDepth() int {
 	defer b.mu.Unlock()
 	return len(b.pending)
 }
+
+// Wakeups counts how often the dispatcher goroutine has woken up. It exists
+// to show that an idle batcher sleeps: the count stays still while nothing
+// is submitted.
+func (b *Batcher[In, Out]) Wakeups() int64 { return b.m.wakeups.Load() }

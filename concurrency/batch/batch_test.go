@@ -145,11 +145,13 @@ func TestIdleBatcherDoesNotWakeUp(t *testing.T) {
 	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 4, MaxDelay: time.Millisecond})
 	_, err := b.Submit(context.Background(), 1)
 	require.NoError(t, err)
-	before := batch.Wakeups(b)
+	require.Eventually(t, func() bool { return b.Stats().InFlight == 0 }, 5*time.Second, time.Millisecond)
+	before := b.Wakeups()
 	// Observing that nothing happens needs a stretch of time; 200 polling
-	// periods of the original (1 ms) would show up as ~200 wake-ups.
+	// periods of the original (1 ms) would show up as ~200 wake-ups. One
+	// is allowed: the finished batch's own wake-up may land after we read.
 	time.Sleep(200 * time.Millisecond)
-	require.Equal(t, before, batch.Wakeups(b), "idle dispatcher woke up: it is polling")
+	require.LessOrEqual(t, b.Wakeups()-before, int64(1), "idle dispatcher woke up: it is polling")
 }
 
 func TestCostBoundsTheBatch(t *testing.T) {
@@ -568,4 +570,47 @@ func TestPrometheusCollector(t *testing.T) {
 	} {
 		require.Contains(t, strings.Join(names, " "), want)
 	}
+}
+
+// BenchmarkSubmit is the batcher's overhead: a no-op model behind it, many
+// parallel submitters. Compare with BenchmarkDirect.
+func BenchmarkSubmit(b *testing.B) {
+	noop := func(_ context.Context, in []int) ([]int, error) { return in, nil }
+	bt, err := batch.New(noop, batch.Config[int]{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := bt.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = bt.Stop(context.Background()) }()
+	b.SetParallelism(32) // 32 × GOMAXPROCS submitters
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, err := bt.Submit(context.Background(), i); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+}
+
+// BenchmarkDirect calls the same no-op model once per item.
+func BenchmarkDirect(b *testing.B) {
+	noop := func(_ context.Context, in []int) ([]int, error) { return in, nil }
+	b.SetParallelism(32)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			in := []int{i}
+			if _, err := noop(context.Background(), in); err != nil {
+				b.Error(err)
+			}
+			i++
+		}
+	})
 }

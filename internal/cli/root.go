@@ -31,6 +31,10 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 	root.AddCommand(
 		newDoctorCmd(app),
 		newBenchCmd(app),
+		newClusterCmd(app),
+		newTokenizeCmd(app),
+		newModelsCmd(app),
+		newSummarizeCmd(app),
 	)
 	return root
 }
@@ -42,10 +46,14 @@ func newBenchCmd(app *App) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure parts of masx side by side on this machine",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return Usagef("bench needs a subcommand; see 'masx bench --help'") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return Usagef("bench needs a subcommand; see 'masx bench --help'")
+		},
 	}
 	cmd.AddCommand(
+		// newBenchXxxCmd(app) constructors, one per line
 		newBenchBatchCmd(app),
+		newBenchClusterCmd(app),
 	)
 	return cmd
 }
