@@ -23,6 +23,13 @@ const (
 	MaxBatchTokensDefault = 8192
 )
 
+// Pooling modes.
+const (
+	PoolMean = "mean"
+	PoolCLS  = "cls"
+	PoolMax  = "max"
+)
+
 // Config describes a sentence-embedding model and how to run it.
 type Config struct {
 	// Dir is the model folder, laid out as a Hugging Face repository:
@@ -37,6 +44,11 @@ type Config struct {
 	// MaxLengthDefault; either way capped by config.json's
 	// max_position_embeddings.
 	MaxLength int
+	// Pooling turns token states into one vector: "mean" over the
+	// attention mask (sentence-transformers' default, and all-MiniLM's),
+	// "cls" (the first token) or "max" (per dimension, over real tokens).
+	// Empty means the folder's 1_Pooling/config.json, else "mean".
+	Pooling string
 	// ORTLib is the ONNX Runtime library (Settings.ResolvedORTLib()).
 	// Required unless onnx.Init already succeeded.
 	ORTLib string
@@ -61,6 +73,10 @@ type Config struct {
 	// QueueMax bounds queued plus in-flight texts (BATCH_QUEUE_MAX). Zero
 	// means the runtime's default (1000).
 	QueueMax int
+	// Unsorted turns length bucketing off: batches form first come, first
+	// served. Benchmarks use it to show what bucketing saves. Default
+	// false.
+	Unsorted bool
 
 	// Logf receives notices such as a CPU fallback. Nil means none.
 	Logf func(format string, args ...any)
@@ -135,6 +151,26 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if hf.MaxPositionEmbeddings > 0 && c.MaxLength > hf.MaxPositionEmbeddings {
 		c.MaxLength = hf.MaxPositionEmbeddings
+	}
+	if c.Pooling == "" {
+		var pc struct {
+			CLS bool `json:"pooling_mode_cls_token"`
+			Max bool `json:"pooling_mode_max_tokens"`
+		}
+		if _, err := readJSON(filepath.Join(c.Dir, "1_Pooling", "config.json"), &pc); err != nil {
+			return c, err
+		}
+		switch {
+		case pc.CLS:
+			c.Pooling = PoolCLS
+		case pc.Max:
+			c.Pooling = PoolMax
+		default:
+			c.Pooling = PoolMean
+		}
+	}
+	if c.Pooling != PoolMean && c.Pooling != PoolCLS && c.Pooling != PoolMax {
+		return c, fmt.Errorf("embed: Config.Pooling = %q, want mean, cls or max", c.Pooling)
 	}
 	if c.MaxBatchSize == 0 {
 		c.MaxBatchSize = 32

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +42,7 @@ type Model struct {
 	dim      int
 	hasTypes bool
 	padID    int64
+	pooling  string
 	stats    *counters
 	buf      sync.Pool // of *[]float32: hidden-state buffers, reused across batches
 }
@@ -57,9 +57,10 @@ var hiddenOutputs = []string{"last_hidden_state", "token_embeddings"}
 // LoadModel opens the encoder of the folder cfg names on dev. ONNX Runtime
 // must be loadable (errors wrap onnx.ErrUnavailable otherwise). On a CUDA
 // device with cfg.FP16 it loads onnx/model_fp16.onnx when the folder has
-// one; when the CUDA provider cannot be used the session runs on the CPU
-// (with the fp32 file), unless dev.ForceGPU makes that an error wrapping
-// inference.ErrDevice.
+// one. When the CUDA provider cannot be used the error wraps
+// inference.ErrDevice and onnx.ErrCUDA: the inference runtime then loads
+// the model on the CPU (with the fp32 file), logs why, and reports the cpu
+// execution path, so no session quietly runs on the CPU under a GPU label.
 func LoadModel(ctx context.Context, cfg Config, dev device.Config) (*Model, error) {
 	return loadModel(ctx, cfg, dev, nil)
 }
@@ -90,7 +91,7 @@ func loadModel(ctx context.Context, cfg Config, dev device.Config, stats *counte
 		Threads:     cfg.Threads,
 		CUDA:        gpu,
 		DeviceID:    dev.ID,
-		RequireCUDA: gpu && dev.ForceGPU,
+		RequireCUDA: gpu,
 		Outputs:     []string{outName},
 		Logf:        cfg.Logf,
 	}
@@ -101,19 +102,7 @@ func loadModel(ctx context.Context, cfg Config, dev device.Config, stats *counte
 		}
 		return nil, fmt.Errorf("loading sentence model %s: %w", cfg.Dir, err)
 	}
-	if gpu && sess.Provider() == onnx.ProviderCPU && filepath.Base(path) != "model.onnx" {
-		// The fp16 file was chosen for a GPU we could not use; the CPU is
-		// faster on (and exact with) the fp32 weights.
-		sess.Close()
-		if path, err = onnx.ModelFile(cfg.Dir, false); err == nil {
-			opts.CUDA, opts.RequireCUDA = false, false
-			sess, err = onnx.Open(ctx, path, opts)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("loading sentence model %s: %w", cfg.Dir, err)
-		}
-	}
-	m := &Model{sess: sess, output: outName, padID: cfg.PadID, stats: stats}
+	m := &Model{sess: sess, output: outName, padID: cfg.PadID, pooling: cfg.Pooling, stats: stats}
 	if err := m.check(cfg); err != nil {
 		sess.Close()
 		return nil, err
@@ -245,32 +234,63 @@ func (m *Model) Infer(ctx context.Context, in []Tokens) ([][]float32, error) {
 	m.stats.batch(b, real, n, time.Since(start))
 	*hbuf = res.Data
 
-	// Mean pooling over real tokens, then L2 normalisation, in float64 so
-	// the sum's rounding does not depend on the batch it ran in.
 	acc := make([]float64, m.dim)
 	for i, t := range in {
-		clear(acc)
-		for j := range t.IDs {
-			h := res.Data[(i*seq+j)*m.dim : (i*seq+j+1)*m.dim]
-			for k, v := range h {
+		state := func(j int) []float32 { return res.Data[(i*seq+j)*m.dim : (i*seq+j+1)*m.dim] }
+		m.pool(acc, state, len(t.IDs))
+		out[i] = normalize(acc)
+	}
+	return out, nil
+}
+
+// pool reduces the n real token states of one text into acc. Sums run in
+// float64 so their rounding does not depend on the batch a text ran in.
+func (m *Model) pool(acc []float64, state func(int) []float32, n int) {
+	clear(acc)
+	if n == 0 {
+		return
+	}
+	switch m.pooling {
+	case PoolCLS:
+		for k, v := range state(0) {
+			acc[k] = float64(v)
+		}
+	case PoolMax:
+		for k, v := range state(0) {
+			acc[k] = float64(v)
+		}
+		for j := 1; j < n; j++ {
+			for k, v := range state(j) {
+				acc[k] = max(acc[k], float64(v))
+			}
+		}
+	default: // mean over the attention mask: padding never enters
+		for j := range n {
+			for k, v := range state(j) {
 				acc[k] += float64(v)
 			}
 		}
-		var norm float64
 		for k := range acc {
-			acc[k] /= float64(len(t.IDs))
-			norm += acc[k] * acc[k]
+			acc[k] /= float64(n)
 		}
-		norm = math.Sqrt(norm)
-		v := make([]float32, m.dim)
-		if len(t.IDs) > 0 && norm > 0 {
-			for k := range acc {
-				v[k] = float32(acc[k] / norm)
-			}
-		}
-		out[i] = v
 	}
-	return out, nil
+}
+
+// normalize returns acc scaled to unit length as float32; a zero vector
+// stays zero.
+func normalize(acc []float64) []float32 {
+	var norm float64
+	for _, v := range acc {
+		norm += v * v
+	}
+	norm = math.Sqrt(norm)
+	v := make([]float32, len(acc))
+	if norm > 0 {
+		for k := range acc {
+			v[k] = float32(acc[k] / norm)
+		}
+	}
+	return v
 }
 
 func (m *Model) hidden(n int) *[]float32 {
@@ -289,12 +309,14 @@ func (m *Model) Close() error { return m.sess.Close() }
 // Embedder.
 type counters struct {
 	texts, truncated, batches atomic.Int64
+	items                     atomic.Int64
 	realTokens, paddedTokens  atomic.Int64
 	inferNanos                atomic.Int64
 }
 
 func (c *counters) batch(items, real, padded int, d time.Duration) {
 	c.batches.Add(1)
+	c.items.Add(int64(items))
 	c.realTokens.Add(int64(real))
 	c.paddedTokens.Add(int64(padded))
 	c.inferNanos.Add(int64(d))
@@ -305,8 +327,10 @@ type Metrics struct {
 	// Texts embedded and, of those, truncated to the model's limit.
 	Texts     int64 `json:"texts"`
 	Truncated int64 `json:"truncated"`
-	// Batches run by the model.
+	// Batches run by the model, and the texts they held (a text retried
+	// on the CPU after a GPU failure counts twice).
 	Batches int64 `json:"batches"`
+	Items   int64 `json:"items"`
 	// RealTokens and PaddedTokens count the tensor positions fed to the
 	// model: PaddedTokens includes padding (batch × longest sequence).
 	RealTokens   int64 `json:"real_tokens"`
@@ -323,6 +347,7 @@ func (c *counters) snapshot() Metrics {
 		Texts:        c.texts.Load(),
 		Truncated:    c.truncated.Load(),
 		Batches:      c.batches.Load(),
+		Items:        c.items.Load(),
 		RealTokens:   c.realTokens.Load(),
 		PaddedTokens: c.paddedTokens.Load(),
 		InferSeconds: time.Duration(c.inferNanos.Load()).Seconds(),

@@ -21,13 +21,40 @@ import (
 	"github.com/masx-ai/masx/nlp/embed"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		if shared.m != nil {
+			shared.m.Close()
+		}
+	}))
+}
 
 var cpu = device.Config{Type: device.CPU, Name: "cpu"}
+
+// shared is the default tiny encoder and CPU model, loaded once: the
+// tokenizer alone takes a second to load under -race.
+var shared struct {
+	once sync.Once
+	enc  *embed.Encoder
+	m    *embed.Model
+	err  error
+}
 
 func tinyEncoder(t *testing.T, mod func(*embed.Config)) (*embed.Encoder, *embed.Model) {
 	t.Helper()
 	dir := onnxtest.Tiny(t)
+	if mod == nil {
+		shared.once.Do(func() {
+			shared.enc, shared.err = embed.NewEncoder(embed.ConfigFrom(onnxtest.Settings(t), dir))
+			if shared.err == nil {
+				shared.m, shared.err = shared.enc.Load(context.Background(), cpu)
+			}
+		})
+		if shared.err != nil {
+			t.Fatal(shared.err)
+		}
+		return shared.enc, shared.m
+	}
 	cfg := embed.ConfigFrom(onnxtest.Settings(t), dir)
 	if mod != nil {
 		mod(&cfg)
@@ -141,7 +168,7 @@ func TestTruncationAndMetrics(t *testing.T) {
 	}
 	got := enc.Metrics()
 	real := int64(in[0].Len() + in[1].Len())
-	want := embed.Metrics{Texts: 2, Truncated: 1, Batches: 1, RealTokens: real, PaddedTokens: 32,
+	want := embed.Metrics{Texts: 2, Truncated: 1, Batches: 1, Items: 2, RealTokens: real, PaddedTokens: 32,
 		PaddingEfficiency: float64(real) / 32}
 	got.InferSeconds = 0
 	if got != want {
@@ -290,39 +317,76 @@ func TestUnavailableRuntime(t *testing.T) {
 	}
 }
 
-// On a machine without the CUDA provider, a model loaded for a GPU runs on
-// the CPU (with the fp32 file), and with MASX_FORCE_GPU fails with
-// inference.ErrDevice.
-func TestCUDAFallback(t *testing.T) {
+// On a machine without the CUDA provider, loading for a GPU fails with
+// inference.ErrDevice, so the runtime can load the CPU model instead.
+func TestCUDALoadFails(t *testing.T) {
 	s := onnxtest.RequireORT(t)
 	for _, p := range onnx.Probe(s).Providers {
 		if p == onnx.ProviderCUDA {
-			t.Skip("the CUDA provider loads here; the fallback cannot be caused")
+			t.Skip("the CUDA provider loads here; its failure cannot be caused")
 		}
 	}
 	dir := onnxtest.Model(t, testmodel.Spec{Preset: "tiny", FP16: true})
-	var logged []string
 	cfg := embed.ConfigFrom(s, dir)
 	cfg.FP16 = true
-	cfg.Logf = func(f string, a ...any) { logged = append(logged, f) }
 	enc, err := embed.NewEncoder(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gpu := device.Config{Type: device.CUDA, ID: 0}
-	m, err := enc.Load(context.Background(), gpu)
+	_, err = enc.Load(context.Background(), device.Config{Type: device.CUDA, ID: 0})
+	if !errors.Is(err, inference.ErrDevice) || !errors.Is(err, onnx.ErrCUDA) || !strings.Contains(err.Error(), "model_fp16.onnx") {
+		t.Errorf("Load(cuda) = %v; want inference.ErrDevice and onnx.ErrCUDA naming model_fp16.onnx", err)
+	}
+}
+
+// CLS and max pooling reduce the same token states the session returns.
+func TestPoolingModes(t *testing.T) {
+	dir := onnxtest.Tiny(t)
+	sess, err := onnx.Open(context.Background(), filepath.Join(dir, "onnx", "model.onnx"), onnx.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	if m.Provider() != onnx.ProviderCPU || filepath.Base(m.Path()) != "model.onnx" || len(logged) == 0 {
-		t.Errorf("GPU load without CUDA: provider %s, file %s, %d log lines; want cpu, model.onnx, a logged reason", m.Provider(), m.Path(), len(logged))
+	defer sess.Close()
+	ids := []int64{101, 7592, 1010, 2088, 999, 102}
+	shape := []int64{1, int64(len(ids))}
+	out := &onnx.Float32Output{Name: "last_hidden_state", Shape: []int64{1, int64(len(ids)), 32}}
+	err = sess.Run(context.Background(), []onnx.Int64Input{
+		{Name: "input_ids", Shape: shape, Data: ids},
+		{Name: "attention_mask", Shape: shape, Data: []int64{1, 1, 1, 1, 1, 1}},
+		{Name: "token_type_ids", Shape: shape, Data: make([]int64, len(ids))},
+	}, []*onnx.Float32Output{out})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := m.Infer(context.Background(), enc.TokenizeAll(texts)); err != nil {
-		t.Errorf("Infer after fallback: %v", err)
+	unit := func(v []float64) []float32 {
+		var n float64
+		for _, x := range v {
+			n += x * x
+		}
+		r := make([]float32, len(v))
+		for i, x := range v {
+			r[i] = float32(x / math.Sqrt(n))
+		}
+		return r
 	}
-	gpu.ForceGPU = true
-	if _, err := enc.Load(context.Background(), gpu); !errors.Is(err, inference.ErrDevice) || !errors.Is(err, onnx.ErrCUDA) {
-		t.Errorf("Load(cuda, forced) = %v; want inference.ErrDevice and onnx.ErrCUDA", err)
+	cls, mx := make([]float64, 32), make([]float64, 32)
+	for k := range 32 {
+		cls[k] = float64(out.Data[k])
+		mx[k] = math.Inf(-1)
+		for j := range ids {
+			mx[k] = max(mx[k], float64(out.Data[j*32+k]))
+		}
+	}
+	for mode, want := range map[string][]float32{embed.PoolCLS: unit(cls), embed.PoolMax: unit(mx)} {
+		_, m := tinyEncoder(t, func(c *embed.Config) { c.Pooling = mode })
+		// Batched with a longer text, so padding is present too.
+		got, err := m.Infer(context.Background(), []embed.Tokens{{IDs: ids}, {IDs: append(append([]int64{101}, ids[1:5]...), ids[1:]...)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertClose(t, mode, got[0], want, 1e-5)
+	}
+	if _, err := embed.NewEncoder(embed.Config{Dir: dir, Pooling: "lasttoken"}); err == nil || !strings.Contains(err.Error(), "Pooling") {
+		t.Errorf("NewEncoder(Pooling lasttoken) = %v; want an error naming Pooling", err)
 	}
 }
