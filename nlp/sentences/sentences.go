@@ -359,7 +359,7 @@ func set(words string) map[string]bool {
 var (
 	// Titles and shorthand that are practically never sentence-final.
 	neverEnds = set(`mr mrs ms mx dr prof rev hon gen col lt maj capt cpt sgt cpl adm cmdr gov sen rep pres
-amb supt insp messrs mme mlle mons e.g i.e vs cf viz approx ca esp incl sr.a sra srta dra lic ing hr fr
+amb supt insp messrs mme mlle mons e.g i.e vs cf viz approx ca esp incl sra srta dra lic ing hr fr
 bzw vgl sog gebr z.b d.h u.a s.g prof.dr`)
 	// Abbreviations that do not split before a number: "No. 5", "Jan. 6".
 	beforeNumber = set(`no nos nr nº art arts fig figs vol vols ch chap sec p pp para tab ed eds op
