@@ -49,18 +49,19 @@
 //
 // Selection uses an inverted index and a lazily refreshed heap (MMR scores
 // only fall as sentences are taken), so cost grows about linearly with
-// length rather than with its square: a hostile 500 kB text takes well under
-// a second.
+// length rather than with its square (see Costs).
 //
 // # Costs
 //
-// Measured with go test -bench on a shared 2-vCPU VM (AMD EPYC, load 10–20,
-// best of 3 runs; an idle core is faster):
+// Measured with go test -bench on a shared 2-vCPU VM (AMD EPYC, load
+// average 25, so wall time mostly measures the neighbours); process CPU time
+// per call, best of 3:
 //
-//	Compress, 5,000-character article          ≈ 3.6 ms, 270 kB allocated
-//	Summarize, same article, 5 sentences       ≈ 2.6 ms
-//	Compress, 500 kB (100 articles' worth)     ≈ 0.8 s
-//	ClusterSummary, 20 articles of 5,000 chars ≈ 83 ms
+//	Compress, 5,000-character article           0.9 ms   270 kB allocated
+//	Summarize, same article, 5 sentences         0.65 ms
+//	Compress, 50 kB (10 articles' worth)         11 ms
+//	Compress, 500 kB (100 articles' worth)       0.10 s
+//	ClusterSummary, 20 articles of 5,000 chars   26 ms
 //
 // Rerun: go test -run '^$' -bench . -count 3 ./nlp/summarize
 package summarize

@@ -26,7 +26,7 @@
 // The SVD works on the n×n side. Identical texts are factored out first,
 // keeping their multiplicity, so the result is exactly that of the whole
 // batch; terms found in a single text only add to a diagonal. For up to
-// max(300, 2·(d+10)) distinct texts the Gram matrix is built from an
+// max(150, 1.5·(d+10)) distinct texts the Gram matrix is built from an
 // inverted index and fully eigendecomposed (LAPACK dsyev via gonum). Above
 // that, a randomized subspace iteration (Halko, Martinsson and Tropp) with
 // d+10 directions and 2 iterations multiplies by the sparse term matrix
@@ -43,16 +43,17 @@
 //
 // # Costs
 //
-// Measured with go test -bench on a shared 2-vCPU VM (AMD EPYC, load 10–20,
-// best of 3 runs), synthetic 500-word articles on 20 topics, Dim 256:
+// Measured with go test -bench on a shared 2-vCPU VM (AMD EPYC, load
+// average 25, so wall time mostly measures the neighbours); process CPU
+// time per call, all threads, best of 3; synthetic 500-word articles on 20
+// topics, Dim 256:
 //
-//	100 texts    ≈ 36 ms
-//	1,000 texts  ≈ 0.9 s  (≈ 0.9 ms a text; tokenising ≈ 0.1 s, SVD the rest)
-//	2,000 texts  ≈ 2.2 s
+//	100 texts      24 ms CPU    6 MB allocated
+//	1,000 texts   0.63 s CPU   52 MB   (tokenising ≈ 0.1 s, SVD most of the rest)
+//	2,000 texts   1.4 s CPU   100 MB
 //
-// The exact eigendecomposition of 1,000 texts alone took 2.8 s, the
-// randomized one 0.53 s. Memory is about 50 kB a text. Rerun:
-// go test -run '^$' -bench . -count 3 ./nlp/vectorize
+// The eigensolvers alone on 1,000 texts: exact 2.3 s, randomized 0.41 s.
+// Rerun: go test -run '^$' -bench . -count 3 ./nlp/vectorize
 package vectorize
 
 import (

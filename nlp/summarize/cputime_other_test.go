@@ -1,0 +1,8 @@
+//go:build !unix
+
+package summarize
+
+import "time"
+
+// cpuTime is unknown here; benchmarks then report 0 cpu-ms/op.
+func cpuTime() time.Duration { return 0 }
