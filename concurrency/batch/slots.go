@@ -72,5 +72,3 @@ func (s *slots) release(n int) {
 	s.space = make(chan struct{})
 	s.mu.Unlock()
 }
-
-func (s *slots) inUse() int { return int(s.used.Load()) }

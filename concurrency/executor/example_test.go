@@ -89,6 +89,7 @@ func ExamplePanicError() {
 
 	_, err := executor.Run(context.Background(), p, func(context.Context) (int, error) {
 		var m map[string]int
+		//lint:ignore SA5000 the example panics on purpose
 		m["x"]++
 		return 0, nil
 	})

@@ -363,6 +363,7 @@ func TestPanicBecomesPanicError(t *testing.T) {
 	_, errs := executor.Map(context.Background(), p, []int{0, 1, 2}, func(_ context.Context, i int) (int, error) {
 		if i == 1 {
 			var m map[string]int
+			//lint:ignore SA5000 the test panics on purpose
 			m["x"] = 1 // a runtime panic: assignment to a nil map
 		}
 		return i, nil

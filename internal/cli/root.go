@@ -30,11 +30,14 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 	// One line per command; each constructor lives in its own file.
 	root.AddCommand(
 		newDoctorCmd(app),
+		newSettingsCmd(app),
 		newBenchCmd(app),
 		newClusterCmd(app),
 		newTokenizeCmd(app),
 		newModelsCmd(app),
+		newEmbedCmd(app),
 		newSummarizeCmd(app),
+		newLangidCmd(app),
 	)
 	return root
 }
@@ -54,6 +57,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		// newBenchXxxCmd(app) constructors, one per line
 		newBenchBatchCmd(app),
 		newBenchClusterCmd(app),
+		newBenchEmbedCmd(app),
 	)
 	return cmd
 }

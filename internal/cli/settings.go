@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/masx-ai/masx/config"
+)
+
+func newSettingsCmd(app *App) *cobra.Command {
+	var markdown bool
+	cmd := &cobra.Command{
+		Use:   "settings",
+		Short: "List every setting with its flag, default and meaning",
+		Long: `Lists every setting masx honours. Each can be given as an environment
+variable, in a .env file, or as a flag (flags beat env, env beats .env).
+With --markdown it prints the table the README carries.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if markdown {
+				return writeSettingsMarkdown(app.Stdout)
+			}
+			for _, sp := range config.Specs() {
+				fmt.Fprintf(app.Stdout, "%-28s --%-24s default %-12q %s\n", sp.Var, sp.Flag, sp.Default, sp.Help)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&markdown, "markdown", false, "print a Markdown table")
+	return cmd
+}
+
+func writeSettingsMarkdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("| Environment variable | Flag | Default | Meaning |\n|---|---|---|---|\n")
+	for _, sp := range config.Specs() {
+		def := "`" + sp.Default + "`"
+		if sp.Default == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(&b, "| `%s` | `--%s` | %s | %s |\n", sp.Var, sp.Flag, def, strings.ReplaceAll(sp.Help, "|", "\\|"))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
