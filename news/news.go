@@ -1,0 +1,138 @@
+// Package news holds the ETL's domain types: flashpoints, the feed entries
+// (articles) that come with them, the per-article results the pipeline
+// produces, clusters, and runs. Input parsers, the pipeline and every store
+// share these types, and this package imports nothing of masx, so storage
+// never depends on the ETL.
+//
+// The field set follows the MASX original (ORIGINAL.md "Data model"): a
+// feed's GDELT-shaped columns, its text at each stage, its summary and
+// embedding; a cluster's summary, article count, top domains, languages,
+// URLs and images.
+package news
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Flashpoint is a world hotspot and the news feed entries collected for it.
+type Flashpoint struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Entities    []string `json:"entities,omitempty"`
+	Domains     []string `json:"domains,omitempty"`
+	Feeds       []Feed   `json:"feeds,omitempty"`
+}
+
+// Feed is one input article reference, GDELT-shaped. URL and Title are
+// required; Domain is derived from URL when missing.
+type Feed struct {
+	ID            string `json:"id,omitempty"`
+	FlashpointID  string `json:"flashpoint_id,omitempty"`
+	URL           string `json:"url"`
+	Title         string `json:"title"`
+	SeenDate      string `json:"seendate,omitempty"`
+	Domain        string `json:"domain,omitempty"`
+	Language      string `json:"language,omitempty"`
+	SourceCountry string `json:"sourcecountry,omitempty"`
+	Description   string `json:"description,omitempty"`
+	Image         string `json:"image,omitempty"`
+}
+
+// Status is where an article ended. Every input article ends with exactly
+// one, stored with the reason when it failed.
+type Status string
+
+// Article statuses.
+const (
+	StatusOK            Status = "ok"             // processed; has a summary and an embedding
+	StatusDroppedShort  Status = "dropped_short"  // extracted text under MASX_MIN_TEXT_CHARS
+	StatusFetchFailed   Status = "fetch_failed"   // neither HTTP nor the browser got the page
+	StatusBlocked       Status = "blocked"        // refused by the SSRF guard or robots.txt
+	StatusExtractFailed Status = "extract_failed" // page fetched but no article text found
+	StatusFailed        Status = "failed"         // a later stage failed (language, summary, vector)
+	StatusDuplicate     Status = "duplicate"      // same URL already in this flashpoint
+	StatusInvalid       Status = "invalid"        // the input record was unusable
+	StatusCancelled     Status = "cancelled"      // the run stopped while the article was in flight
+	StatusPending       Status = "pending"        // not finished yet
+)
+
+// Terminal reports whether s is final: a rerun skips such articles.
+func (s Status) Terminal() bool { return s != StatusPending && s != StatusCancelled && s != "" }
+
+// Article is a feed entry with everything the pipeline learned about it.
+type Article struct {
+	Feed
+	RunID          string             `json:"run_id"`
+	Status         Status             `json:"status"`
+	Error          string             `json:"error,omitempty"`
+	ResolvedBy     string             `json:"resolved_by,omitempty"` // http or browser
+	FinalURL       string             `json:"final_url,omitempty"`
+	DetectedLang   string             `json:"detected_language,omitempty"`
+	LangConfidence float64            `json:"language_confidence,omitempty"`
+	RawText        string             `json:"raw_text,omitempty"`
+	RawTextEN      string             `json:"raw_text_en,omitempty"`
+	Translated     bool               `json:"translated"`
+	CompressedText string             `json:"compressed_text,omitempty"`
+	ProcessedText  string             `json:"processed_text,omitempty"`
+	Summary        string             `json:"summary,omitempty"`
+	Embedding      []float32          `json:"embedding,omitempty"`
+	ClusterID      int                `json:"cluster_id"`        // -1 noise or not clustered
+	Timings        map[string]float64 `json:"timings,omitempty"` // stage → milliseconds
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+}
+
+// Cluster is one group of a flashpoint's articles with its summary.
+type Cluster struct {
+	RunID        string    `json:"run_id"`
+	FlashpointID string    `json:"flashpoint_id"`
+	ClusterID    int       `json:"cluster_id"`
+	Summary      string    `json:"summary"`
+	ArticleCount int       `json:"article_count"`
+	TopDomains   []string  `json:"top_domains"`
+	Languages    []string  `json:"languages"`
+	URLs         []string  `json:"urls"`
+	Images       []string  `json:"images"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// RunState is a run's lifecycle state.
+type RunState string
+
+// Run states.
+const (
+	RunRunning   RunState = "running"
+	RunCompleted RunState = "completed"
+	RunFailed    RunState = "failed"
+	RunCancelled RunState = "cancelled"
+)
+
+// Run is one execution of the pipeline over a set of flashpoints.
+type Run struct {
+	ID          string    `json:"id"`
+	State       RunState  `json:"state"`
+	Input       string    `json:"input,omitempty"` // where the flashpoints came from
+	Flashpoints int       `json:"flashpoints"`
+	Articles    int       `json:"articles"`
+	Error       string    `json:"error,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
+}
+
+// DomainOf returns the host of rawURL without a leading "www.", lowercased,
+// or an error naming the URL when it has no host.
+func DomainOf(rawURL string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil {
+		return "", fmt.Errorf("url %q: %w", rawURL, err)
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "" {
+		return "", fmt.Errorf("url %q: want an absolute http(s) URL with a host", rawURL)
+	}
+	return strings.TrimPrefix(h, "www."), nil
+}
