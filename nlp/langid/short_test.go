@@ -1,0 +1,82 @@
+package langid_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/masx-ai/masx/nlp/langid"
+)
+
+// TestShortTexts profiles the default detector on windows of k words cut
+// from the paragraphs (all languages but zh and ja, which have no spaces;
+// for those, windows of 3k characters). Short text may be und; what it
+// must not do is answer wrongly and often. Run with -v for the table.
+func TestShortTexts(t *testing.T) {
+	d, err := langid.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ n, ok, und, wrong, wrongSure, chars int }
+	sizes := []int{1, 2, 3, 4, 6, 8, 12}
+	rows := make([]row, len(sizes))
+	for _, s := range loadParagraphs(t) {
+		if !isLong(s) {
+			continue
+		}
+		for si, k := range sizes {
+			for _, w := range windows(s, k) {
+				r := d.Detect(w)
+				rw := &rows[si]
+				rw.n++
+				rw.chars += utf8.RuneCountInString(w)
+				switch {
+				case r.Lang == s.Lang:
+					rw.ok++
+				case r.Lang == langid.Und:
+					rw.und++
+				default:
+					rw.wrong++
+					if r.Confidence >= 0.9 {
+						rw.wrongSure++
+					}
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| words | mean chars | windows | right | und | wrong | wrong with confidence ≥ 0.9 |\n|---|---|---|---|---|---|---|\n")
+	for si, k := range sizes {
+		rw := rows[si]
+		fmt.Fprintf(&b, "| %d | %d | %d | %.1f %% | %.1f %% | %.1f %% | %.2f %% |\n", k, rw.chars/rw.n, rw.n,
+			pct(rw.ok, rw.n), pct(rw.und, rw.n), pct(rw.wrong, rw.n), pct(rw.wrongSure, rw.n))
+		// Bounds with room for held-out text: a sure wrong answer stays
+		// rare at every length, and by 8 words nearly all are right.
+		if got := pct(rw.wrongSure, rw.n); got > 2 {
+			t.Errorf("%d-word windows: %.2f %% wrong with confidence ≥ 0.9, want ≤ 2 %%", k, got)
+		}
+		if got := pct(rw.ok, rw.n); k >= 8 && got < 95 {
+			t.Errorf("%d-word windows: %.1f %% right, want ≥ 95 %%", k, got)
+		}
+	}
+	t.Logf("short texts, default detector:\n%s", b.String())
+}
+
+// windows cuts non-overlapping windows of k words (3k characters for
+// Chinese and Japanese) from a paragraph, skipping two of every three.
+func windows(s sample, k int) []string {
+	var out []string
+	if s.Lang == "zh" || s.Lang == "ja" {
+		rs := []rune(s.Text)
+		for i := 0; i+3*k <= len(rs); i += 9 * k {
+			out = append(out, string(rs[i:i+3*k]))
+		}
+		return out
+	}
+	words := strings.Fields(s.Text)
+	for i := 0; i+k <= len(words); i += 3 * k {
+		out = append(out, strings.Join(words[i:i+k], " "))
+	}
+	return out
+}
