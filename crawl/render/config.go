@@ -1,0 +1,138 @@
+package render
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/crawl/netguard"
+)
+
+// Defaults for the zero fields of [Config]. The first four are the seed's
+// RENDER_* settings.
+const (
+	DefaultChromiumPath   = "/usr/bin/chromium"
+	DefaultMaxPages       = 5
+	DefaultQueueMax       = 100
+	DefaultTimeout        = 30 * time.Second
+	DefaultIdleWindow     = 500 * time.Millisecond
+	DefaultStableWindow   = 1500 * time.Millisecond
+	DefaultCleanupTimeout = 5 * time.Second
+	DefaultMaxHTMLBytes   = 10 << 20
+)
+
+// Config configures a [Pool]. Zero fields take the defaults named on each.
+type Config struct {
+	// ChromiumPath is the Chromium binary (MASX_CHROMIUM_PATH). Default
+	// /usr/bin/chromium. It is never downloaded.
+	ChromiumPath string
+	// MaxPages is how many pages render at once (RENDER_MAX_PAGES). Default 5.
+	MaxPages int
+	// QueueMax is how many Render calls may wait for a page
+	// (RENDER_QUEUE_MAX); past it Render fails at once with [ErrQueueFull].
+	// Default 100.
+	QueueMax int
+	// Timeout is the hard deadline of one visit (RENDER_TIMEOUT_S): creating
+	// the page, navigating, waiting, evaluating scripts and reading the
+	// content. It starts when the request gets a page, not while it waits
+	// in the queue (the caller's ctx bounds that). Default 30s.
+	Timeout time.Duration
+	// IdleWindow is how long the page must have no request in flight for
+	// the wait after DOMContentLoaded to end. Default 500ms.
+	IdleWindow time.Duration
+	// StableWindow ends the wait when the network never goes idle (long
+	// polls, beacons) but the DOM has not changed for this long. Default
+	// 1.5s.
+	StableWindow time.Duration
+	// CleanupTimeout bounds closing one page and its browser context, which
+	// runs even when the caller's ctx is already cancelled. A cleanup that
+	// fails on a live browser gets the browser replaced. Default 5s.
+	CleanupTimeout time.Duration
+	// MaxHTMLBytes is the largest serialized page accepted
+	// (MASX_MAX_PAGE_BYTES); larger pages fail with [ErrTooLarge].
+	// Default 10 MiB.
+	MaxHTMLBytes int
+	// UserAgent replaces Chromium's User-Agent header (MASX_USER_AGENT).
+	// Default: Chromium's own.
+	UserAgent string
+	// LoadResources lets images, media and fonts load. Default false: they
+	// are failed by request interception, which saves most of a page's bytes
+	// and changes nothing in its text.
+	LoadResources bool
+	// AllowPrivate lets pages reach loopback, private and link-local
+	// addresses (MASX_ALLOW_PRIVATE), never the cloud metadata addresses.
+	// Default false. Ignored when Guard is set.
+	AllowPrivate bool
+	// Guard decides which addresses the browser may reach; every request the
+	// page makes is checked against it. Default: a netguard.Guard with
+	// AllowPrivate, which refuses loopback, private, link-local and metadata
+	// addresses.
+	Guard *netguard.Guard
+	// Logger receives the pool's diagnostics. Default: discarded.
+	Logger *slog.Logger
+
+	// extraArgs are added to Chromium's command line (tests: --log-net-log).
+	extraArgs map[string]string
+}
+
+// ConfigFrom maps masx settings onto a Config.
+func ConfigFrom(s *config.Settings) Config {
+	return Config{
+		ChromiumPath: s.ChromiumPath,
+		MaxPages:     s.RenderMaxPages,
+		QueueMax:     s.RenderQueueMax,
+		Timeout:      s.RenderTimeout(),
+		MaxHTMLBytes: s.MaxPageBytes,
+		UserAgent:    s.UserAgent,
+		AllowPrivate: s.AllowPrivate,
+	}
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.ChromiumPath == "" {
+		c.ChromiumPath = DefaultChromiumPath
+	}
+	set := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set(&c.MaxPages, DefaultMaxPages)
+	set(&c.QueueMax, DefaultQueueMax)
+	set(&c.MaxHTMLBytes, DefaultMaxHTMLBytes)
+	setD(&c.Timeout, DefaultTimeout)
+	setD(&c.IdleWindow, DefaultIdleWindow)
+	setD(&c.StableWindow, DefaultStableWindow)
+	setD(&c.CleanupTimeout, DefaultCleanupTimeout)
+	if c.Guard == nil {
+		c.Guard = &netguard.Guard{AllowPrivate: c.AllowPrivate}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, f := range []struct {
+		name  string
+		value any
+		bad   bool
+		want  string
+	}{
+		{"MaxPages", c.MaxPages, c.MaxPages < 1, "≥ 1"},
+		{"QueueMax", c.QueueMax, c.QueueMax < 0, "≥ 0"},
+		{"MaxHTMLBytes", c.MaxHTMLBytes, c.MaxHTMLBytes < 1, "≥ 1"},
+		{"Timeout", c.Timeout, c.Timeout < 0, "> 0"},
+		{"IdleWindow", c.IdleWindow, c.IdleWindow < 0, "> 0"},
+		{"StableWindow", c.StableWindow, c.StableWindow < 0, "> 0"},
+		{"CleanupTimeout", c.CleanupTimeout, c.CleanupTimeout < 0, "> 0"},
+	} {
+		if f.bad {
+			return c, fmt.Errorf("render: Config.%s = %v: want %s", f.name, f.value, f.want)
+		}
+	}
+	return c, nil
+}

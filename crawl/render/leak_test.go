@@ -1,0 +1,184 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond (a cheap query of the browser or /proc) until it holds
+// or the limit passes; Chromium reaps processes on its own schedule.
+func waitFor(limit time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(limit)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestNoLeaksUnderCancellation runs 200 renders, many of them cancelled by
+// their caller at random moments (queued, creating the page, navigating,
+// waiting, reading), and checks that no page, browser context or renderer
+// process is left behind.
+func TestNoLeaksUnderCancellation(t *testing.T) {
+	s := newSite(t)
+	p := startPool(t, Config{Guard: guardFor(s.Server), IdleWindow: 100 * time.Millisecond, StableWindow: 300 * time.Millisecond})
+	ctx := context.Background()
+
+	// Warm up, then take the baseline of renderer processes.
+	if _, err := p.Render(ctx, s.URL+"/article"); err != nil {
+		t.Fatal(err)
+	}
+	var baseline int
+	waitFor(5*time.Second, func() bool { baseline = p.RendererProcesses(); return baseline <= 2 })
+	t.Logf("renderer processes at rest: %d", baseline)
+
+	paths := []string{"/article", "/js-article", "/slow?ms=300", "/hang", "/dialog", "/popup"}
+	const n, workers = 200, 8
+	rng := rand.New(rand.NewPCG(1, 2))
+	type job struct {
+		path   string
+		cancel time.Duration // 0: never
+	}
+	jobs := make(chan job, n)
+	for range n {
+		j := job{path: paths[rng.IntN(len(paths))]}
+		if rng.IntN(4) > 0 { // three in four are cancelled
+			j.cancel = time.Duration(rng.IntN(700)) * time.Millisecond
+		}
+		jobs <- j
+	}
+	close(jobs)
+
+	var mu sync.Mutex
+	var maxProcs atomic.Int64 // renderers seen while the batch ran
+	outcomes := map[string]int{}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				rctx, cancel := context.WithCancel(ctx)
+				if j.cancel > 0 {
+					timer := time.AfterFunc(j.cancel, cancel)
+					defer timer.Stop()
+				}
+				if j.path == "/hang" {
+					// Never loads: end it by cancellation or a short deadline.
+					var c2 context.CancelFunc
+					rctx, c2 = context.WithTimeout(rctx, 800*time.Millisecond)
+					defer c2()
+				}
+				_, err := p.Render(rctx, s.URL+j.path)
+				cancel()
+				if n := p.RendererProcesses(); n > int(maxProcs.Load()) {
+					maxProcs.Store(int64(n))
+				}
+				key := "ok"
+				switch {
+				case err == nil:
+				case errors.Is(err, context.Canceled):
+					key = "canceled"
+				case errors.Is(err, context.DeadlineExceeded):
+					key = "deadline"
+				default:
+					key = "other"
+					t.Errorf("%s: unexpected error %v", j.path, err)
+				}
+				mu.Lock()
+				outcomes[key]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("outcomes: %v; up to %d renderer processes during the batch", outcomes, maxProcs.Load())
+	if maxProcs.Load() == 0 {
+		t.Errorf("saw no renderer process during the batch; the process count cannot be trusted")
+	}
+	if outcomes["ok"] == 0 || outcomes["canceled"] == 0 {
+		t.Errorf("want both successes and cancellations; got %v", outcomes)
+	}
+
+	var pages, contexts int
+	var err error
+	if !waitFor(5*time.Second, func() bool {
+		pages, contexts, err = p.OpenPages(ctx)
+		return err == nil && pages == 0 && contexts == 0
+	}) {
+		t.Errorf("after the batch: %d pages, %d browser contexts open (err %v); want 0, 0", pages, contexts, err)
+	}
+	var procs int
+	if !waitFor(10*time.Second, func() bool { procs = p.RendererProcesses(); return procs <= baseline }) {
+		t.Errorf("renderer processes: %d after the batch, %d at rest before it", procs, baseline)
+	}
+	st := p.Stats()
+	if st.Active != 0 || st.Queued != 0 || st.Total != n+1 || st.CleanupFailures != 0 || st.Restarts != 0 {
+		t.Errorf("stats after the batch: %+v; want nothing active or queued, %d total, no cleanup failure or restart", st, n+1)
+	}
+}
+
+// TestBrowserKilled kills Chromium while five renders are in flight: they
+// fail with ErrBrowserLost, the next renders get a new browser, and nothing
+// of the old one is left.
+func TestBrowserKilled(t *testing.T) {
+	s := newSite(t)
+	p := startPool(t, Config{Guard: guardFor(s.Server)})
+	ctx := context.Background()
+	if _, err := p.Render(ctx, s.URL+"/article"); err != nil {
+		t.Fatal(err)
+	}
+	old := p.Stats().BrowserPID
+	p.mu.Lock()
+	oldDir := p.browser.dir
+	p.mu.Unlock()
+
+	errs := make(chan error, 5)
+	for range 5 {
+		go func() {
+			_, err := p.Render(ctx, s.URL+"/held")
+			errs <- err
+		}()
+	}
+	for range 5 {
+		<-s.held // all five pages are waiting for their document
+	}
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := <-errs; !errors.Is(err, ErrBrowserLost) {
+			t.Errorf("in-flight render: err = %v; want ErrBrowserLost", err)
+		}
+	}
+
+	for i := range 5 {
+		res, err := p.Render(ctx, s.URL+"/article")
+		if err != nil {
+			t.Fatalf("render %d after the kill: %v", i, err)
+		}
+		if res.Title != "Static article" {
+			t.Errorf("title %q", res.Title)
+		}
+	}
+	st := p.Stats()
+	if st.Restarts != 1 || st.BrowserPID == old || st.BrowserPID == 0 {
+		t.Errorf("stats %+v; want one restart and a new browser pid (old %d)", st, old)
+	}
+	if !waitFor(3*time.Second, func() bool { return len(procsUsing(oldDir, "")) == 0 }) {
+		t.Errorf("processes of the killed browser remain: %v", procsUsing(oldDir, ""))
+	}
+	pages, contexts, err := p.OpenPages(ctx)
+	if err != nil || pages != 0 || contexts != 0 {
+		t.Errorf("OpenPages = %d, %d, %v; want 0, 0, nil", pages, contexts, err)
+	}
+}

@@ -1,0 +1,424 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/target"
+)
+
+// Result is one rendered page.
+type Result struct {
+	URL        string // as requested
+	FinalURL   string // after redirects and script navigations
+	StatusCode int    // of the main document; 0 when Chromium reported none
+	HTML       []byte // serialized DOM after scripts ran, doctype included
+	Title      string
+	Method     string // always "browser"
+	Timings    Timings
+	// BlockedRequests counts the page's requests the guard refused.
+	BlockedRequests int
+}
+
+// Timings splits a visit.
+type Timings struct {
+	Queue    time.Duration // waiting for a page (not part of the deadline)
+	Navigate time.Duration // navigation start to DOMContentLoaded
+	Wait     time.Duration // DOMContentLoaded to network idle or a stable DOM
+	Total    time.Duration // page obtained to content read, cleanup excluded
+}
+
+// MethodBrowser is Result.Method.
+const MethodBrowser = "browser"
+
+// Stats is a snapshot of a pool's counters.
+type Stats struct {
+	Active           int   // pages rendering now
+	Queued           int   // requests waiting for a page
+	Total            int64 // renders finished (any outcome)
+	Succeeded        int64
+	Failed           int64 // all failures, timeouts and cancellations included
+	TimedOut         int64
+	QueueFull        int64 // requests refused with ErrQueueFull (not in Total)
+	BlockedRequests  int64 // page requests the guard refused
+	BlockedResources int64 // images, media and fonts not loaded
+	EgressBlocked    int64 // connections the egress proxy refused (preconnects, WebSockets, rebinding)
+	Restarts         int64 // browsers started after the first
+	CleanupFailures  int64 // pages whose cleanup failed (their browser was replaced)
+	RenderTime       time.Duration
+	BrowserPID       int // 0 when no browser runs
+}
+
+type poolStats struct {
+	active, queued                      atomic.Int64
+	total, ok, failed, timedOut, full   atomic.Int64
+	blockedRequests, blockedResources   atomic.Int64
+	restarts, cleanupFailures, renderNS atomic.Int64
+	egressBlocked                       atomic.Int64
+}
+
+const (
+	stateNew = iota
+	stateRunning
+	stateStopping
+	stateStopped
+)
+
+// Pool renders pages in one headless Chromium, at most Config.MaxPages at
+// once, each in its own browser context. See the package documentation.
+type Pool struct {
+	cfg Config
+	log *slog.Logger
+
+	slots chan struct{} // a token per rendering page
+	stats poolStats
+	hosts hostCache
+	proxy *egress // set by Start; the browser's only way out
+
+	// visits maps a page's target ID (= its main frame ID) to the visit, so
+	// the interceptor can tell a visit that its document was refused.
+	visits sync.Map
+
+	mu       sync.Mutex
+	state    int
+	dir      string
+	browser  *instance
+	gen      int
+	inflight sync.WaitGroup // Render calls past admission
+	kill     context.Context
+	killNow  context.CancelFunc
+
+	launchMu sync.Mutex // one (re)start at a time
+}
+
+// New validates cfg and returns a pool that is not started.
+func New(cfg Config) (*Pool, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	kill, killNow := context.WithCancel(context.Background())
+	return &Pool{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		slots:   make(chan struct{}, cfg.MaxPages),
+		kill:    kill,
+		killNow: killNow,
+	}, nil
+}
+
+// Start creates the pool's user-data directory and starts the browser. ctx
+// bounds the start only. A stopped pool cannot start again.
+func (p *Pool) Start(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch p.state {
+	case stateRunning:
+		return nil
+	case stateStopping, stateStopped:
+		return fmt.Errorf("starting render pool: %w", ErrClosed)
+	}
+	if _, err := os.Stat(p.cfg.ChromiumPath); err != nil {
+		return fmt.Errorf("starting render pool: chromium binary %q: %w (install Debian's chromium, or set MASX_CHROMIUM_PATH)", p.cfg.ChromiumPath, err)
+	}
+	dir, err := os.MkdirTemp("", "masx-render-")
+	if err != nil {
+		return fmt.Errorf("starting render pool: %w", err)
+	}
+	p.dir = dir
+	p.gen = 1
+	if p.proxy, err = startEgress(p.cfg.Guard, p.log, &p.stats.egressBlocked); err != nil {
+		_ = os.RemoveAll(dir)
+		return fmt.Errorf("starting render pool: %w", err)
+	}
+	in, err := p.launch(ctx, p.gen)
+	if err != nil {
+		p.proxy.close()
+		_ = os.RemoveAll(dir)
+		return fmt.Errorf("starting render pool: %w", err)
+	}
+	p.browser = in
+	p.state = stateRunning
+	p.log.Debug("render: pool started", "dir", dir, "pid", in.pid)
+	return nil
+}
+
+// Stop refuses new renders, waits for those admitted (queued or running) to
+// finish, then kills the browser and removes the user-data directory. If ctx
+// ends first, Stop cancels the renders still running, waits for their
+// cleanup (each bounded by Config.CleanupTimeout), finishes the shutdown and
+// returns ctx's error. Stop on a pool that is not running does nothing.
+func (p *Pool) Stop(ctx context.Context) error {
+	p.mu.Lock()
+	if p.state != stateRunning {
+		p.mu.Unlock()
+		return nil
+	}
+	p.state = stateStopping
+	p.mu.Unlock()
+
+	drained := make(chan struct{})
+	go func() { p.inflight.Wait(); close(drained) }()
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = fmt.Errorf("stopping render pool: %w", ctx.Err())
+		p.killNow()
+		<-drained
+	}
+	p.killNow()
+
+	p.launchMu.Lock() // no restart may be half done
+	p.mu.Lock()
+	in := p.browser
+	p.browser = nil
+	p.state = stateStopped
+	p.mu.Unlock()
+	p.launchMu.Unlock()
+	if in != nil {
+		in.close()
+	}
+	p.proxy.close()
+	if rerr := os.RemoveAll(p.dir); rerr != nil && err == nil {
+		err = fmt.Errorf("stopping render pool: %w", rerr)
+	}
+	return err
+}
+
+// Render visits rawURL and returns the rendered page. It waits for a free
+// page while the queue has room, else fails with ErrQueueFull at once. The
+// visit has a hard deadline of Config.Timeout; the page and its browser
+// context are closed on every path, also after ctx is cancelled.
+func (p *Pool) Render(ctx context.Context, rawURL string) (*Result, error) {
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	wrap := func(err error) error { return fmt.Errorf("rendering %s: %w", rawURL, err) }
+
+	p.mu.Lock()
+	if p.state != stateRunning {
+		p.mu.Unlock()
+		return nil, wrap(ErrClosed)
+	}
+	p.inflight.Add(1)
+	p.mu.Unlock()
+	defer p.inflight.Done()
+
+	// Refuse a blocked URL before it takes a page. The interceptor checks
+	// the document request (and every redirect hop) again.
+	gctx, gcancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	err = p.checkURL(gctx, u)
+	gcancel()
+	if err != nil {
+		p.count(0, err)
+		return nil, wrap(err)
+	}
+
+	queued := time.Now()
+	if err := p.acquire(ctx); err != nil {
+		if err == ErrQueueFull {
+			p.stats.full.Add(1)
+		} else {
+			p.count(0, err)
+		}
+		return nil, wrap(err)
+	}
+	waited := time.Since(queued)
+	p.stats.active.Add(1)
+	release := sync.OnceFunc(func() {
+		p.stats.active.Add(-1)
+		<-p.slots
+	})
+	res, err := p.visit(ctx, u, release)
+	if res != nil {
+		res.Timings.Queue = waited
+	}
+	if err != nil {
+		p.count(0, err)
+		return nil, wrap(err)
+	}
+	p.count(res.Timings.Total, nil)
+	return res, nil
+}
+
+// acquire takes a page slot, waiting in the queue if there is room.
+func (p *Pool) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if p.stats.queued.Add(1) > int64(p.cfg.QueueMax) {
+		p.stats.queued.Add(-1)
+		return ErrQueueFull
+	}
+	defer p.stats.queued.Add(-1)
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.kill.Done():
+		return ErrClosed
+	}
+}
+
+func (p *Pool) count(d time.Duration, err error) {
+	p.stats.total.Add(1)
+	if err != nil {
+		p.stats.failed.Add(1)
+		if isTimeout(err) {
+			p.stats.timedOut.Add(1)
+		}
+		return
+	}
+	p.stats.ok.Add(1)
+	p.stats.renderNS.Add(int64(d))
+}
+
+// current returns the running browser, starting a new one when the last
+// one died or was marked unhealthy.
+func (p *Pool) current(ctx context.Context) (*instance, error) {
+	p.mu.Lock()
+	in, state := p.browser, p.state
+	p.mu.Unlock()
+	if state != stateRunning && state != stateStopping {
+		return nil, ErrClosed
+	}
+	if in != nil && in.alive() {
+		return in, nil
+	}
+	p.launchMu.Lock()
+	defer p.launchMu.Unlock()
+	p.mu.Lock()
+	in, state = p.browser, p.state
+	p.mu.Unlock()
+	if state == stateStopped {
+		return nil, ErrClosed
+	}
+	if in != nil && in.alive() {
+		return in, nil // another caller restarted it
+	}
+	if in != nil {
+		p.log.Warn("render: browser lost, starting a new one", "pid", in.pid, "unhealthy", in.unhealthy.Load())
+		in.close()
+	}
+	p.mu.Lock()
+	p.gen++
+	gen := p.gen
+	p.mu.Unlock()
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer context.AfterFunc(p.kill, stop)()
+	nin, err := p.launch(lctx, gen)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.browser = nil
+		return nil, fmt.Errorf("%w: %w", ErrBrowserLost, err)
+	}
+	p.browser = nin
+	p.stats.restarts.Add(1)
+	return nin, nil
+}
+
+// Stats returns a snapshot of the pool's counters.
+func (p *Pool) Stats() Stats {
+	s := &p.stats
+	st := Stats{
+		Active:           int(s.active.Load()),
+		Queued:           int(s.queued.Load()),
+		Total:            s.total.Load(),
+		Succeeded:        s.ok.Load(),
+		Failed:           s.failed.Load(),
+		TimedOut:         s.timedOut.Load(),
+		QueueFull:        s.full.Load(),
+		BlockedRequests:  s.blockedRequests.Load(),
+		BlockedResources: s.blockedResources.Load(),
+		EgressBlocked:    s.egressBlocked.Load(),
+		Restarts:         s.restarts.Load(),
+		CleanupFailures:  s.cleanupFailures.Load(),
+	}
+	if st.Succeeded > 0 {
+		st.RenderTime = time.Duration(s.renderNS.Load() / st.Succeeded)
+	}
+	p.mu.Lock()
+	if p.browser != nil && p.browser.alive() {
+		st.BrowserPID = p.browser.pid
+	}
+	p.mu.Unlock()
+	return st
+}
+
+// OpenPages counts the browser's pages and browser contexts that belong to
+// renders: those outside the browser's default context, where the pool
+// never renders. Between renders it is 0; anything else is a leak. It is
+// exported for monitoring and for tests.
+func (p *Pool) OpenPages(ctx context.Context) (pages, contexts int, err error) {
+	p.mu.Lock()
+	in := p.browser
+	p.mu.Unlock()
+	if in == nil || !in.alive() {
+		return 0, 0, ErrClosed
+	}
+	infos, err := cdp.Call(ctx, in.b, target.GetTargets, target.GetTargetsParams{})
+	if err != nil {
+		return 0, 0, fmt.Errorf("listing targets: %w", err)
+	}
+	bcs, err := cdp.Call(ctx, in.b, target.GetBrowserContexts, cdp.Empty{})
+	if err != nil {
+		return 0, 0, fmt.Errorf("listing browser contexts: %w", err)
+	}
+	def := bcs.DefaultBrowserContextID
+	for _, t := range infos.TargetInfos {
+		if t.BrowserContextID != def {
+			pages++
+		}
+	}
+	return pages, len(bcs.BrowserContextIDs), nil
+}
+
+// RendererProcesses counts the live Chromium renderer processes of this
+// pool (by their --user-data-dir), for monitoring and leak tests.
+func (p *Pool) RendererProcesses() int {
+	p.mu.Lock()
+	dir := p.dir
+	p.mu.Unlock()
+	if dir == "" {
+		return 0
+	}
+	return len(procsUsing(dir, "renderer"))
+}
+
+// UserDataDir is the pool's Chromium profile directory; each browser it
+// starts uses a subdirectory. Removed by Stop.
+func (p *Pool) UserDataDir() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dir
+}
+
+const maxURLLen = 8 << 10
+
+func parseURL(raw string) (*url.URL, error) {
+	if len(raw) > maxURLLen {
+		return nil, fmt.Errorf("rendering %.64q…: %w: longer than %d bytes", raw, ErrInvalidURL, maxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("rendering %q: %w: %v", raw, ErrInvalidURL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("rendering %q: %w: want an absolute http or https URL", raw, ErrInvalidURL)
+	}
+	return u, nil
+}

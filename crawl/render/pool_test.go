@@ -1,0 +1,82 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRenderArticle(t *testing.T) {
+	s := newSite(t)
+	p := startPool(t, Config{Guard: guardFor(s.Server)})
+	ctx := context.Background()
+
+	res, err := p.Render(ctx, s.URL+"/redirect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || res.Title != "Static article" || res.Method != "browser" {
+		t.Errorf("got status %d title %q method %q; want 200, %q, browser", res.StatusCode, res.Title, res.Method, "Static article")
+	}
+	if res.FinalURL != s.URL+"/article" {
+		t.Errorf("FinalURL = %q; want %q", res.FinalURL, s.URL+"/article")
+	}
+	if !strings.Contains(string(res.HTML), "Santa Maria") || !strings.HasPrefix(string(res.HTML), "<!DOCTYPE html>") {
+		t.Errorf("HTML lacks the article or the doctype: %.120q", res.HTML)
+	}
+	if res.Timings.Total <= 0 || res.Timings.Navigate <= 0 || res.Timings.Wait <= 0 {
+		t.Errorf("timings not filled: %+v", res.Timings)
+	}
+	t.Logf("timings %+v", res.Timings)
+
+	// The article a script inserts 200 ms after load is in the HTML.
+	res, err = p.Render(ctx, s.URL+"/js-article")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.HTML), "Porto Velho") {
+		t.Errorf("script-inserted article missing: %.300q", res.HTML)
+	}
+
+	res, err = p.Render(ctx, s.URL+"/missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 404 {
+		t.Errorf("status = %d; want 404", res.StatusCode)
+	}
+	pages, contexts, err := p.OpenPages(ctx)
+	if err != nil || pages != 0 || contexts != 0 {
+		t.Errorf("OpenPages = %d pages, %d contexts, %v; want 0, 0, nil", pages, contexts, err)
+	}
+	st := p.Stats()
+	if st.Succeeded != 3 || st.Failed != 0 || st.Active != 0 {
+		t.Errorf("stats %+v; want 3 succeeded", st)
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	s := newSite(t)
+	const limit = 2 * time.Second
+	p := startPool(t, Config{Guard: guardFor(s.Server), Timeout: limit})
+	for _, path := range []string{"/slow?ms=20000", "/hang", "/busy"} {
+		t.Run(path, func(t *testing.T) {
+			start := time.Now()
+			_, err := p.Render(context.Background(), s.URL+path)
+			took := time.Since(start)
+			if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v; want ErrTimeout wrapping context.DeadlineExceeded", err)
+			}
+			if took > limit+time.Second {
+				t.Errorf("took %s; want ≤ %s + 1s", took, limit)
+			}
+			t.Logf("%s: %v after %s", path, err, took)
+		})
+	}
+	pages, contexts, err := p.OpenPages(context.Background())
+	if err != nil || pages != 0 || contexts != 0 {
+		t.Errorf("OpenPages = %d pages, %d contexts, %v; want 0, 0, nil", pages, contexts, err)
+	}
+}

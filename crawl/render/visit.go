@@ -1,0 +1,336 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/inspector"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// probeEvery is how often the DOM is sampled while the network stays busy.
+const probeEvery = 250 * time.Millisecond
+
+// visit is the state of one render, fed by the page's protocol events
+// (which arrive on chromedp's reader goroutine and must be handled fast)
+// and by the interceptor.
+type visit struct {
+	mu        sync.Mutex
+	inflight  map[network.RequestID]struct{}
+	netChange time.Time                 // last request start or end
+	domReady  map[cdp.LoaderID]bool     // loaders that reached DOMContentLoaded
+	docStatus map[network.RequestID]int // main-frame document responses
+	docURL    map[network.RequestID]string
+	docFailed map[network.RequestID]string // main-frame document failures
+	blocked   []blockedReq
+	crashed   bool
+	frame     cdp.FrameID
+
+	notify chan struct{} // a state change; capacity 1
+	dialog chan struct{} // a JavaScript dialog opened; capacity 1
+}
+
+type blockedReq struct {
+	url string
+	err error
+}
+
+func newVisit(frame cdp.FrameID) *visit {
+	return &visit{
+		inflight:  map[network.RequestID]struct{}{},
+		netChange: time.Now(),
+		domReady:  map[cdp.LoaderID]bool{},
+		docStatus: map[network.RequestID]int{},
+		docURL:    map[network.RequestID]string{},
+		docFailed: map[network.RequestID]string{},
+		frame:     frame,
+		notify:    make(chan struct{}, 1),
+		dialog:    make(chan struct{}, 1),
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// onEvent records one page event. It runs on chromedp's reader goroutine.
+func (v *visit) onEvent(ev any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		v.inflight[ev.RequestID] = struct{}{} // a redirect keeps its ID
+		v.netChange = time.Now()
+	case *network.EventLoadingFinished:
+		delete(v.inflight, ev.RequestID)
+		v.netChange = time.Now()
+	case *network.EventLoadingFailed:
+		delete(v.inflight, ev.RequestID)
+		v.netChange = time.Now()
+		if ev.Type == network.ResourceTypeDocument {
+			v.docFailed[ev.RequestID] = ev.ErrorText
+		}
+	case *network.EventResponseReceived:
+		if ev.Type == network.ResourceTypeDocument && ev.FrameID == v.frame && ev.Response != nil {
+			v.docStatus[ev.RequestID] = int(ev.Response.Status)
+			v.docURL[ev.RequestID] = ev.Response.URL
+		}
+	case *page.EventLifecycleEvent:
+		if ev.FrameID == v.frame && ev.Name == "DOMContentLoaded" {
+			v.domReady[ev.LoaderID] = true
+		}
+	case *page.EventJavascriptDialogOpening:
+		signal(v.dialog)
+	case *inspector.EventTargetCrashed:
+		v.crashed = true
+	default:
+		return
+	}
+	signal(v.notify)
+}
+
+// noteBlocked records a request of this page that the guard refused.
+func (v *visit) noteBlocked(u string, err error) {
+	v.mu.Lock()
+	v.blocked = append(v.blocked, blockedReq{u, err})
+	v.mu.Unlock()
+	signal(v.notify)
+}
+
+// visit renders u on the current browser. release frees the page slot; it
+// is called once the page is gone, which may be after visit returns (see
+// closePage).
+func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Result, err error) {
+	start := time.Now()
+	deadline := start.Add(p.cfg.Timeout)
+	// wctx carries the caller's cancellation, the visit's deadline and
+	// the pool's hard stop.
+	wctx, wcancel := context.WithDeadline(ctx, deadline)
+	defer wcancel()
+	defer context.AfterFunc(p.kill, wcancel)()
+
+	in, err := p.current(wctx)
+	if err != nil {
+		release()
+		return nil, p.visitError(ctx, wctx, nil, p.cfg.Timeout, err)
+	}
+	ref, err := p.openPage(wctx, in, release)
+	if err != nil {
+		return nil, p.visitError(ctx, wctx, in, p.cfg.Timeout, err)
+	}
+	v := newVisit(cdp.FrameID(ref.target))
+	p.visits.Store(ref.target, v)
+	// The tab context only detaches on cancel. Closing the page with its
+	// browser context comes first, so the detach then finds the session
+	// gone and returns at once.
+	tabCtx, tabCancel := chromedp.NewContext(in.ctx,
+		chromedp.WithTargetID(ref.target),
+		chromedp.WithDetachOnCancel(),
+		chromedp.WithListener(v.onEvent))
+	defer func() {
+		p.visits.Delete(ref.target)
+		p.closePage(in, ref, release)
+		tabCancel()
+	}()
+	vctx, vcancel := context.WithCancel(tabCtx)
+	defer vcancel()
+	defer context.AfterFunc(wctx, vcancel)()
+
+	var dialogs sync.WaitGroup
+	defer dialogs.Wait()
+	defer vcancel() // runs before dialogs.Wait
+
+	res = &Result{URL: u.String(), Method: MethodBrowser}
+	var navigated, ready time.Time
+	_, err = chromedp.Run(vctx, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		// A dialog (alert, confirm) blocks the page's scripts, and with
+		// them every evaluation; dismiss each one as it opens.
+		dialogs.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-v.dialog:
+					_, _ = cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+				}
+			}
+		})
+		navigated = time.Now()
+		nav, err := cdp.Call(ctx, t, page.Navigate, page.NavigateParams{URL: u.String()})
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		if nav.ErrorText != "" {
+			return chromedp.Void{}, v.navError(u, nav.ErrorText)
+		}
+		if nav.IsDownload {
+			return chromedp.Void{}, &NavigationError{URL: u.String(), Reason: "the response is a download, not a page"}
+		}
+		if err := v.waitDOM(ctx, u, nav.LoaderID); err != nil {
+			return chromedp.Void{}, err
+		}
+		ready = time.Now()
+		if err := v.waitSettled(ctx, t, p.cfg.IdleWindow, p.cfg.StableWindow); err != nil {
+			return chromedp.Void{}, err
+		}
+		res.Timings.Navigate = ready.Sub(navigated)
+		res.Timings.Wait = time.Since(ready)
+		return chromedp.Void{}, p.read(ctx, t, v, nav.LoaderID, res)
+	})
+	res.Timings.Total = time.Since(start)
+	if err != nil {
+		return nil, p.visitError(ctx, wctx, in, p.cfg.Timeout, err)
+	}
+	return res, nil
+}
+
+// navError turns Chromium's navigation failure into an error, naming the
+// guard's refusal when the document or a redirect hop was blocked.
+func (v *visit) navError(u *url.URL, text string) error {
+	ne := &NavigationError{URL: u.String(), Reason: text}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if text == "net::ERR_BLOCKED_BY_CLIENT" && len(v.blocked) > 0 {
+		ne.Blocked = v.blocked[0].err
+	}
+	return ne
+}
+
+// waitDOM waits for the navigation's DOMContentLoaded.
+func (v *visit) waitDOM(ctx context.Context, u *url.URL, loader cdp.LoaderID) error {
+	for {
+		v.mu.Lock()
+		ready, crashed := v.domReady[loader], v.crashed
+		failed, hasFailed := v.docFailed[network.RequestID(loader)]
+		v.mu.Unlock()
+		switch {
+		case crashed:
+			return errors.New("page crashed")
+		case hasFailed && !ready:
+			return v.navError(u, failed)
+		case ready:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-v.notify:
+		}
+	}
+}
+
+// waitSettled waits until no request has been in flight for idle, or, when
+// the network never rests, until the DOM has not changed for stable.
+func (v *visit) waitSettled(ctx context.Context, t *chromedp.Target, idle, stable time.Duration) error {
+	tick := time.NewTicker(idle / 5)
+	defer tick.Stop()
+	var lastSig string
+	sigSince := time.Now()
+	nextProbe := time.Now().Add(probeEvery)
+	for {
+		now := time.Now()
+		v.mu.Lock()
+		quiet := len(v.inflight) == 0 && now.Sub(v.netChange) >= idle
+		crashed := v.crashed
+		v.mu.Unlock()
+		if crashed {
+			return errors.New("page crashed")
+		}
+		if quiet {
+			return nil
+		}
+		if !now.Before(nextProbe) {
+			sig, err := chromedp.Run(ctx, chromedp.Evaluate[string](domSignature))
+			if err != nil {
+				return fmt.Errorf("probing the DOM: %w", err)
+			}
+			now = time.Now()
+			if sig != lastSig {
+				lastSig, sigSince = sig, now
+			} else if now.Sub(sigSince) >= stable {
+				return nil
+			}
+			nextProbe = now.Add(probeEvery)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-v.notify:
+		case <-tick.C:
+		}
+	}
+}
+
+// domSignature changes when elements or text are added or removed; cheap
+// enough to sample a few times a second on a 200 KB page.
+const domSignature = `(() => { const b = document.body; return document.getElementsByTagName('*').length + ':' + (b ? b.textContent.length : 0); })()`
+
+// readScript serializes the page. The size check runs in the page so an
+// oversized DOM is never shipped over the pipe.
+const readScript = `((limit) => {
+	const d = document;
+	const dt = d.doctype ? new XMLSerializer().serializeToString(d.doctype) : '';
+	const h = d.documentElement ? d.documentElement.outerHTML : '';
+	const n = dt.length + h.length;
+	return {url: location.href, title: d.title, size: n, html: n > limit ? '' : dt + '\n' + h};
+})(%d)`
+
+type pageContent struct {
+	URL   string `json:"url"`
+	Title string `json:"title"`
+	Size  int    `json:"size"`
+	HTML  string `json:"html"`
+}
+
+func (p *Pool) read(ctx context.Context, t *chromedp.Target, v *visit, loader cdp.LoaderID, res *Result) error {
+	pc, err := chromedp.Evaluate[pageContent](fmt.Sprintf(readScript, p.cfg.MaxHTMLBytes))(ctx, t)
+	if err != nil {
+		return fmt.Errorf("reading the page: %w", err)
+	}
+	if pc.Size > p.cfg.MaxHTMLBytes || len(pc.HTML) > p.cfg.MaxHTMLBytes {
+		return fmt.Errorf("%w: %d characters, limit %d bytes", ErrTooLarge, pc.Size, p.cfg.MaxHTMLBytes)
+	}
+	v.mu.Lock()
+	res.StatusCode = v.docStatus[network.RequestID(loader)]
+	res.BlockedRequests = len(v.blocked)
+	v.mu.Unlock()
+	res.FinalURL, res.Title, res.HTML = pc.URL, pc.Title, []byte(pc.HTML)
+	return nil
+}
+
+// visitError classifies a failed visit: the caller's cancellation, the
+// pool's stop, a lost browser, the deadline, or the error itself.
+func (p *Pool) visitError(ctx, wctx context.Context, in *instance, limit time.Duration, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		if cause := context.Cause(ctx); cause != ctx.Err() {
+			return fmt.Errorf("%w: %w", ctx.Err(), cause)
+		}
+		return ctx.Err()
+	case p.kill.Err() != nil:
+		return ErrClosed
+	case errors.Is(err, ErrBrowserLost):
+		return err
+	case in != nil && !in.alive() && !in.unhealthy.Load():
+		return fmt.Errorf("%w: %w", ErrBrowserLost, err)
+	case errors.Is(wctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w after %s: %w", ErrTimeout, limit, context.DeadlineExceeded)
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	return errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func ptr[T any](v T) *T { return &v }
