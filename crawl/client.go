@@ -1,0 +1,365 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/masx-ai/masx/concurrency/executor"
+	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/crawl/extract"
+	"github.com/masx-ai/masx/crawl/fetch"
+	"github.com/masx-ai/masx/crawl/netguard"
+	"github.com/masx-ai/masx/crawl/render"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultMinTextChars = 1000
+	DefaultConcurrency  = 8
+)
+
+// Errors callers branch on; each comes wrapped in a [*MethodError].
+var (
+	// ErrShortText: the method got the page, but the extracted article is
+	// shorter than Config.MinTextChars.
+	ErrShortText = errors.New("article text too short")
+	// ErrNoBrowser: the browser method was asked for and Config.Pool is nil.
+	ErrNoBrowser = errors.New("no browser pool configured")
+)
+
+// Config configures a [RenderClient]. Zero fields take the defaults named.
+type Config struct {
+	// Fetcher gets pages over plain HTTP. Required.
+	Fetcher *fetch.Fetcher
+	// Pool renders pages in Chromium. The client starts it on first use
+	// (Start is idempotent); its owner stops it. Default nil: the browser
+	// method fails with ErrNoBrowser and auto stops after HTTP.
+	Pool *render.Pool
+	// MinTextChars is the shortest article text, in characters, that
+	// resolves a page; shorter text sends auto on to the browser
+	// (MASX_MIN_TEXT_CHARS). Default 1000.
+	MinTextChars int
+	// Extract tunes extraction; its MinChars defaults to MinTextChars.
+	Extract extract.Options
+	// IO, when set, bounds RenderPages (the shared I/O executor,
+	// MAX_THREADS). Default nil: RenderPages runs at most Concurrency pages
+	// at once.
+	IO *executor.Pool
+	// CPU, when set, runs extraction (CPU-heavy) on the shared CPU
+	// executor (MAX_PROCS). Default nil: extraction runs on the caller's
+	// goroutine.
+	CPU *executor.Pool
+	// Concurrency bounds RenderPages when IO is nil. Default 8.
+	Concurrency int
+	// Registerer receives the Prometheus collectors (see Metrics). Default
+	// nil: none are registered.
+	Registerer prometheus.Registerer
+	// Logger receives diagnostics. Default: discarded.
+	Logger *slog.Logger
+}
+
+// ConfigFrom maps masx settings onto a Config; the caller supplies the
+// fetcher and, for the browser method, the pool.
+func ConfigFrom(s *config.Settings, f *fetch.Fetcher, p *render.Pool) Config {
+	return Config{Fetcher: f, Pool: p, MinTextChars: s.MinTextChars}
+}
+
+// RenderClient gets articles: it fetches or renders a page, extracts the
+// article and, for the auto method, falls back from HTTP to the browser.
+// It is safe for concurrent use.
+type RenderClient struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+}
+
+// New validates cfg and builds a client.
+func New(cfg Config) (*RenderClient, error) {
+	if cfg.Fetcher == nil {
+		return nil, errors.New("crawl: Config.Fetcher is nil: want a *fetch.Fetcher")
+	}
+	if cfg.MinTextChars < 0 {
+		return nil, fmt.Errorf("crawl: Config.MinTextChars = %d: want ≥ 0", cfg.MinTextChars)
+	}
+	if cfg.Concurrency < 0 {
+		return nil, fmt.Errorf("crawl: Config.Concurrency = %d: want ≥ 0", cfg.Concurrency)
+	}
+	if cfg.MinTextChars == 0 {
+		cfg.MinTextChars = DefaultMinTextChars
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.Extract.MinChars == 0 {
+		cfg.Extract.MinChars = cfg.MinTextChars
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Extract.Logger == nil {
+		cfg.Extract.Logger = cfg.Logger
+	}
+	c := &RenderClient{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Pool)}
+	if cfg.Registerer != nil {
+		if err := cfg.Registerer.Register(c.metrics); err != nil {
+			return nil, fmt.Errorf("registering crawl metrics: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// Result is one page as the client got it.
+type Result struct {
+	URL        string
+	FinalURL   string
+	StatusCode int
+	HTML       []byte
+	// Article is the resolving method's article; when no method resolved
+	// the page, the longest article any method found (too short), or nil.
+	Article *extract.Article
+	// ResolvedBy is the method that resolved the page; "" when none did.
+	ResolvedBy Method
+	// Errors holds the failure of each method tried before (or instead
+	// of) the resolving one, in the order tried.
+	Errors   []*MethodError
+	Duration time.Duration
+}
+
+// MethodError is one method's failure on one URL.
+type MethodError struct {
+	Method Method
+	URL    string
+	Err    error
+}
+
+func (e *MethodError) Error() string { return fmt.Sprintf("%s: %v", e.Method, e.Err) }
+func (e *MethodError) Unwrap() error { return e.Err }
+
+// PageError is returned when no method resolved a page. errors.Is and
+// errors.As see every method's error.
+type PageError struct {
+	URL    string
+	Errors []*MethodError
+}
+
+func (e *PageError) Error() string {
+	parts := make([]string, len(e.Errors))
+	for i, me := range e.Errors {
+		parts[i] = me.Error()
+	}
+	return fmt.Sprintf("getting %s: %s", e.URL, strings.Join(parts, "; "))
+}
+
+func (e *PageError) Unwrap() []error {
+	errs := make([]error, len(e.Errors))
+	for i, me := range e.Errors {
+		errs[i] = me
+	}
+	return errs
+}
+
+// RenderPage gets url with method: http, browser, or auto (http, then the
+// browser). The Result is never nil; the error is a *PageError when no
+// method resolved the page.
+func (c *RenderClient) RenderPage(ctx context.Context, url string, method Method) (*Result, error) {
+	chain, err := method.chain()
+	if err != nil {
+		return &Result{URL: url}, err
+	}
+	return c.run(ctx, url, chain)
+}
+
+// RenderWithFallback tries primary, then fallback when primary fails or
+// finds less than MinTextChars of text. Both are http or browser; a
+// fallback equal to primary (or "") means no fallback.
+func (c *RenderClient) RenderWithFallback(ctx context.Context, url string, primary, fallback Method) (*Result, error) {
+	chain := []Method{primary}
+	if fallback != "" && fallback != primary {
+		chain = append(chain, fallback)
+	}
+	for _, m := range chain {
+		if m != MethodHTTP && m != MethodBrowser {
+			return &Result{URL: url}, fmt.Errorf("%w %q: want http or browser", ErrBadMethod, string(m))
+		}
+	}
+	return c.run(ctx, url, chain)
+}
+
+// RenderPages gets every URL with method, at most Config.Concurrency (or
+// the IO executor's limit) at once, and returns results and errors in the
+// order of urls, one pair per URL.
+func (c *RenderClient) RenderPages(ctx context.Context, urls []string, method Method) ([]*Result, []error) {
+	one := func(ctx context.Context, u string) (*Result, error) { return c.RenderPage(ctx, u, method) }
+	if c.cfg.IO != nil {
+		return executor.Map(ctx, c.cfg.IO, urls, one)
+	}
+	results := make([]*Result, len(urls))
+	errs := make([]error, len(urls))
+	sem := make(chan struct{}, c.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		acquired := false
+		if ctx.Err() == nil {
+			select {
+			case sem <- struct{}{}:
+				acquired = true
+			case <-ctx.Done():
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			if acquired {
+				<-sem
+			}
+			results[i], errs[i] = &Result{URL: u}, err
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i], errs[i] = one(ctx, u)
+		})
+	}
+	wg.Wait()
+	return results, errs
+}
+
+// run tries the chain in order until a method resolves the page.
+func (c *RenderClient) run(ctx context.Context, url string, chain []Method) (*Result, error) {
+	start := time.Now()
+	res := &Result{URL: url}
+	var best *extract.Article
+	for i, m := range chain {
+		got, err := c.try(ctx, url, m)
+		if got != nil && got.article != nil && (best == nil || textLen(got.article) > textLen(best)) {
+			best = got.article
+		}
+		if err == nil {
+			res.FinalURL, res.StatusCode, res.HTML = got.finalURL, got.status, got.html
+			res.Article, res.ResolvedBy = got.article, m
+			break
+		}
+		res.Errors = append(res.Errors, &MethodError{Method: m, URL: url, Err: err})
+		if got != nil && res.HTML == nil {
+			res.FinalURL, res.StatusCode, res.HTML = got.finalURL, got.status, got.html
+		}
+		if i < len(chain)-1 && !worthFallback(ctx, err) {
+			break
+		}
+		if i < len(chain)-1 {
+			c.metrics.fallbacks.Add(1)
+			c.log.Debug("crawl: falling back", "url", url, "from", m, "to", chain[i+1], "err", err)
+		}
+	}
+	res.Duration = time.Since(start)
+	c.metrics.page(res.ResolvedBy, res.Duration)
+	if res.ResolvedBy == "" {
+		res.Article = best
+		return res, &PageError{URL: url, Errors: res.Errors}
+	}
+	return res, nil
+}
+
+// worthFallback says whether another method could do better after err. A
+// refused address, a bad URL, robots.txt and the caller's cancellation
+// hold for every method; a page the server says does not exist too.
+func worthFallback(ctx context.Context, err error) bool {
+	var se *fetch.StatusError
+	switch {
+	case ctx.Err() != nil,
+		errors.Is(err, netguard.ErrBlocked),
+		errors.Is(err, fetch.ErrBadURL),
+		errors.Is(err, render.ErrInvalidURL),
+		errors.Is(err, fetch.ErrRobotsDisallowed),
+		errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone):
+		return false
+	}
+	return true
+}
+
+type attempt struct {
+	finalURL string
+	status   int
+	html     []byte
+	article  *extract.Article
+}
+
+// try gets and extracts the page with one method. A short article comes
+// back with ErrShortText and the attempt, so auto can keep the longest.
+func (c *RenderClient) try(ctx context.Context, url string, m Method) (*attempt, error) {
+	mm := c.metrics.method(m)
+	mm.active.Add(1)
+	start := time.Now()
+	a, err := c.get(ctx, url, m)
+	if err == nil {
+		a.article, err = c.extract(ctx, a)
+		if err == nil {
+			if n := textLen(a.article); n < c.cfg.MinTextChars {
+				err = fmt.Errorf("%w: %d characters, want ≥ %d", ErrShortText, n, c.cfg.MinTextChars)
+			}
+		}
+	}
+	d := time.Since(start)
+	mm.active.Add(-1)
+	mm.done(d, err == nil)
+	c.metrics.hist.WithLabelValues(string(m)).Observe(d.Seconds())
+	return a, err
+}
+
+func (c *RenderClient) get(ctx context.Context, url string, m Method) (*attempt, error) {
+	switch m {
+	case MethodHTTP:
+		p, err := c.cfg.Fetcher.Fetch(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		return &attempt{finalURL: p.FinalURL, status: p.Status, html: p.HTML}, nil
+	case MethodBrowser:
+		pool := c.cfg.Pool
+		if pool == nil {
+			return nil, ErrNoBrowser
+		}
+		if err := pool.Start(ctx); err != nil {
+			return nil, err
+		}
+		r, err := pool.Render(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		a := &attempt{finalURL: r.FinalURL, status: r.StatusCode, html: r.HTML}
+		if r.StatusCode >= 400 {
+			return a, &fetch.StatusError{URL: r.FinalURL, Code: r.StatusCode, Status: fmt.Sprintf("%d %s", r.StatusCode, http.StatusText(r.StatusCode))}
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrBadMethod, string(m))
+}
+
+// extract runs on the CPU executor when one is configured.
+func (c *RenderClient) extract(ctx context.Context, a *attempt) (*extract.Article, error) {
+	run := func(context.Context) (*extract.Article, error) {
+		art, err := extract.Extract(a.html, a.finalURL, c.cfg.Extract)
+		if err != nil {
+			return nil, fmt.Errorf("extracting: %w", err)
+		}
+		return art, nil
+	}
+	if c.cfg.CPU != nil {
+		return executor.Run(ctx, c.cfg.CPU, run)
+	}
+	return run(ctx)
+}
+
+func textLen(a *extract.Article) int {
+	if a == nil {
+		return 0
+	}
+	return utf8.RuneCountInString(a.Text)
+}
