@@ -355,8 +355,21 @@ func Describe(path string) (inputs, outputs []TensorInfo, err error) {
 	return describe(path)
 }
 
+// describe loads the model once, unoptimised on one thread (reading the
+// signature needs no graph optimisation, which is most of a load's cost).
 func describe(path string) (inputs, outputs []TensorInfo, err error) {
-	ins, outs, err := ort.GetInputOutputInfo(path)
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating session options: %w", err)
+	}
+	defer so.Destroy()
+	if err := so.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll); err != nil {
+		return nil, nil, fmt.Errorf("disabling graph optimisation: %w", err)
+	}
+	if err := so.SetIntraOpNumThreads(1); err != nil {
+		return nil, nil, fmt.Errorf("setting 1 intra-op thread: %w", err)
+	}
+	ins, outs, err := ort.GetInputOutputInfoWithOptions(path, so)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: loading %s: %w", ErrInvalidModel, path, err)
 	}

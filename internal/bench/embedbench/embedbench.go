@@ -1,0 +1,402 @@
+// Package embedbench is `masx bench embed`: it measures, in one run and on
+// one model, what micro-batching through the inference runtime buys for
+// sentence embeddings and what it costs.
+//
+// Four measurements, each for the same wall-clock duration:
+//
+//   - unbatched: Callers goroutines each embed one text per model call,
+//     straight on the ONNX session (what code without a batcher does);
+//   - batched: the same callers, one text per call, through the runtime,
+//     which groups their texts into batches;
+//   - raw vs runtime at equal batch size: one loop calling the model with
+//     full batches of BatchSize texts, against two callers each handing the
+//     runtime BatchSize texts at a time (so it always has a full batch
+//     ready); the gap is the runtime's overhead;
+//   - mixed lengths (8 to MaxLength tokens) through the runtime with and
+//     without length bucketing; padding efficiency is real tokens over
+//     padded tokens.
+//
+// Fixed-length texts have SeqLen tokens ([CLS] and [SEP] included), built
+// from whole-word vocabulary entries so the count is exact.
+//
+// Without a model folder the benchmark generates (once, cached) a
+// random-weight encoder with the shape of all-MiniLM-L6-v2; see
+// model/testmodel. Weights do not change the arithmetic, so throughput is
+// that of the real model.
+package embedbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/masx-ai/masx/concurrency/device"
+	"github.com/masx-ai/masx/concurrency/inference"
+	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/model/onnx"
+	"github.com/masx-ai/masx/model/testmodel"
+	"github.com/masx-ai/masx/model/tokenizer"
+	"github.com/masx-ai/masx/nlp/embed"
+)
+
+// Config says what to measure. Zero fields take the defaults.
+type Config struct {
+	// Settings supply the library, threads, batching and device options.
+	// Required.
+	Settings *config.Settings
+	// ModelDir is the model folder. Empty means the generated MiniLM-shaped
+	// model in the cache folder (built on first use; needs python3-onnx).
+	ModelDir string
+	// Duration of each measurement. Default 5s.
+	Duration time.Duration
+	// Callers is the number of concurrent callers. Default 64.
+	Callers int
+	// SeqLen is the token count of the fixed-length texts. Default 128.
+	SeqLen int
+	// MaxBatchTokens bounds a runtime batch in tokens. Default
+	// BatchSize × SeqLen, so the token bound never cuts a fixed-length
+	// batch short.
+	MaxBatchTokens int
+	// Logf reports progress. Nil means silence.
+	Logf func(format string, args ...any)
+}
+
+// Report is the result; its JSON is `masx bench embed --json`.
+type Report struct {
+	Model          string  `json:"model"`
+	ModelDir       string  `json:"model_dir"`
+	Provider       string  `json:"provider"` // where the runtime ran the model: cpu or cuda
+	Device         string  `json:"device"`
+	FP16           bool    `json:"fp16"`
+	ORTVersion     string  `json:"ort_version"`
+	Threads        int     `json:"threads"`
+	BatchSize      int     `json:"batch_size"`
+	MaxBatchTokens int     `json:"max_batch_tokens"`
+	BatchDelayMS   float64 `json:"batch_delay_ms"`
+	Callers        int     `json:"callers"`
+	SeqLen         int     `json:"seq_len"`
+	DurationS      float64 `json:"duration_s"`
+
+	UnbatchedItemsPerSec float64 `json:"unbatched_items_per_sec"`
+	BatchedItemsPerSec   float64 `json:"batched_items_per_sec"`
+	BatchedMeanBatch     float64 `json:"batched_mean_batch"`
+	Speedup              float64 `json:"speedup"` // batched / unbatched
+
+	RawItemsPerSec     float64 `json:"raw_items_per_sec"`     // model called with full batches
+	RuntimeItemsPerSec float64 `json:"runtime_items_per_sec"` // same batches through the runtime
+	RuntimeMeanBatch   float64 `json:"runtime_mean_batch"`
+	RuntimeOverheadPct float64 `json:"runtime_overhead_pct"` // (raw - runtime) / raw × 100
+
+	MixedItemsPerSec          float64 `json:"mixed_items_per_sec"`
+	MixedUnsortedItemsPerSec  float64 `json:"mixed_unsorted_items_per_sec"`
+	PaddingEfficiency         float64 `json:"padding_efficiency"` // mixed lengths, bucketed
+	PaddingEfficiencyUnsorted float64 `json:"padding_efficiency_unsorted"`
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Settings == nil {
+		return c, errors.New("embedbench: Config.Settings is nil")
+	}
+	if c.Duration == 0 {
+		c.Duration = 5 * time.Second
+	}
+	if c.Callers == 0 {
+		c.Callers = 64
+	}
+	if c.SeqLen == 0 {
+		c.SeqLen = 128
+	}
+	switch {
+	case c.Duration < 0:
+		return c, fmt.Errorf("embedbench: Duration %v, want > 0", c.Duration)
+	case c.Callers < 1:
+		return c, fmt.Errorf("embedbench: Callers %d, want ≥ 1", c.Callers)
+	case c.SeqLen < 3:
+		return c, fmt.Errorf("embedbench: SeqLen %d, want ≥ 3", c.SeqLen)
+	case c.MaxBatchTokens < 0:
+		return c, fmt.Errorf("embedbench: MaxBatchTokens %d, want ≥ 0", c.MaxBatchTokens)
+	}
+	if c.MaxBatchTokens == 0 {
+		c.MaxBatchTokens = c.Settings.BatchSize * c.SeqLen
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+	return c, nil
+}
+
+// ModelDir returns the folder to benchmark: dir, or the cached
+// MiniLM-shaped model (generated on first use).
+func ModelDir(ctx context.Context, s *config.Settings, dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	spec := testmodel.MiniLM
+	spec.FP16 = true // the GPU run loads the fp16 file
+	return testmodel.Ensure(ctx, s.ResolvedCacheDir(), spec)
+}
+
+// Run measures. It needs ONNX Runtime (errors wrap onnx.ErrUnavailable).
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := cfg.Settings
+	if err := onnx.Init(s.ResolvedORTLib()); err != nil {
+		return nil, err
+	}
+	dev, err := device.Detect(device.OptionsFrom(s))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ModelDir, err = ModelDir(ctx, s, cfg.ModelDir); err != nil {
+		return nil, err
+	}
+	ecfg := embed.ConfigFrom(s, cfg.ModelDir)
+	ecfg.MaxBatchTokens = cfg.MaxBatchTokens
+	enc, err := embed.NewEncoder(ecfg)
+	if err != nil {
+		return nil, err
+	}
+	ecfg = enc.Config()
+	if cfg.SeqLen > ecfg.MaxLength {
+		return nil, fmt.Errorf("embedbench: SeqLen %d exceeds the model's limit of %d tokens", cfg.SeqLen, ecfg.MaxLength)
+	}
+	tok, err := tokenizer.Load(filepath.Join(cfg.ModelDir, "tokenizer.json"))
+	if err != nil {
+		return nil, err
+	}
+	words, err := wordList(tok)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	fixed := make([]embed.Tokens, 512)
+	for i := range fixed {
+		fixed[i] = enc.Tokenize(makeText(words, cfg.SeqLen-2, rng))
+	}
+	mixed := make([]embed.Tokens, 512)
+	for i := range mixed {
+		mixed[i] = enc.Tokenize(makeText(words, 6+rng.IntN(ecfg.MaxLength-7), rng))
+	}
+
+	rep := &Report{
+		Model: enc.Name(), ModelDir: cfg.ModelDir, Device: dev.String(), ORTVersion: onnx.Version(),
+		Threads: ecfg.Threads, BatchSize: ecfg.MaxBatchSize, MaxBatchTokens: ecfg.MaxBatchTokens,
+		BatchDelayMS: float64(ecfg.MaxDelay) / float64(time.Millisecond), Callers: cfg.Callers,
+		SeqLen: cfg.SeqLen, DurationS: cfg.Duration.Seconds(),
+	}
+
+	// The raw model, loaded the way the runtime loads it: on the GPU, or on
+	// the CPU when the GPU load fails (and MASX_FORCE_GPU is off).
+	model, err := enc.Load(ctx, dev)
+	if err != nil && dev.UseGPU() && !dev.ForceGPU && errors.Is(err, inference.ErrDevice) {
+		cfg.Logf("GPU load failed, measuring on the CPU: %v", err)
+		dev = inference.CPUDevice("GPU load failed")
+		model, err = enc.Load(ctx, dev)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer model.Close()
+	rep.FP16 = filepath.Base(model.Path()) == "model_fp16.onnx"
+	rep.Provider = model.Provider()
+	bs := ecfg.MaxBatchSize
+	full := func(i int) []embed.Tokens { // the i-th full batch of fixed-length texts
+		lo := (i * bs) % (len(fixed) - bs + 1)
+		return fixed[lo : lo+bs]
+	}
+	if _, err := model.Infer(ctx, full(0)); err != nil { // warm-up: arenas, kernel choice
+		return nil, err
+	}
+
+	// One runtime hosts the model three times, loaded as in production:
+	// fixed-length texts, and mixed lengths with and without bucketing.
+	rt, err := inference.New(inference.Config{Device: dev, Logger: quietLogger})
+	if err != nil {
+		return nil, err
+	}
+	mixedCfg := ecfg
+	// Half the worst case, so the token bound shapes mixed batches too.
+	mixedCfg.MaxBatchTokens = max(bs*ecfg.MaxLength/2, ecfg.MaxLength)
+	unsortedCfg := mixedCfg
+	unsortedCfg.Unsorted = true
+	var fixedE, mixedE, unsortedE *embed.Embedder
+	for _, r := range []struct {
+		name string
+		cfg  embed.Config
+		e    **embed.Embedder
+	}{{"fixed", ecfg, &fixedE}, {"mixed", mixedCfg, &mixedE}, {"mixed-unsorted", unsortedCfg, &unsortedE}} {
+		r.cfg.Name = r.name
+		if *r.e, err = embed.Register(rt, r.cfg); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Logf("loading the model into the runtime (%d copies)", 3)
+	if err := rt.Start(ctx); err != nil {
+		return nil, err
+	}
+	defer rt.Stop(context.WithoutCancel(ctx))
+	if p := fixedE.Path(); dev.UseGPU() && p != device.CUDA {
+		rep.Provider = string(p) // the runtime fell back
+	}
+	many := func(e *embed.Embedder, in []embed.Tokens) (int, error) {
+		_, errs := e.Handle().InferMany(ctx, in)
+		return len(in), firstErr(errs)
+	}
+	for _, e := range []*embed.Embedder{fixedE, mixedE, unsortedE} { // warm-up
+		if _, err := many(e, full(0)); err != nil {
+			return nil, err
+		}
+	}
+	phase := func(e *embed.Embedder, fn func() (float64, error)) (float64, embed.Metrics, error) {
+		before := e.Metrics()
+		rate, err := fn()
+		return rate, diff(e.Metrics(), before), err
+	}
+
+	cfg.Logf("unbatched: %d callers, one text per model call, %v", cfg.Callers, cfg.Duration)
+	rep.UnbatchedItemsPerSec, err = measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
+		_, err := model.Infer(ctx, fixed[i%len(fixed):i%len(fixed)+1])
+		return 1, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unbatched: %w", err)
+	}
+
+	cfg.Logf("batched: %d callers, one text per call, through the runtime, %v", cfg.Callers, cfg.Duration)
+	var m embed.Metrics
+	rep.BatchedItemsPerSec, m, err = phase(fixedE, func() (float64, error) {
+		return measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
+			_, err := fixedE.Handle().Infer(ctx, fixed[i%len(fixed)])
+			return 1, err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("batched: %w", err)
+	}
+	rep.BatchedMeanBatch = meanBatch(m)
+	rep.Speedup = ratio(rep.BatchedItemsPerSec, rep.UnbatchedItemsPerSec)
+
+	// Raw and runtime alternate in halves so drifting background load hits
+	// both alike.
+	cfg.Logf("raw vs runtime: batches of %d, %v each", bs, cfg.Duration)
+	var rawSum, rtSum, batches, items float64
+	for range 2 {
+		raw, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
+			_, err := model.Infer(ctx, full(i))
+			return bs, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("raw: %w", err)
+		}
+		viaRT, m, err := phase(fixedE, func() (float64, error) {
+			// Two callers, each handing over a full batch: while one batch
+			// runs the next is queued, so the model never waits.
+			return measure(ctx, cfg.Duration/2, 2, func(ctx context.Context, i int) (int, error) {
+				return many(fixedE, full(i))
+			})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("runtime: %w", err)
+		}
+		rawSum, rtSum = rawSum+raw, rtSum+viaRT
+		batches, items = batches+float64(m.Batches), items+float64(m.Items)
+	}
+	rep.RawItemsPerSec, rep.RuntimeItemsPerSec = rawSum/2, rtSum/2
+	rep.RuntimeMeanBatch = ratio(items, batches)
+	rep.RuntimeOverheadPct = 100 * (rep.RawItemsPerSec - rep.RuntimeItemsPerSec) / rep.RawItemsPerSec
+
+	// Mixed lengths: a few callers each embedding a chunk of texts, as the
+	// pipeline does per flashpoint, with and without length bucketing.
+	const chunk, mixedCallers = 64, 4
+	for _, e := range []*embed.Embedder{mixedE, unsortedE} {
+		cfg.Logf("mixed lengths 6..%d tokens, %s, %v", ecfg.MaxLength, e.Name(), cfg.Duration)
+		rate, m, err := phase(e, func() (float64, error) {
+			return measure(ctx, cfg.Duration, mixedCallers, func(ctx context.Context, i int) (int, error) {
+				lo := (i * chunk) % (len(mixed) - chunk + 1)
+				return many(e, mixed[lo:lo+chunk])
+			})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mixed lengths: %w", err)
+		}
+		if e == unsortedE {
+			rep.MixedUnsortedItemsPerSec, rep.PaddingEfficiencyUnsorted = rate, m.PaddingEfficiency
+		} else {
+			rep.MixedItemsPerSec, rep.PaddingEfficiency = rate, m.PaddingEfficiency
+		}
+	}
+	return rep, nil
+}
+
+var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func diff(a, b embed.Metrics) embed.Metrics {
+	d := embed.Metrics{
+		Texts: a.Texts - b.Texts, Truncated: a.Truncated - b.Truncated, Batches: a.Batches - b.Batches,
+		Items: a.Items - b.Items, RealTokens: a.RealTokens - b.RealTokens, PaddedTokens: a.PaddedTokens - b.PaddedTokens,
+		InferSeconds: a.InferSeconds - b.InferSeconds,
+	}
+	d.PaddingEfficiency = ratio(float64(d.RealTokens), float64(d.PaddedTokens))
+	return d
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func meanBatch(m embed.Metrics) float64 { return ratio(float64(m.Items), float64(m.Batches)) }
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// measure runs call from callers goroutines until d has passed and returns
+// items per second. Each goroutine passes its own counter to call, so
+// callers walk different texts.
+func measure(ctx context.Context, d time.Duration, callers int, call func(ctx context.Context, i int) (int, error)) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var items atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for g := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; time.Now().Before(deadline); i += callers {
+				n, err := call(ctx, i)
+				if err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				items.Add(int64(n))
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(items.Load()) / time.Since(start).Seconds(), nil
+}
