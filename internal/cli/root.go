@@ -38,6 +38,8 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 		newEmbedCmd(app),
 		newSummarizeCmd(app),
 		newLangidCmd(app),
+		newExtractCmd(app),
+		newFetchCmd(app),
 	)
 	return root
 }
@@ -58,6 +60,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		newBenchBatchCmd(app),
 		newBenchClusterCmd(app),
 		newBenchEmbedCmd(app),
+		newBenchRenderCmd(app),
 	)
 	return cmd
 }
