@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -61,6 +62,20 @@ func TestClusterCommandJSON(t *testing.T) {
 		if rep.Algorithm != tc.algo || rep.NClusters != tc.k || len(rep.Labels) != len(truth) {
 			t.Errorf("%v: %q, %d clusters, %d labels; want %q, %d, %d", tc.args, rep.Algorithm, rep.NClusters, len(rep.Labels), tc.algo, tc.k, len(truth))
 		}
+	}
+}
+
+func TestClusterCommandReadsStdin(t *testing.T) {
+	var out, errb bytes.Buffer
+	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
+	root := newRootCmd(app)
+	root.SetArgs([]string{"cluster", "--input", "-", "--algo", "kmeans", "--k", "2", "--json"})
+	root.SetIn(strings.NewReader("[0, 0]\n[0, 1]\n\n[9, 9]\n[9, 8]\n[0, 0.5]\n"))
+	if err := root.ExecuteContext(t.Context()); err != nil {
+		t.Fatalf("exit %d: %v", exitCode(app, err), err)
+	}
+	if got, want := strings.TrimSpace(out.String()), `{"algorithm":"kmeans","n_clusters":2,"noise":0,"labels":[0,0,1,1,0]}`; got != want {
+		t.Errorf("output %s; want %s", got, want)
 	}
 }
 
