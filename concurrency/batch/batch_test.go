@@ -614,3 +614,32 @@ func BenchmarkDirect(b *testing.B) {
 		}
 	})
 }
+
+// TestStartStopStress starts and stops one batcher from many goroutines
+// while others submit, as river's startstoptest does: no race, no leak, no
+// panic, and every Submit ends with a result or a lifecycle error.
+func TestStartStopStress(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	b, err := batch.New(rec.fn, batch.Config[int]{MaxBatchSize: 4, MaxDelay: time.Millisecond})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for g := range 10 {
+		wg.Go(func() {
+			if g%2 == 0 {
+				_ = b.Start(context.Background())
+			}
+			for i := range 20 {
+				_, err := b.Submit(context.Background(), g*100+i)
+				if err != nil && !errors.Is(err, batch.ErrClosed) && !errors.Is(err, batch.ErrNotStarted) {
+					t.Errorf("Submit: %v", err)
+				}
+			}
+			if g%3 == 0 {
+				_ = b.Stop(context.Background())
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, b.Stop(context.Background()))
+}
