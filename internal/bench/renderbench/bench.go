@@ -1,0 +1,319 @@
+// Package renderbench is `masx bench render`: browser pool against
+// sequential browser renders, the plain HTTP path with politeness lifted,
+// and article extraction, all on one generated local news site in one run.
+package renderbench
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/crawl/extract"
+	"github.com/masx-ai/masx/crawl/fetch"
+	"github.com/masx-ai/masx/crawl/netguard"
+	"github.com/masx-ai/masx/crawl/render"
+)
+
+// Targets the report is judged against.
+const (
+	TargetPoolSpeedup     = 4.0
+	TargetHTTPPagesPerSec = 300.0
+	TargetExtractPerCore  = 40.0
+)
+
+// Config sets the run; zero fields take the defaults named.
+type Config struct {
+	Settings   *config.Settings // MASX_CHROMIUM_PATH, RENDER_TIMEOUT_S, MASX_USER_AGENT; default config.Defaults()
+	Pages      int              // site size and pages per pool/HTTP/extract pass; default 200
+	Sequential int              // pages rendered one at a time; default 40
+	PoolPages  int              // pages the pool renders at once; default 5
+	HTTPConns  int              // fetches in flight; default 32
+	Seed       uint64           // site generator seed; default 1
+	Logf       func(string, ...any)
+}
+
+// Report is the result. Rates are pages per second of wall time.
+type Report struct {
+	Pages      int     `json:"pages"`
+	AvgPageKB  float64 `json:"avg_page_kb"`
+	Cores      int     `json:"cores"`
+	PoolPages  int     `json:"pool_pages"`
+	Sequential int     `json:"sequential_pages"`
+
+	BrowserPoolPagesPerSec       float64 `json:"browser_pool_pages_per_sec"`
+	BrowserSequentialPagesPerSec float64 `json:"browser_sequential_pages_per_sec"`
+	BrowserPoolSpeedup           float64 `json:"browser_pool_speedup"`
+	BrowserAvgRenderMS           float64 `json:"browser_avg_render_ms"`
+	BrowserFailures              int     `json:"browser_failures"`
+
+	HTTPPagesPerSec float64 `json:"http_pages_per_sec"`
+	HTTPConns       int     `json:"http_conns"`
+	HTTPFailures    int     `json:"http_failures"`
+
+	// ExtractPagesPerSec is pages per CPU-second of this process while
+	// one goroutine extracts: the rate of one core, however loaded the
+	// machine is. ExtractWallPagesPerSec is the same pass over wall time.
+	ExtractPagesPerSec     float64 `json:"extract_pages_per_sec"`
+	ExtractWallPagesPerSec float64 `json:"extract_wall_pages_per_sec"`
+	ExtractAvgChars        int     `json:"extract_avg_chars"`
+	ExtractFailures        int     `json:"extract_failures"`
+
+	// LoadAvg is the machine's 1-minute load average before and after the
+	// run: browser rates on a machine busy with other work say little.
+	LoadAvgBefore float64 `json:"load_avg_before"`
+	LoadAvgAfter  float64 `json:"load_avg_after"`
+
+	Targets map[string]float64 `json:"targets"`
+	Met     map[string]bool    `json:"targets_met"`
+}
+
+// Run generates the site, serves it on loopback and measures.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if cfg.Settings == nil {
+		cfg.Settings = config.Defaults()
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.Pages, 200)
+	def(&cfg.Sequential, 40)
+	def(&cfg.PoolPages, 5)
+	def(&cfg.HTTPConns, 32)
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	logf := cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	cfg.Sequential = min(cfg.Sequential, cfg.Pages)
+
+	load := loadAvg()
+	pages := generate(cfg.Pages, cfg.Seed)
+	rep := &Report{Pages: cfg.Pages, Cores: runtime.GOMAXPROCS(0), PoolPages: cfg.PoolPages, Sequential: cfg.Sequential, HTTPConns: cfg.HTTPConns}
+	var total int
+	for _, p := range pages {
+		total += len(p.html)
+	}
+	rep.AvgPageKB = float64(total) / float64(len(pages)) / 1024
+
+	srv, base, err := serve(pages)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	// The site is on loopback: allow exactly its address, nothing else
+	// private.
+	guard := &netguard.Guard{AllowAddrs: []netip.AddrPort{netip.MustParseAddrPort(srv.addr)}}
+	urls := make([]string, len(pages))
+	for i, p := range pages {
+		urls[i] = base + p.path
+	}
+
+	logf("extracting %d pages (%.0f KB on average) on one goroutine", len(pages), rep.AvgPageKB)
+	if err := benchExtract(ctx, pages, base, rep); err != nil {
+		return nil, err
+	}
+	logf("fetching %d pages over HTTP, %d at once, politeness lifted", len(pages), cfg.HTTPConns)
+	if err := benchHTTP(ctx, cfg, guard, urls, rep, logf); err != nil {
+		return nil, err
+	}
+	logf("rendering %d pages one at a time, then %d with a pool of %d pages", cfg.Sequential, len(pages), cfg.PoolPages)
+	if err := benchBrowser(ctx, cfg, guard, urls, rep, logf); err != nil {
+		return nil, err
+	}
+
+	rep.LoadAvgBefore, rep.LoadAvgAfter = load, loadAvg()
+	rep.Targets = map[string]float64{
+		"browser_pool_speedup":  TargetPoolSpeedup,
+		"http_pages_per_sec":    TargetHTTPPagesPerSec,
+		"extract_pages_per_sec": TargetExtractPerCore,
+	}
+	rep.Met = map[string]bool{
+		"browser_pool_speedup":  rep.BrowserPoolSpeedup >= TargetPoolSpeedup,
+		"http_pages_per_sec":    rep.HTTPPagesPerSec >= TargetHTTPPagesPerSec,
+		"extract_pages_per_sec": rep.ExtractPagesPerSec >= TargetExtractPerCore,
+	}
+	return rep, nil
+}
+
+type server struct {
+	*http.Server
+	addr string
+	done chan struct{}
+}
+
+func (s *server) Close() { _ = s.Server.Close(); <-s.done }
+
+func serve(pages []page) (*server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("serving the bench site: %w", err)
+	}
+	mux := http.NewServeMux()
+	for _, p := range pages {
+		body := p.html
+		mux.HandleFunc(p.path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write(body)
+		})
+	}
+	s := &server{Server: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String(), done: make(chan struct{})}
+	go func() { defer close(s.done); _ = s.Serve(ln) }()
+	return s, "http://" + s.addr, nil
+}
+
+func benchExtract(ctx context.Context, pages []page, base string, rep *Report) error {
+	opts := extract.Options{}
+	cpu0 := cpuTime()
+	start := time.Now()
+	chars := 0
+	for _, p := range pages {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		a, err := extract.Extract(p.html, base+p.path, opts)
+		if err != nil {
+			rep.ExtractFailures++
+			continue
+		}
+		chars += len([]rune(a.Text))
+	}
+	rep.ExtractWallPagesPerSec = float64(len(pages)) / time.Since(start).Seconds()
+	rep.ExtractPagesPerSec = float64(len(pages)) / (cpuTime() - cpu0).Seconds()
+	if ok := len(pages) - rep.ExtractFailures; ok > 0 {
+		rep.ExtractAvgChars = chars / ok
+	}
+	return nil
+}
+
+func benchHTTP(ctx context.Context, cfg Config, guard *netguard.Guard, urls []string, rep *Report, logf func(string, ...any)) error {
+	fc := fetch.ConfigFrom(cfg.Settings)
+	fc.Guard = guard
+	fc.HostDelay = -1
+	fc.HostConcurrency = cfg.HTTPConns
+	fc.IgnoreRobots = true
+	fc.Retries = -1
+	f, err := fetch.New(fc)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// Warm the connections, then time a full pass.
+	if _, errs := parallel(ctx, urls[:min(len(urls), cfg.HTTPConns)], cfg.HTTPConns, logf, func(ctx context.Context, u string) error {
+		_, err := f.Fetch(ctx, u)
+		return err
+	}); errs > 0 {
+		return fmt.Errorf("warming up the HTTP path: %d fetches failed", errs)
+	}
+	d, errs := parallel(ctx, urls, cfg.HTTPConns, logf, func(ctx context.Context, u string) error {
+		_, err := f.Fetch(ctx, u)
+		return err
+	})
+	rep.HTTPPagesPerSec = float64(len(urls)) / d.Seconds()
+	rep.HTTPFailures = errs
+	return ctx.Err()
+}
+
+func benchBrowser(ctx context.Context, cfg Config, guard *netguard.Guard, urls []string, rep *Report, logf func(string, ...any)) error {
+	rc := render.ConfigFrom(cfg.Settings)
+	rc.Guard = guard
+	rc.MaxPages = cfg.PoolPages
+	rc.QueueMax = len(urls) + cfg.PoolPages
+	pool, err := render.New(rc)
+	if err != nil {
+		return err
+	}
+	if err := pool.Start(ctx); err != nil {
+		return err
+	}
+	defer pool.Stop(context.WithoutCancel(ctx))
+	var renderNS atomic.Int64
+	var renders atomic.Int64
+	renderOne := func(ctx context.Context, u string) error {
+		res, err := pool.Render(ctx, u)
+		if err == nil {
+			renderNS.Add(int64(res.Timings.Total))
+			renders.Add(1)
+		}
+		return err
+	}
+	// Warm up: the first pages of a fresh browser are slower.
+	if _, errs := parallel(ctx, urls[:min(len(urls), cfg.PoolPages)], cfg.PoolPages, logf, renderOne); errs > 0 {
+		return fmt.Errorf("warming up the browser: %d renders failed", errs)
+	}
+	renderNS.Store(0)
+	renders.Store(0)
+	seqD, seqErrs := parallel(ctx, urls[:cfg.Sequential], 1, logf, renderOne)
+	poolD, poolErrs := parallel(ctx, urls, cfg.PoolPages, logf, renderOne)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep.BrowserSequentialPagesPerSec = float64(cfg.Sequential) / seqD.Seconds()
+	rep.BrowserPoolPagesPerSec = float64(len(urls)) / poolD.Seconds()
+	rep.BrowserPoolSpeedup = rep.BrowserPoolPagesPerSec / rep.BrowserSequentialPagesPerSec
+	rep.BrowserFailures = seqErrs + poolErrs
+	if n := renders.Load(); n > 0 {
+		rep.BrowserAvgRenderMS = float64(renderNS.Load()) / float64(n) / 1e6
+	}
+	if rep.BrowserFailures > (cfg.Sequential+len(urls))/10 {
+		return fmt.Errorf("rendering: %d of %d renders failed; the numbers would mean nothing", rep.BrowserFailures, cfg.Sequential+len(urls))
+	}
+	return nil
+}
+
+// parallel runs fn over items with n workers and returns the wall time and
+// the number of failures.
+func parallel(ctx context.Context, items []string, n int, logf func(string, ...any), fn func(context.Context, string) error) (time.Duration, int) {
+	var next, failed atomic.Int64
+	var first sync.Once
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range min(n, len(items)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(items) || ctx.Err() != nil {
+					return
+				}
+				if err := fn(ctx, items[i]); err != nil {
+					failed.Add(1)
+					first.Do(func() { logf("first failure: %v", err) })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start), int(failed.Load())
+}
+
+// cpuTime is the user and system time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAvg is the 1-minute load average, or 0 where /proc is missing.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var v float64
+	_, _ = fmt.Sscan(string(b), &v)
+	return v
+}
