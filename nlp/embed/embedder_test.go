@@ -31,7 +31,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func startEmbedder(t *testing.T, dev device.Config, mod func(*embed.Config)) (*embed.Embedder, *inference.Runtime) {
 	t.Helper()
-	dir := onnxtest.Tiny(t)
+	onnxtest.RequireORT(t)
 	rt, err := inference.New(inference.Config{Device: dev, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -41,9 +41,11 @@ func startEmbedder(t *testing.T, dev device.Config, mod func(*embed.Config)) (*e
 		enc, _ := tinyEncoder(t, nil)
 		e, err = enc.Register(rt)
 	} else {
-		cfg := embed.ConfigFrom(onnxtest.Settings(t), dir)
-		mod(&cfg)
-		e, err = embed.Register(rt, cfg)
+		shared, _ := tinyEncoder(t, nil)
+		var enc *embed.Encoder
+		if enc, err = shared.Derive(mod); err == nil {
+			e, err = enc.Register(rt)
+		}
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,27 @@ func NewEncoder(cfg Config) (*Encoder, error) {
 	return &Encoder{cfg: cfg, tok: tok, stats: &counters{}}, nil
 }
 
+// Derive returns an encoder for the same model folder with cfg changed by
+// mod (batching, pooling, name, length), sharing the loaded tokenizer and
+// counting its own metrics. Changing Dir is an error: load a new encoder.
+func (e *Encoder) Derive(mod func(*Config)) (*Encoder, error) {
+	cfg := e.cfg
+	mod(&cfg)
+	if cfg.Dir != e.cfg.Dir {
+		return nil, fmt.Errorf("embed: Derive cannot change Config.Dir (%s → %s)", e.cfg.Dir, cfg.Dir)
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	cfg.PadID = e.cfg.PadID
+	return &Encoder{cfg: cfg, tok: e.tok.WithTruncation(cfg.MaxLength), stats: &counters{}}, nil
+}
+
+// Tokenizer is the encoder's tokenizer: truncating at MaxLength, never
+// padding.
+func (e *Encoder) Tokenizer() *tokenizer.Tokenizer { return e.tok }
+
 // Config is the effective configuration, defaults and folder values
 // applied.
 func (e *Encoder) Config() Config { return e.cfg }

@@ -43,23 +43,20 @@ var shared struct {
 func tinyEncoder(t *testing.T, mod func(*embed.Config)) (*embed.Encoder, *embed.Model) {
 	t.Helper()
 	dir := onnxtest.Tiny(t)
-	if mod == nil {
-		shared.once.Do(func() {
-			shared.enc, shared.err = embed.NewEncoder(embed.ConfigFrom(onnxtest.Settings(t), dir))
-			if shared.err == nil {
-				shared.m, shared.err = shared.enc.Load(context.Background(), cpu)
-			}
-		})
-		if shared.err != nil {
-			t.Fatal(shared.err)
+	shared.once.Do(func() {
+		shared.enc, shared.err = embed.NewEncoder(embed.ConfigFrom(onnxtest.Settings(t), dir))
+		if shared.err == nil {
+			shared.m, shared.err = shared.enc.Load(context.Background(), cpu)
 		}
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	if mod == nil {
 		return shared.enc, shared.m
 	}
-	cfg := embed.ConfigFrom(onnxtest.Settings(t), dir)
-	if mod != nil {
-		mod(&cfg)
-	}
-	enc, err := embed.NewEncoder(cfg)
+	// Derived encoders share the tokenizer but count their own metrics.
+	enc, err := shared.enc.Derive(mod)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,9 +179,16 @@ func TestMaxLengthFromFolder(t *testing.T) {
 		t.Errorf("MaxLength = %d; want 256 from sentence_bert_config.json", enc.MaxLength())
 	}
 	// Capped by max_position_embeddings (512 in the tiny model).
-	enc2, err := embed.NewEncoder(embed.Config{Dir: enc.Config().Dir, MaxLength: 4096})
+	enc2, err := enc.Derive(func(c *embed.Config) { c.MaxLength = 4096 })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := enc.Derive(func(c *embed.Config) { c.Dir = t.TempDir() }); err == nil || !strings.Contains(err.Error(), "Dir") {
+		t.Errorf("Derive(new Dir) = %v; want an error naming Dir", err)
+	}
+	long := enc2.Tokenize(strings.Repeat("word ", 1000))
+	if long.Len() != 512 || !long.Truncated {
+		t.Errorf("derived encoder keeps %d tokens; want 512", long.Len())
 	}
 	if enc2.MaxLength() != 512 {
 		t.Errorf("MaxLength(4096) = %d; want 512, the model's position limit", enc2.MaxLength())

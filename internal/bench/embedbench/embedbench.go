@@ -42,7 +42,6 @@ import (
 	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/model/onnx"
 	"github.com/masx-ai/masx/model/testmodel"
-	"github.com/masx-ai/masx/model/tokenizer"
 	"github.com/masx-ai/masx/nlp/embed"
 )
 
@@ -170,11 +169,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.SeqLen > ecfg.MaxLength {
 		return nil, fmt.Errorf("embedbench: SeqLen %d exceeds the model's limit of %d tokens", cfg.SeqLen, ecfg.MaxLength)
 	}
-	tok, err := tokenizer.Load(filepath.Join(cfg.ModelDir, "tokenizer.json"))
-	if err != nil {
-		return nil, err
-	}
-	words, err := wordList(tok)
+	words, err := wordList(enc.Tokenizer())
 	if err != nil {
 		return nil, err
 	}
@@ -224,19 +219,27 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	mixedCfg := ecfg
-	// Half the worst case, so the token bound shapes mixed batches too.
-	mixedCfg.MaxBatchTokens = max(bs*ecfg.MaxLength/2, ecfg.MaxLength)
-	unsortedCfg := mixedCfg
-	unsortedCfg.Unsorted = true
 	var fixedE, mixedE, unsortedE *embed.Embedder
 	for _, r := range []struct {
-		name string
-		cfg  embed.Config
-		e    **embed.Embedder
-	}{{"fixed", ecfg, &fixedE}, {"mixed", mixedCfg, &mixedE}, {"mixed-unsorted", unsortedCfg, &unsortedE}} {
-		r.cfg.Name = r.name
-		if *r.e, err = embed.Register(rt, r.cfg); err != nil {
+		e   **embed.Embedder
+		mod func(*embed.Config)
+	}{
+		{&fixedE, func(c *embed.Config) { c.Name = "fixed" }},
+		{&mixedE, func(c *embed.Config) {
+			c.Name = "mixed"
+			// Half the worst case, so the token bound shapes mixed batches too.
+			c.MaxBatchTokens = max(bs*ecfg.MaxLength/2, ecfg.MaxLength)
+		}},
+		{&unsortedE, func(c *embed.Config) {
+			c.Name, c.Unsorted = "mixed-unsorted", true
+			c.MaxBatchTokens = max(bs*ecfg.MaxLength/2, ecfg.MaxLength)
+		}},
+	} {
+		e, err := enc.Derive(r.mod)
+		if err == nil {
+			*r.e, err = e.Register(rt)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/masx-ai/masx/internal/bench/embedbench"
+)
+
+func newBenchEmbedCmd(app *App) *cobra.Command {
+	var (
+		model          string
+		asJSON         bool
+		duration       time.Duration
+		callers        int
+		seqLen         int
+		maxBatchTokens int
+	)
+	cmd := &cobra.Command{
+		Use:   "embed [--model DIR|ORG/NAME] [--json]",
+		Short: "Sentence embeddings: unbatched vs micro-batched, runtime vs raw ONNX Runtime, length bucketing",
+		Long: `Measure sentence embeddings in one run, on one model and device:
+
+  unbatched   CALLERS goroutines, one text per ONNX Runtime call
+  batched     the same callers through the inference runtime, which batches
+  raw/runtime full batches of BATCH_SIZE texts, straight vs through the runtime
+  mixed       texts of 6 to max-length tokens, with and without length bucketing
+
+Fixed-length texts have --seq-len tokens. Without --model, a random-weight
+model shaped like all-MiniLM-L6-v2 is generated once into the cache folder
+(needs /usr/bin/python3 with python3-onnx; scripts/setup.sh). The device
+follows MASX_FORCE_CPU / MASX_FORCE_GPU; fp16 follows MASX_FP16.`,
+		Example: `  masx bench embed
+  masx bench embed --model sentence-transformers/all-MiniLM-L6-v2 --json
+  MASX_FORCE_GPU=1 BATCH_SIZE=256 masx bench embed --max-batch-tokens 65536 --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if duration <= 0 || callers < 1 || seqLen < 3 || maxBatchTokens < 0 {
+				return Usagef("--duration %v, --callers %d, --seq-len %d, --max-batch-tokens %d: want a positive duration, ≥ 1 caller, ≥ 3 tokens, ≥ 0 tokens",
+					duration, callers, seqLen, maxBatchTokens)
+			}
+			dir := ""
+			if model != "" {
+				var err error
+				if dir, err = resolveEmbedModel(app.Settings, model); err != nil {
+					return err
+				}
+			}
+			rep, err := embedbench.Run(cmd.Context(), embedbench.Config{
+				Settings:       app.Settings,
+				ModelDir:       dir,
+				Duration:       duration,
+				Callers:        callers,
+				SeqLen:         seqLen,
+				MaxBatchTokens: maxBatchTokens,
+				Logf:           func(f string, a ...any) { app.Logger.Info(fmt.Sprintf(f, a...)) },
+			})
+			if err != nil {
+				return modelInputError(err)
+			}
+			if asJSON {
+				enc := json.NewEncoder(app.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "model\t%s (%s, %s, fp16 %v, ONNX Runtime %s, %d threads)\n", rep.Model, rep.Provider, rep.Device, rep.FP16, rep.ORTVersion, rep.Threads)
+			fmt.Fprintf(tw, "settings\tbatch %d, %d tokens, delay %.0fms, %d callers, seq %d, %.0fs per run\n", rep.BatchSize, rep.MaxBatchTokens, rep.BatchDelayMS, rep.Callers, rep.SeqLen, rep.DurationS)
+			fmt.Fprintf(tw, "unbatched\t%.1f texts/s\n", rep.UnbatchedItemsPerSec)
+			fmt.Fprintf(tw, "batched\t%.1f texts/s\t(mean batch %.1f; %.2f× unbatched)\n", rep.BatchedItemsPerSec, rep.BatchedMeanBatch, rep.Speedup)
+			fmt.Fprintf(tw, "raw ONNX Runtime\t%.1f texts/s\t(batches of %d)\n", rep.RawItemsPerSec, rep.BatchSize)
+			fmt.Fprintf(tw, "through runtime\t%.1f texts/s\t(mean batch %.1f; overhead %.1f%%)\n", rep.RuntimeItemsPerSec, rep.RuntimeMeanBatch, rep.RuntimeOverheadPct)
+			fmt.Fprintf(tw, "mixed, bucketed\t%.1f texts/s\t(padding efficiency %.2f)\n", rep.MixedItemsPerSec, rep.PaddingEfficiency)
+			fmt.Fprintf(tw, "mixed, unsorted\t%.1f texts/s\t(padding efficiency %.2f)\n", rep.MixedUnsortedItemsPerSec, rep.PaddingEfficiencyUnsorted)
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&model, "model", "", "model folder or installed repository id (default: generated MiniLM-shaped model)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().DurationVar(&duration, "duration", 5*time.Second, "length of each measurement")
+	cmd.Flags().IntVar(&callers, "callers", 64, "concurrent callers")
+	cmd.Flags().IntVar(&seqLen, "seq-len", 128, "tokens per fixed-length text, [CLS] and [SEP] included")
+	cmd.Flags().IntVar(&maxBatchTokens, "max-batch-tokens", 0, "token bound of a batch (default BATCH_SIZE × seq-len)")
+	return cmd
+}
