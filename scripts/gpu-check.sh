@@ -83,8 +83,8 @@ run() { # run NAME ENV... -- ARGS...
 }
 
 status=0
-run cuda-fp16 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE="$GPU_BATCH" -- --max-batch-tokens $((GPU_BATCH * 256)) || status=1
-run cuda-fp32 MASX_FORCE_GPU=1 MASX_FP16=0 BATCH_SIZE="$GPU_BATCH" -- --max-batch-tokens $((GPU_BATCH * 256)) || status=1
+run cuda-fp16 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE="$GPU_BATCH" --  || status=1
+run cuda-fp32 MASX_FORCE_GPU=1 MASX_FP16=0 BATCH_SIZE="$GPU_BATCH" --  || status=1
 run cpu MASX_FORCE_CPU=1 MASX_ORT_THREADS="${CPU_THREADS:-$(nproc)}" -- || status=1
 for f in "$OUT"/embed-cuda-*.json; do
   [ -s "$f" ] && ! grep -q '"provider": *"cuda"' "$f" && { say "$f did not run on CUDA"; status=1; }

@@ -55,6 +55,11 @@ type Options struct {
 	// RequireCUDA turns a failure to append the CUDA provider into an error
 	// wrapping [ErrCUDA] instead of a CPU fallback. Default false.
 	RequireCUDA bool
+	// Spin lets idle intra-op threads spin-wait for work instead of
+	// sleeping. Default false: masx runs ONNX Runtime beside crawling and
+	// extraction, and spinning threads burn the cores those need (and, on
+	// a shared machine, cores other processes need).
+	Spin bool
 	// Outputs names the outputs Run computes, in order. Empty means every
 	// output of the model. Naming fewer lets ONNX Runtime skip work.
 	Outputs []string

@@ -115,6 +115,13 @@ func (s *Session) create(opts Options, cuda bool) (*ort.DynamicAdvancedSession, 
 	if err := so.SetInterOpNumThreads(1); err != nil {
 		return nil, fmt.Errorf("setting inter-op threads: %w", err)
 	}
+	spin := "0"
+	if opts.Spin {
+		spin = "1"
+	}
+	if err := so.AddSessionConfigEntry("session.intra_op.allow_spinning", spin); err != nil {
+		return nil, fmt.Errorf("setting intra-op spinning: %w", err)
+	}
 	if cuda {
 		if err := appendCUDA(so, opts.DeviceID); err != nil {
 			return nil, err

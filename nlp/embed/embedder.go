@@ -3,6 +3,7 @@ package embed
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/inference"
@@ -48,7 +49,7 @@ func (enc *Encoder) Register(rt *inference.Runtime) (*Embedder, error) {
 		MaxDelay:     cfg.MaxDelay,
 		QueueMax:     cfg.QueueMax,
 		Cost:         Tokens.Len,
-		MaxBatchCost: cfg.MaxBatchTokens,
+		MaxBatchCost: BatchTokens(cfg, rt.Device()),
 	}
 	if !cfg.Unsorted {
 		mc.SortKey = Tokens.Len
@@ -58,6 +59,19 @@ func (enc *Encoder) Register(rt *inference.Runtime) (*Embedder, error) {
 		return nil, err
 	}
 	return &Embedder{enc: enc, h: h, dim: dim}, nil
+}
+
+// BatchTokens is the token bound Register gives batches of cfg's model on
+// dev: cfg.MaxBatchTokens, else the device's default (see
+// Config.MaxBatchTokens).
+func BatchTokens(cfg Config, dev device.Config) int {
+	switch {
+	case cfg.MaxBatchTokens > 0:
+		return cfg.MaxBatchTokens
+	case dev.UseGPU():
+		return max(cfg.MaxBatchSize, 1) * max(cfg.MaxLength, 1)
+	}
+	return max(MaxBatchTokensCPU, cfg.MaxLength)
 }
 
 // describeDim reads the hidden size from the model itself when config.json
@@ -85,18 +99,49 @@ func describeDim(cfg Config) (int, error) {
 	return 0, fmt.Errorf("%w: %s: hidden size unknown (dynamic in the model, absent from config.json)", onnx.ErrInvalidModel, path)
 }
 
-// Embed returns one unit vector per text, in order. Texts longer than the
+// Embed returns one unit vector per text, in order. The texts go to the
+// runtime shortest first, so a large call forms batches of like lengths.
+// Texts longer than the
 // model's limit are truncated (see Metrics); an empty text embeds as
 // [CLS] [SEP]. The first failing text's error is returned, with its index.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	if len(texts) == 0 {
 		return [][]float32{}, nil
 	}
-	out, errs := e.h.InferMany(ctx, e.enc.TokenizeAll(texts))
-	for i, err := range errs {
-		if err != nil {
-			return nil, fmt.Errorf("embedding text %d of %d with %s: %w", i, len(texts), e.enc.Name(), err)
+	return e.EmbedTokens(ctx, e.enc.TokenizeAll(texts))
+}
+
+// EmbedTokens is Embed for texts tokenized by Encoder().Tokenize.
+func (e *Embedder) EmbedTokens(ctx context.Context, toks []Tokens) ([][]float32, error) {
+	if len(toks) == 0 {
+		return [][]float32{}, nil
+	}
+	// Hand the texts over shortest first: the batcher takes them in groups
+	// of a batch, so each group is already of like lengths, whatever the
+	// timing. (Its SortKey then groups texts across callers.)
+	order := make([]int, len(toks))
+	for i := range order {
+		order[i] = i
+	}
+	if !e.enc.cfg.Unsorted {
+		slices.SortStableFunc(order, func(a, b int) int { return toks[a].Len() - toks[b].Len() })
+	}
+	sorted := make([]Tokens, len(toks))
+	for i, j := range order {
+		sorted[i] = toks[j]
+	}
+	vecs, errs := e.h.InferMany(ctx, sorted)
+	out := make([][]float32, len(toks))
+	var first error
+	firstAt := len(toks)
+	for i, j := range order {
+		out[j] = vecs[i]
+		if errs[i] != nil && j < firstAt {
+			first, firstAt = errs[i], j
 		}
+	}
+	if first != nil {
+		return nil, fmt.Errorf("embedding text %d of %d with %s: %w", firstAt, len(toks), e.enc.Name(), first)
 	}
 	return out, nil
 }

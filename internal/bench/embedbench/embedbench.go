@@ -59,9 +59,9 @@ type Config struct {
 	Callers int
 	// SeqLen is the token count of the fixed-length texts. Default 128.
 	SeqLen int
-	// MaxBatchTokens bounds a runtime batch in tokens. Default
-	// BatchSize × SeqLen, so the token bound never cuts a fixed-length
-	// batch short.
+	// MaxBatchTokens bounds a runtime batch in tokens. Zero means the
+	// device's default (embed.Config.MaxBatchTokens): 1024 on the CPU,
+	// BATCH_SIZE × max length on a GPU.
 	MaxBatchTokens int
 	// Logf reports progress. Nil means silence.
 	Logf func(format string, args ...any)
@@ -76,22 +76,31 @@ type Report struct {
 	FP16           bool    `json:"fp16"`
 	ORTVersion     string  `json:"ort_version"`
 	Threads        int     `json:"threads"`
-	BatchSize      int     `json:"batch_size"`
+	BatchSize      int     `json:"batch_size"` // texts per batch of fixed-length texts: BATCH_SIZE, or fewer when the token bound says so
 	MaxBatchTokens int     `json:"max_batch_tokens"`
 	BatchDelayMS   float64 `json:"batch_delay_ms"`
 	Callers        int     `json:"callers"`
 	SeqLen         int     `json:"seq_len"`
 	DurationS      float64 `json:"duration_s"`
 
+	// Throughput in texts per second of wall-clock time, and in texts per
+	// CPU-second of this process (all threads): the second is what the
+	// work costs, and holds on a machine other processes load too.
 	UnbatchedItemsPerSec float64 `json:"unbatched_items_per_sec"`
 	BatchedItemsPerSec   float64 `json:"batched_items_per_sec"`
 	BatchedMeanBatch     float64 `json:"batched_mean_batch"`
 	Speedup              float64 `json:"speedup"` // batched / unbatched
+	UnbatchedPerCPUSec   float64 `json:"unbatched_items_per_cpu_sec"`
+	BatchedPerCPUSec     float64 `json:"batched_items_per_cpu_sec"`
+	CPUSpeedup           float64 `json:"cpu_speedup"` // per CPU-second, batched / unbatched
 
 	RawItemsPerSec     float64 `json:"raw_items_per_sec"`     // model called with full batches
 	RuntimeItemsPerSec float64 `json:"runtime_items_per_sec"` // same batches through the runtime
 	RuntimeMeanBatch   float64 `json:"runtime_mean_batch"`
 	RuntimeOverheadPct float64 `json:"runtime_overhead_pct"` // (raw - runtime) / raw × 100
+	RawPerCPUSec       float64 `json:"raw_items_per_cpu_sec"`
+	RuntimePerCPUSec   float64 `json:"runtime_items_per_cpu_sec"`
+	RuntimeCPUOverhead float64 `json:"runtime_cpu_overhead_pct"`
 
 	MixedItemsPerSec          float64 `json:"mixed_items_per_sec"`
 	MixedUnsortedItemsPerSec  float64 `json:"mixed_unsorted_items_per_sec"`
@@ -121,9 +130,6 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("embedbench: SeqLen %d, want ≥ 3", c.SeqLen)
 	case c.MaxBatchTokens < 0:
 		return c, fmt.Errorf("embedbench: MaxBatchTokens %d, want ≥ 0", c.MaxBatchTokens)
-	}
-	if c.MaxBatchTokens == 0 {
-		c.MaxBatchTokens = c.Settings.BatchSize * c.SeqLen
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -185,7 +191,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	rep := &Report{
 		Model: enc.Name(), ModelDir: cfg.ModelDir, Device: dev.String(), ORTVersion: onnx.Version(),
-		Threads: ecfg.Threads, BatchSize: ecfg.MaxBatchSize, MaxBatchTokens: ecfg.MaxBatchTokens,
+		Threads: ecfg.Threads, MaxBatchTokens: embed.BatchTokens(ecfg, dev),
 		BatchDelayMS: float64(ecfg.MaxDelay) / float64(time.Millisecond), Callers: cfg.Callers,
 		SeqLen: cfg.SeqLen, DurationS: cfg.Duration.Seconds(),
 	}
@@ -204,7 +210,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer model.Close()
 	rep.FP16 = filepath.Base(model.Path()) == "model_fp16.onnx"
 	rep.Provider = model.Provider()
-	bs := ecfg.MaxBatchSize
+	// Fixed-length texts batch up to BATCH_SIZE or the token bound.
+	bs := min(ecfg.MaxBatchSize, max(1, embed.BatchTokens(ecfg, dev)/cfg.SeqLen))
+	rep.BatchSize = bs
 	full := func(i int) []embed.Tokens { // the i-th full batch of fixed-length texts
 		lo := (i * bs) % (len(fixed) - bs + 1)
 		return fixed[lo : lo+bs]
@@ -225,15 +233,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		mod func(*embed.Config)
 	}{
 		{&fixedE, func(c *embed.Config) { c.Name = "fixed" }},
-		{&mixedE, func(c *embed.Config) {
-			c.Name = "mixed"
-			// Half the worst case, so the token bound shapes mixed batches too.
-			c.MaxBatchTokens = max(bs*ecfg.MaxLength/2, ecfg.MaxLength)
-		}},
-		{&unsortedE, func(c *embed.Config) {
-			c.Name, c.Unsorted = "mixed-unsorted", true
-			c.MaxBatchTokens = max(bs*ecfg.MaxLength/2, ecfg.MaxLength)
-		}},
+		{&mixedE, func(c *embed.Config) { c.Name = "mixed" }},
+		{&unsortedE, func(c *embed.Config) { c.Name, c.Unsorted = "mixed-unsorted", true }},
 	} {
 		e, err := enc.Derive(r.mod)
 		if err == nil {
@@ -252,22 +253,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		rep.Provider = string(p) // the runtime fell back
 	}
 	many := func(e *embed.Embedder, in []embed.Tokens) (int, error) {
-		_, errs := e.Handle().InferMany(ctx, in)
-		return len(in), firstErr(errs)
+		_, err := e.EmbedTokens(ctx, in)
+		return len(in), err
 	}
 	for _, e := range []*embed.Embedder{fixedE, mixedE, unsortedE} { // warm-up
 		if _, err := many(e, full(0)); err != nil {
 			return nil, err
 		}
 	}
-	phase := func(e *embed.Embedder, fn func() (float64, error)) (float64, embed.Metrics, error) {
+	phase := func(e *embed.Embedder, fn func() (rate, error)) (rate, embed.Metrics, error) {
 		before := e.Metrics()
-		rate, err := fn()
-		return rate, diff(e.Metrics(), before), err
+		r, err := fn()
+		return r, diff(e.Metrics(), before), err
 	}
 
 	cfg.Logf("unbatched: %d callers, one text per model call, %v", cfg.Callers, cfg.Duration)
-	rep.UnbatchedItemsPerSec, err = measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
+	unbatched, err := measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
 		_, err := model.Infer(ctx, fixed[i%len(fixed):i%len(fixed)+1])
 		return 1, err
 	})
@@ -276,8 +277,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	cfg.Logf("batched: %d callers, one text per call, through the runtime, %v", cfg.Callers, cfg.Duration)
-	var m embed.Metrics
-	rep.BatchedItemsPerSec, m, err = phase(fixedE, func() (float64, error) {
+	batched, m, err := phase(fixedE, func() (rate, error) {
 		return measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
 			_, err := fixedE.Handle().Infer(ctx, fixed[i%len(fixed)])
 			return 1, err
@@ -287,21 +287,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("batched: %w", err)
 	}
 	rep.BatchedMeanBatch = meanBatch(m)
-	rep.Speedup = ratio(rep.BatchedItemsPerSec, rep.UnbatchedItemsPerSec)
+	rep.UnbatchedItemsPerSec, rep.BatchedItemsPerSec = unbatched.perSec, batched.perSec
+	rep.UnbatchedPerCPUSec, rep.BatchedPerCPUSec = unbatched.perCPUSec, batched.perCPUSec
+	rep.Speedup = ratio(batched.perSec, unbatched.perSec)
+	rep.CPUSpeedup = ratio(batched.perCPUSec, unbatched.perCPUSec)
 
 	// Raw and runtime alternate in halves so drifting background load hits
 	// both alike.
 	cfg.Logf("raw vs runtime: batches of %d, %v each", bs, cfg.Duration)
-	var rawSum, rtSum, batches, items float64
+	var raw, viaRT rate
+	var batches, items float64
 	for range 2 {
-		raw, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
+		r, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
 			_, err := model.Infer(ctx, full(i))
 			return bs, err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("raw: %w", err)
 		}
-		viaRT, m, err := phase(fixedE, func() (float64, error) {
+		v, m, err := phase(fixedE, func() (rate, error) {
 			// Two callers, each handing over a full batch: while one batch
 			// runs the next is queued, so the model never waits.
 			return measure(ctx, cfg.Duration/2, 2, func(ctx context.Context, i int) (int, error) {
@@ -311,19 +315,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("runtime: %w", err)
 		}
-		rawSum, rtSum = rawSum+raw, rtSum+viaRT
+		raw.perSec, raw.perCPUSec = raw.perSec+r.perSec/2, raw.perCPUSec+r.perCPUSec/2
+		viaRT.perSec, viaRT.perCPUSec = viaRT.perSec+v.perSec/2, viaRT.perCPUSec+v.perCPUSec/2
 		batches, items = batches+float64(m.Batches), items+float64(m.Items)
 	}
-	rep.RawItemsPerSec, rep.RuntimeItemsPerSec = rawSum/2, rtSum/2
+	rep.RawItemsPerSec, rep.RuntimeItemsPerSec = raw.perSec, viaRT.perSec
+	rep.RawPerCPUSec, rep.RuntimePerCPUSec = raw.perCPUSec, viaRT.perCPUSec
 	rep.RuntimeMeanBatch = ratio(items, batches)
-	rep.RuntimeOverheadPct = 100 * (rep.RawItemsPerSec - rep.RuntimeItemsPerSec) / rep.RawItemsPerSec
+	rep.RuntimeOverheadPct = 100 * (1 - ratio(viaRT.perSec, raw.perSec))
+	rep.RuntimeCPUOverhead = 100 * (1 - ratio(viaRT.perCPUSec, raw.perCPUSec))
 
 	// Mixed lengths: a few callers each embedding a chunk of texts, as the
 	// pipeline does per flashpoint, with and without length bucketing.
 	const chunk, mixedCallers = 64, 4
 	for _, e := range []*embed.Embedder{mixedE, unsortedE} {
 		cfg.Logf("mixed lengths 6..%d tokens, %s, %v", ecfg.MaxLength, e.Name(), cfg.Duration)
-		rate, m, err := phase(e, func() (float64, error) {
+		r, m, err := phase(e, func() (rate, error) {
 			return measure(ctx, cfg.Duration, mixedCallers, func(ctx context.Context, i int) (int, error) {
 				lo := (i * chunk) % (len(mixed) - chunk + 1)
 				return many(e, mixed[lo:lo+chunk])
@@ -333,9 +340,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			return nil, fmt.Errorf("mixed lengths: %w", err)
 		}
 		if e == unsortedE {
-			rep.MixedUnsortedItemsPerSec, rep.PaddingEfficiencyUnsorted = rate, m.PaddingEfficiency
+			rep.MixedUnsortedItemsPerSec, rep.PaddingEfficiencyUnsorted = r.perSec, m.PaddingEfficiency
 		} else {
-			rep.MixedItemsPerSec, rep.PaddingEfficiency = rate, m.PaddingEfficiency
+			rep.MixedItemsPerSec, rep.PaddingEfficiency = r.perSec, m.PaddingEfficiency
 		}
 	}
 	return rep, nil
@@ -353,15 +360,6 @@ func diff(a, b embed.Metrics) embed.Metrics {
 	return d
 }
 
-func firstErr(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func meanBatch(m embed.Metrics) float64 { return ratio(float64(m.Items), float64(m.Batches)) }
 
 func ratio(a, b float64) float64 {
@@ -371,17 +369,23 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
+// rate is a measured throughput.
+type rate struct {
+	perSec, perCPUSec float64 // items per wall-clock second, per CPU-second
+}
+
 // measure runs call from callers goroutines until d has passed and returns
-// items per second. Each goroutine passes its own counter to call, so
-// callers walk different texts.
-func measure(ctx context.Context, d time.Duration, callers int, call func(ctx context.Context, i int) (int, error)) (float64, error) {
+// the throughput of everything they completed (calls in flight at the end
+// finish and count, with their time). Each goroutine passes its own
+// counter to call, so callers walk different texts.
+func measure(ctx context.Context, d time.Duration, callers int, call func(ctx context.Context, i int) (int, error)) (rate, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var items atomic.Int64
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	deadline := start.Add(d)
 	for g := range callers {
 		wg.Add(1)
@@ -399,7 +403,8 @@ func measure(ctx context.Context, d time.Duration, callers int, call func(ctx co
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return 0, firstErr
+		return rate{}, firstErr
 	}
-	return float64(items.Load()) / time.Since(start).Seconds(), nil
+	n := float64(items.Load())
+	return rate{perSec: n / time.Since(start).Seconds(), perCPUSec: ratio(n, (processCPU() - cpu0).Seconds())}, nil
 }
