@@ -330,6 +330,12 @@ func (c *RenderClient) get(ctx context.Context, url string, m Method) (*attempt,
 			return nil, err
 		}
 		r, err := pool.Render(ctx, url)
+		if errors.Is(err, render.ErrBrowserLost) && ctx.Err() == nil {
+			// The browser died under this page (perhaps because of
+			// another one); the pool has started a new one. Once more.
+			c.log.Debug("crawl: browser lost; rendering again", "url", url, "err", err)
+			r, err = pool.Render(ctx, url)
+		}
 		if err != nil {
 			return nil, err
 		}

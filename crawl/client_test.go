@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ const shell = `<!doctype html><html lang="en"><head><title>%s</title><meta name=
 
 // newSite serves a static article, a page whose article a script inserts
 // 200 ms after load, a 404 and a short page.
-func newSite(t *testing.T) *httptest.Server {
+func newSite(t *testing.T, held, release chan struct{}) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	serve := func(path, title, main, script string) {
@@ -54,6 +55,18 @@ func newSite(t *testing.T) *httptest.Server {
 		"<script>setTimeout(() => { document.getElementById('m').innerHTML = `<article><h1>Delta floods</h1>"+articleHTML(8)+"</article>`; }, 200);</script>")
 	serve("/short", "Brief", "<article><h1>Brief</h1><p>"+para+"</p></article>", "")
 	mux.HandleFunc("/gone", http.NotFound)
+	// /held reports its arrival, then waits for release (or the client
+	// leaving) before serving the article.
+	mux.HandleFunc("/held", func(w http.ResponseWriter, r *http.Request) {
+		held <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, shell, "Delta floods", "<article><h1>Delta floods</h1>"+articleHTML(8)+"</article>", "")
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -76,7 +89,9 @@ func chromium(t *testing.T) string {
 }
 
 type bundle struct {
-	site   *httptest.Server
+	site    *httptest.Server
+	held    chan struct{}
+	release chan struct{}
 	client *RenderClient
 	pool   *render.Pool
 	reg    *prometheus.Registry
@@ -86,14 +101,15 @@ type bundle struct {
 // pool and real extraction, allowed to reach only the test site.
 func setup(t *testing.T, withPool bool) *bundle {
 	t.Helper()
-	site := newSite(t)
+	held, release := make(chan struct{}, 8), make(chan struct{})
+	site := newSite(t, held, release)
 	guard := &netguard.Guard{AllowAddrs: []netip.AddrPort{netip.MustParseAddrPort(site.Listener.Addr().String())}}
 	f, err := fetch.New(fetch.Config{Guard: guard, HostDelay: -1, IgnoreRobots: true, Retries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	b := &bundle{site: site, reg: prometheus.NewRegistry()}
+	b := &bundle{site: site, held: held, release: release, reg: prometheus.NewRegistry()}
 	cfg := Config{Fetcher: f, Registerer: b.reg}
 	if withPool {
 		b.pool, err = render.New(render.Config{ChromiumPath: chromium(t), Guard: guard, Timeout: 60 * time.Second})
@@ -282,5 +298,37 @@ func TestConfigAndMethods(t *testing.T) {
 	}
 	if _, err := ParseMethod("playwright"); !errors.Is(err, ErrBadMethod) || !strings.Contains(err.Error(), "playwright") {
 		t.Errorf("ParseMethod(playwright) = %v; want ErrBadMethod naming it", err)
+	}
+}
+
+// TestBrowserLostIsRetried kills Chromium under a page: the client renders
+// it again on the browser the pool starts in its place.
+func TestBrowserLostIsRetried(t *testing.T) {
+	b := setup(t, true)
+	type out struct {
+		res *Result
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		res, err := b.client.RenderPage(context.Background(), b.site.URL+"/held", MethodBrowser)
+		done <- out{res, err}
+	}()
+	<-b.held
+	pid := b.pool.Stats().BrowserPID
+	if pid == 0 {
+		t.Fatal("no browser pid while a page renders")
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-b.held // the second try, on a new browser
+	close(b.release)
+	o := <-done
+	if o.err != nil || o.res.ResolvedBy != MethodBrowser {
+		t.Fatalf("after the kill: resolved by %q, err %v; want the browser, no error", o.res.ResolvedBy, o.err)
+	}
+	if st := b.pool.Stats(); st.Restarts != 1 || st.BrowserPID == pid {
+		t.Errorf("pool stats %+v; want one restart and a new pid (old %d)", st, pid)
 	}
 }

@@ -18,7 +18,7 @@ const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultIdleWindow     = 500 * time.Millisecond
 	DefaultStableWindow   = 1500 * time.Millisecond
-	DefaultCleanupTimeout = 5 * time.Second
+	DefaultCleanupTimeout = 30 * time.Second
 	DefaultMaxHTMLBytes   = 10 << 20
 )
 
@@ -46,8 +46,9 @@ type Config struct {
 	// 1.5s.
 	StableWindow time.Duration
 	// CleanupTimeout bounds closing one page and its browser context, which
-	// runs even when the caller's ctx is already cancelled. A cleanup that
-	// fails on a live browser gets the browser replaced. Default 5s.
+	// runs on every path, after the caller's ctx is cancelled too, on a
+	// goroutine of the pool. A cleanup that fails or times out on a live
+	// browser gets the browser replaced. Default 30s.
 	CleanupTimeout time.Duration
 	// MaxHTMLBytes is the largest serialized page accepted
 	// (MASX_MAX_PAGE_BYTES); larger pages fail with [ErrTooLarge].

@@ -57,8 +57,18 @@
 //
 // # Cost
 //
-// See the numbers from `masx bench render` in the crawl package's
-// documentation. A visit costs a new browser context and page (a dozen
-// protocol round trips) plus the page's own work, and at least
-// Config.IdleWindow of waiting, which is why pages render in parallel.
+// A visit pays for a fresh browser context and page — Chromium starts a new
+// renderer process for it — plus the page's own loading and at least
+// Config.IdleWindow of waiting; the caller gets its result before the page
+// is disposed of (the slot stays taken until it is). On the shared 2-core
+// development machine under a load average of 12 (other builds running), a
+// 2 KB article page took: page and context 0.13–0.47 s, attaching the
+// protocol session 0.6–2.2 s (the new renderer starting), navigation to
+// DOMContentLoaded 0.1–0.3 s, the idle wait 0.5–0.7 s, reading the DOM
+// 10 ms, disposal 0.25 s. Most of it is waiting, not work, which is why
+// pages render in parallel; `masx bench render` compares a pool of five
+// with one page at a time on a generated site of 100–200 KB pages. Under
+// that load the machine had no CPU left for parallelism (pool and
+// sequential both about 0.3–0.4 pages/s); rerun it on an idle machine for
+// the real ratio.
 package render

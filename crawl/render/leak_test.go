@@ -26,6 +26,20 @@ func waitFor(limit time.Duration, cond func() bool) bool {
 	}
 }
 
+// requireNoPages waits until every page is closed and no render is active:
+// pages close on the pool's goroutines after Render returns.
+func requireNoPages(t *testing.T, p *Pool) {
+	t.Helper()
+	var pages, contexts int
+	var err error
+	if !waitFor(10*time.Second, func() bool {
+		pages, contexts, err = p.OpenPages(context.Background())
+		return err == nil && pages == 0 && contexts == 0 && p.Stats().Active == 0
+	}) {
+		t.Errorf("OpenPages = %d pages, %d browser contexts, %v, %d active; want 0, 0, nil, 0", pages, contexts, err, p.Stats().Active)
+	}
+}
+
 // TestNoLeaksUnderCancellation runs 200 renders, many of them cancelled by
 // their caller at random moments (queued, creating the page, navigating,
 // waiting, reading), and checks that no page, browser context or renderer
@@ -109,14 +123,7 @@ func TestNoLeaksUnderCancellation(t *testing.T) {
 		t.Errorf("want both successes and cancellations; got %v", outcomes)
 	}
 
-	var pages, contexts int
-	var err error
-	if !waitFor(5*time.Second, func() bool {
-		pages, contexts, err = p.OpenPages(ctx)
-		return err == nil && pages == 0 && contexts == 0
-	}) {
-		t.Errorf("after the batch: %d pages, %d browser contexts open (err %v); want 0, 0", pages, contexts, err)
-	}
+	requireNoPages(t, p)
 	var procs int
 	if !waitFor(10*time.Second, func() bool { procs = p.RendererProcesses(); return procs <= baseline }) {
 		t.Errorf("renderer processes: %d after the batch, %d at rest before it", procs, baseline)
@@ -177,8 +184,5 @@ func TestBrowserKilled(t *testing.T) {
 	if !waitFor(3*time.Second, func() bool { return len(procsUsing(oldDir, "")) == 0 }) {
 		t.Errorf("processes of the killed browser remain: %v", procsUsing(oldDir, ""))
 	}
-	pages, contexts, err := p.OpenPages(ctx)
-	if err != nil || pages != 0 || contexts != 0 {
-		t.Errorf("OpenPages = %d, %d, %v; want 0, 0, nil", pages, contexts, err)
-	}
+	requireNoPages(t, p)
 }

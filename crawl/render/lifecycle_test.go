@@ -180,6 +180,7 @@ func TestPageBehaviour(t *testing.T) {
 	ctx := context.Background()
 	port := s.addrPort().Port()
 
+	t.Run("articles", func(t *testing.T) { checkArticles(t, p, s) })
 	t.Run("dialogs are dismissed", func(t *testing.T) {
 		res, err := p.Render(ctx, s.URL+"/dialog")
 		if err != nil {
@@ -190,13 +191,14 @@ func TestPageBehaviour(t *testing.T) {
 		}
 	})
 	t.Run("popups close with the page", func(t *testing.T) {
-		if _, err := p.Render(ctx, s.URL+"/popup"); err != nil {
+		res, err := p.Render(ctx, s.URL+"/popup")
+		if err != nil {
 			t.Fatal(err)
 		}
-		pages, contexts, err := p.OpenPages(ctx)
-		if err != nil || pages != 0 || contexts != 0 {
-			t.Errorf("OpenPages = %d, %d, %v; want 0, 0, nil", pages, contexts, err)
+		if !strings.Contains(string(res.HTML), "popup-open") {
+			t.Fatalf("the page could not open its popup: %s", between(string(res.HTML), `<p id="r">`, "</p>"))
 		}
+		requireNoPages(t, p)
 	})
 	t.Run("too large", func(t *testing.T) {
 		if _, err := p.Render(ctx, s.URL+"/big"); !errors.Is(err, ErrTooLarge) {

@@ -113,7 +113,7 @@ setTimeout(() => { document.getElementById('m').innerHTML = '<article><h1>Flood<
 		page(w, "Dialog", `<p id="p">before</p><script>alert('hi'); confirm('sure?'); document.getElementById('p').textContent = 'after dialogs';</script>`)
 	})
 	mux.HandleFunc("/popup", func(w http.ResponseWriter, r *http.Request) {
-		page(w, "Popup", `<p>opener</p><script>window.open('/article', '_blank');</script>`)
+		page(w, "Popup", `<p id="r">opener</p><script>document.getElementById('r').textContent = window.open('/article', '_blank') ? 'popup-open' : 'popup-blocked';</script>`)
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
 		page(w, "Big", "<p>"+article(100)+"</p>")

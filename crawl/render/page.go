@@ -90,33 +90,25 @@ func (p *Pool) createPage(ctx context.Context, in *instance) (pageRef, error) {
 }
 
 // closePage disposes of the page's browser context, which closes the page
-// and any popup it opened, then calls release. The disposal runs on a
-// goroutine of the instance; closePage waits for it at most
-// Config.CleanupTimeout, so a slow browser delays the caller by no more,
-// while the page slot stays taken until the page is really gone.
-func (p *Pool) closePage(in *instance, ref pageRef, release func()) {
-	done := make(chan struct{})
+// and any popup it opened, then calls done (which frees the page slot).
+// The disposal runs on a goroutine of the instance and closePage does not
+// wait for it: the caller has its result as soon as the page is read, and
+// the slot stays taken until the page is really gone, so open pages never
+// exceed MaxPages.
+func (p *Pool) closePage(in *instance, ref pageRef, done func()) {
 	if !in.goBackground(func() {
-		defer close(done)
-		defer release()
+		defer done()
 		p.disposePage(in, ref)
 	}) {
-		release() // the instance is closing: its pages die with the process
-		return
-	}
-	t := time.NewTimer(p.cfg.CleanupTimeout)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		p.log.Warn("render: closing a page is slow; finishing it in the background", "target", ref.target)
+		done() // the instance is closing: its pages die with the process
 	}
 }
 
-// disposePage disposes of a browser context. If a live browser fails to do
-// it, the browser is replaced: a page nobody can close is a leak.
+// disposePage disposes of a browser context, within CleanupTimeout. If a
+// live browser fails to do it, the browser is replaced: a page nobody can
+// close is a leak.
 func (p *Pool) disposePage(in *instance, ref pageRef) {
-	ctx, cancel := context.WithTimeout(in.ctx, backgroundLimit)
+	ctx, cancel := context.WithTimeout(in.ctx, p.cfg.CleanupTimeout)
 	defer cancel()
 	_, err := cdp.Call(ctx, in.b, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: ref.bc})
 	if err != nil && in.alive() {

@@ -130,17 +130,16 @@ func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Resu
 	}
 	v := newVisit(cdp.FrameID(ref.target))
 	p.visits.Store(ref.target, v)
-	// The tab context only detaches on cancel. Closing the page with its
-	// browser context comes first, so the detach then finds the session
-	// gone and returns at once.
+	// The tab context only detaches on cancel. closePage disposes of the
+	// browser context first, so the detach then finds the session gone
+	// and returns at once.
 	tabCtx, tabCancel := chromedp.NewContext(in.ctx,
 		chromedp.WithTargetID(ref.target),
 		chromedp.WithDetachOnCancel(),
 		chromedp.WithListener(v.onEvent))
 	defer func() {
 		p.visits.Delete(ref.target)
-		p.closePage(in, ref, release)
-		tabCancel()
+		p.closePage(in, ref, func() { tabCancel(); release() })
 	}()
 	vctx, vcancel := context.WithCancel(tabCtx)
 	defer vcancel()
