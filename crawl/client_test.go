@@ -92,9 +92,9 @@ type bundle struct {
 	site    *httptest.Server
 	held    chan struct{}
 	release chan struct{}
-	client *RenderClient
-	pool   *render.Pool
-	reg    *prometheus.Registry
+	client  *RenderClient
+	pool    *render.Pool
+	reg     *prometheus.Registry
 }
 
 // setup builds a client on a real fetcher, a real (lazily started) browser
