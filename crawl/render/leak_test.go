@@ -82,18 +82,19 @@ func TestNoLeaksUnderCancellation(t *testing.T) {
 		wg.Go(func() {
 			for j := range jobs {
 				rctx, cancel := context.WithCancel(ctx)
-				if j.cancel > 0 {
-					timer := time.AfterFunc(j.cancel, cancel)
-					defer timer.Stop()
-				}
 				if j.path == "/hang" {
 					// Never loads: end it by cancellation or a short deadline.
-					var c2 context.CancelFunc
-					rctx, c2 = context.WithTimeout(rctx, 800*time.Millisecond)
-					defer c2()
+					rctx, cancel = context.WithTimeout(ctx, 800*time.Millisecond)
+				}
+				var timer *time.Timer
+				if j.cancel > 0 {
+					timer = time.AfterFunc(j.cancel, cancel)
 				}
 				_, err := p.Render(rctx, s.URL+j.path)
 				cancel()
+				if timer != nil {
+					timer.Stop()
+				}
 				if n := p.RendererProcesses(); n > int(maxProcs.Load()) {
 					maxProcs.Store(int64(n))
 				}
