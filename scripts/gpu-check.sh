@@ -12,11 +12,16 @@
 #               first python3 that has onnx and numpy (fp32 and fp16 files)
 #   OUT         where the JSON goes (default ./gpu-check-out)
 #   BENCH_ARGS  extra `masx bench embed` flags (default: --duration 4s)
-#   GPU_BATCH   BATCH_SIZE for the GPU runs (default 256; the CPU run keeps 32)
+#   CPU_THREADS MASX_ORT_THREADS for the CPU run (default: nproc)
 #
-# Writes $OUT/embed-cuda-fp16.json, embed-cuda-fp32.json, embed-cpu.json and
-# prints one summary line per run. Exits non-zero if the CUDA run did not
-# really run on CUDA (MASX_FORCE_GPU=1 makes masx fail rather than fall back).
+# Runs, each with the same texts (seq 128 unless BENCH_ARGS says otherwise):
+#   cuda-fp16       BATCH_SIZE=64, 64 callers (the CPU run's shape, fp16 file)
+#   cuda-fp32       the same with the fp32 file (MASX_FP16=0)
+#   cuda-fp16-b256  BATCH_SIZE=256 with 512 callers, so batches can fill
+#   cpu             MASX_FORCE_CPU=1, BATCH_SIZE=32, 64 callers
+# Writes $OUT/embed-<run>.json (and .log) and prints one summary line per
+# run. Exits non-zero if a CUDA run failed or did not really run on CUDA
+# (MASX_FORCE_GPU=1 makes masx fail rather than fall back).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +30,6 @@ MASX_BIN=${MASX_BIN:-./masx}
 ORT_DIR=${ORT_DIR:-${MASX_CACHE_DIR:-$HOME/.cache/masx}/onnxruntime/1.29.0}
 OUT=${OUT:-./gpu-check-out}
 BENCH_ARGS=${BENCH_ARGS:---duration 4s}
-GPU_BATCH=${GPU_BATCH:-256}
 say() { printf 'gpu-check: %s\n' "$*" >&2; }
 die() { printf 'gpu-check: FAILED: %s\n' "$*" >&2; exit 1; }
 
@@ -63,8 +67,9 @@ summary() { # summary NAME FILE
   python3 - "$1" "$2" <<'PY' 2>/dev/null || sed -n '1,200p' "$2"
 import json, sys
 r = json.load(open(sys.argv[2]))
-keys = ["provider", "batch_size", "unbatched_items_per_sec", "batched_items_per_sec", "speedup",
-        "raw_items_per_sec", "runtime_items_per_sec", "runtime_overhead_pct", "padding_efficiency"]
+keys = ["provider", "fp16", "batch_size", "unbatched_items_per_sec", "batched_items_per_sec", "speedup",
+        "raw_items_per_sec", "runtime_items_per_sec", "runtime_overhead_pct", "padding_efficiency",
+        "padding_efficiency_unsorted"]
 print(sys.argv[1] + ": " + ", ".join("%s=%s" % (k, r.get(k)) for k in keys))
 PY
 }
@@ -83,9 +88,10 @@ run() { # run NAME ENV... -- ARGS...
 }
 
 status=0
-run cuda-fp16 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE="$GPU_BATCH" --  || status=1
-run cuda-fp32 MASX_FORCE_GPU=1 MASX_FP16=0 BATCH_SIZE="$GPU_BATCH" --  || status=1
-run cpu MASX_FORCE_CPU=1 MASX_ORT_THREADS="${CPU_THREADS:-$(nproc)}" -- || status=1
+run cuda-fp16 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE=64 -- --callers 64 || status=1
+run cuda-fp32 MASX_FORCE_GPU=1 MASX_FP16=0 BATCH_SIZE=64 -- --callers 64 || status=1
+run cuda-fp16-b256 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE=256 -- --callers 512 || status=1
+run cpu MASX_FORCE_CPU=1 BATCH_SIZE=32 MASX_ORT_THREADS="${CPU_THREADS:-$(nproc)}" -- --callers 64 || status=1
 for f in "$OUT"/embed-cuda-*.json; do
   [ -s "$f" ] && ! grep -q '"provider": *"cuda"' "$f" && { say "$f did not run on CUDA"; status=1; }
 done
