@@ -65,10 +65,14 @@
 // 2 KB article page took: page and context 0.13–0.47 s, attaching the
 // protocol session 0.6–2.2 s (the new renderer starting), navigation to
 // DOMContentLoaded 0.1–0.3 s, the idle wait 0.5–0.7 s, reading the DOM
-// 10 ms, disposal 0.25 s. Most of it is waiting, not work, which is why
-// pages render in parallel; `masx bench render` compares a pool of five
-// with one page at a time on a generated site of 100–200 KB pages. Under
-// that load the machine had no CPU left for parallelism (pool and
-// sequential both about 0.3–0.4 pages/s); rerun it on an idle machine for
-// the real ratio.
+// 10 ms, disposal 0.25 s. The Go side costs about 30 ms of CPU per page;
+// Chromium, over all its processes, about 0.7 CPU-seconds per page
+// (`masx bench render`, 200 pages of 147 KB: browser_cpu_ms_per_page 705,
+// of which some 0.5 s is the fixed cost of the new context and renderer:
+// a 2 KB page costs 0.68 s). So on C cores a pool cannot render much more
+// than C / 0.7 pages per second, whatever its width: the pool buys
+// latency hiding (most of a visit is waiting), which is worth up to about
+// 4× on an idle 2-core machine and nothing on a saturated one. Measured
+// here under load averages of 6 → 28 (other engineers' builds), pool and
+// sequential rendering both ran at about 0.5 pages/s.
 package render

@@ -63,6 +63,8 @@ Chromium comes from MASX_CHROMIUM_PATH; the render deadline from RENDER_TIMEOUT_
 			fmt.Fprintf(tw, "browser sequential\t%.2f pages/s\t(%d pages)\n", rep.BrowserSequentialPagesPerSec, rep.Sequential)
 			fmt.Fprintf(tw, "browser pool\t%.2f pages/s\t(%d pages at once; %.2f× sequential, target %.0f×: %s; %.0f ms per render)\n",
 				rep.BrowserPoolPagesPerSec, rep.PoolPages, rep.BrowserPoolSpeedup, renderbench.TargetPoolSpeedup, mark("browser_pool_speedup"), rep.BrowserAvgRenderMS)
+			fmt.Fprintf(tw, "browser CPU\t%.0f ms per page\t(all Chromium processes; %d cores cap the pool near %.1f pages/s)\n",
+				rep.BrowserCPUMSPerPage, rep.Cores, float64(rep.Cores)*1000/max(rep.BrowserCPUMSPerPage, 1))
 			fmt.Fprintf(tw, "http\t%.0f pages/s\t(%d at once; target %.0f: %s)\n", rep.HTTPPagesPerSec, rep.HTTPConns, renderbench.TargetHTTPPagesPerSec, mark("http_pages_per_sec"))
 			fmt.Fprintf(tw, "extract\t%.1f pages/s per core\t(per CPU-second; %.1f/s wall; %d characters per article; target %.0f: %s)\n",
 				rep.ExtractPagesPerSec, rep.ExtractWallPagesPerSec, rep.ExtractAvgChars, renderbench.TargetExtractPerCore, mark("extract_pages_per_sec"))

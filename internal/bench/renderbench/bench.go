@@ -53,7 +53,11 @@ type Report struct {
 	BrowserSequentialPagesPerSec float64 `json:"browser_sequential_pages_per_sec"`
 	BrowserPoolSpeedup           float64 `json:"browser_pool_speedup"`
 	BrowserAvgRenderMS           float64 `json:"browser_avg_render_ms"`
-	BrowserFailures              int     `json:"browser_failures"`
+	// BrowserCPUMSPerPage is Chromium's CPU time (all its processes,
+	// start and stop included) per page rendered. With C cores the pool
+	// cannot beat C / that many pages per second, however wide it is.
+	BrowserCPUMSPerPage float64 `json:"browser_cpu_ms_per_page"`
+	BrowserFailures     int     `json:"browser_failures"`
 
 	HTTPPagesPerSec float64 `json:"http_pages_per_sec"`
 	HTTPConns       int     `json:"http_conns"`
@@ -235,14 +239,24 @@ func benchBrowser(ctx context.Context, cfg Config, guard *netguard.Guard, urls [
 	if err != nil {
 		return err
 	}
+	// Chromium's CPU reaches this process's child usage when the browser
+	// is reaped, so it is read after Stop.
+	chrome0 := childCPUTime()
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
-	defer pool.Stop(context.WithoutCancel(ctx))
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = pool.Stop(context.WithoutCancel(ctx))
+		}
+	}()
+	var all atomic.Int64
 	var renderNS atomic.Int64
 	var renders atomic.Int64
 	renderOne := func(ctx context.Context, u string) error {
 		res, err := pool.Render(ctx, u)
+		all.Add(1)
 		if err == nil {
 			renderNS.Add(int64(res.Timings.Total))
 			renders.Add(1)
@@ -260,6 +274,11 @@ func benchBrowser(ctx context.Context, cfg Config, guard *netguard.Guard, urls [
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	stopped = true
+	if err := pool.Stop(ctx); err != nil {
+		return err
+	}
+	rep.BrowserCPUMSPerPage = float64(childCPUTime()-chrome0) / float64(all.Load()) / 1e6
 	rep.BrowserSequentialPagesPerSec = float64(cfg.Sequential) / seqD.Seconds()
 	rep.BrowserPoolPagesPerSec = float64(len(urls)) / poolD.Seconds()
 	rep.BrowserPoolSpeedup = rep.BrowserPoolPagesPerSec / rep.BrowserSequentialPagesPerSec
@@ -302,6 +321,16 @@ func parallel(ctx context.Context, items []string, n int, logf func(string, ...a
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// childCPUTime is the user and system time of this process's reaped
+// children so far.
+func childCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
