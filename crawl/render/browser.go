@@ -211,7 +211,19 @@ func (in *instance) goBackground(f func()) bool {
 func (in *instance) interceptLoop(events <-chan jsonv2.Value) {
 	defer close(in.loopDone)
 	sem := make(chan struct{}, maxInterceptors)
-	for raw := range events {
+	for {
+		var raw jsonv2.Value
+		select {
+		case r, ok := <-events:
+			if !ok {
+				return
+			}
+			raw = r
+		case <-in.ctx.Done():
+			// A browser that died before its subscription was closed
+			// (a start cancelled half-way) never closes events.
+			return
+		}
 		var ev fetch.EventRequestPaused
 		if err := jsonv2.Unmarshal(raw, &ev, chromedp.DefaultUnmarshalOptions); err != nil {
 			in.pool.log.Warn("render: undecodable Fetch.requestPaused", "err", err)

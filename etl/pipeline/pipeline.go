@@ -1,0 +1,752 @@
+// Package pipeline runs the ETL for flashpoints: articles stream through
+// bounded stages, then each flashpoint's articles are clustered and the
+// clusters summarized and stored.
+//
+//	feeds ─▶ fetch/render + extract (FetchWorkers, I/O pool, per-host politeness)
+//	      ─▶ analyze: length check, language id, compress (non-English),
+//	         translate, summarize, embed (neural) (CPU pool)
+//	      ─▶ store (batched transactions)
+//	barrier per flashpoint ─▶ vectorize (TF-IDF/LSA) ─▶ cluster ─▶ cluster summaries ─▶ store
+//
+// Stages are connected by small buffered channels, so an article moves on as
+// soon as its stage is done and a slow stage holds back the ones before it
+// (backpressure) instead of letting work pile up in memory. The only barrier
+// is clustering, which needs all of a flashpoint's articles.
+//
+// Every input article ends in the store with a status (news.Status) and,
+// when it failed, the reason. Writes are idempotent on (run, flashpoint,
+// url): a rerun of the same run skips articles that already have a terminal
+// status, and a cancelled run marks what was in flight as cancelled, so the
+// rerun picks exactly those up again.
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/masx-ai/masx/concurrency/executor"
+	"github.com/masx-ai/masx/crawl"
+	"github.com/masx-ai/masx/crawl/extract"
+	"github.com/masx-ai/masx/crawl/fetch"
+	"github.com/masx-ai/masx/crawl/netguard"
+	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/nlp/cluster"
+	"github.com/masx-ai/masx/nlp/langid"
+	"github.com/masx-ai/masx/nlp/summarize"
+	"github.com/masx-ai/masx/nlp/translate"
+	"github.com/masx-ai/masx/nlp/vectorize"
+	"github.com/masx-ai/masx/store"
+)
+
+// Defaults.
+const (
+	MinTextCharsDefault          = 1000
+	FlashpointConcurrencyDefault = 2
+	FetchWorkersDefault          = 8
+	CompressBudgetDefault        = 4000
+	SummarySentencesDefault      = 5
+	WriteBatchDefault            = 64
+	WriteIntervalDefault         = 500 * time.Millisecond
+	languageSampleChars          = 1000
+)
+
+// Config tunes a Pipeline. Zero fields take the documented defaults.
+type Config struct {
+	// MinTextChars drops articles whose extracted text is shorter
+	// (MASX_MIN_TEXT_CHARS). Default 1000.
+	MinTextChars int
+	// FlashpointConcurrency is how many flashpoints run at once
+	// (MASX_FLASHPOINT_CONCURRENCY). Default 2.
+	FlashpointConcurrency int
+	// FetchWorkers is how many articles of one flashpoint are fetched at
+	// once. Every fetch also goes through the shared I/O pool
+	// (MAX_THREADS) and the fetcher's per-host limits. Default 8.
+	FetchWorkers int
+	// AnalyzeWorkers is how many articles of one flashpoint are analysed
+	// at once; the work itself runs on the shared CPU pool. Default: the
+	// CPU pool's limit (MAX_PROCS).
+	AnalyzeWorkers int
+	// Method is how pages are got: auto (HTTP, then the browser), http
+	// or browser. Default auto.
+	Method crawl.Method
+	// CompressBudget caps, in characters, the compressed text of a
+	// non-English article before translation. Default 4000.
+	CompressBudget int
+	// SummarySentences is the length of article and cluster summaries.
+	// Default 5.
+	SummarySentences int
+	// WriteBatch and WriteInterval bound how many finished articles wait
+	// before they are written in one transaction. Defaults 64 and 500ms.
+	WriteBatch    int
+	WriteInterval time.Duration
+	// Seed makes clustering deterministic. Default 0 (a valid seed).
+	Seed uint64
+}
+
+func (c Config) withDefaults(cpuLimit int) (Config, error) {
+	for name, v := range map[string]int{"MinTextChars": c.MinTextChars, "FlashpointConcurrency": c.FlashpointConcurrency,
+		"FetchWorkers": c.FetchWorkers, "AnalyzeWorkers": c.AnalyzeWorkers, "CompressBudget": c.CompressBudget,
+		"SummarySentences": c.SummarySentences, "WriteBatch": c.WriteBatch} {
+		if v < 0 {
+			return c, fmt.Errorf("pipeline: Config.%s = %d: want ≥ 0", name, v)
+		}
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.MinTextChars, MinTextCharsDefault)
+	def(&c.FlashpointConcurrency, FlashpointConcurrencyDefault)
+	def(&c.FetchWorkers, FetchWorkersDefault)
+	def(&c.AnalyzeWorkers, max(cpuLimit, 1))
+	def(&c.CompressBudget, CompressBudgetDefault)
+	def(&c.SummarySentences, SummarySentencesDefault)
+	def(&c.WriteBatch, WriteBatchDefault)
+	if c.WriteInterval <= 0 {
+		c.WriteInterval = WriteIntervalDefault
+	}
+	if c.Method == "" {
+		c.Method = crawl.MethodAuto
+	}
+	if _, err := crawl.ParseMethod(string(c.Method)); err != nil {
+		return c, fmt.Errorf("pipeline: Config.Method: %w", err)
+	}
+	return c, nil
+}
+
+// Getter gets and extracts a page; *crawl.RenderClient is the real one.
+type Getter interface {
+	RenderPage(ctx context.Context, url string, method crawl.Method) (*crawl.Result, error)
+}
+
+// PerTextVectorizer is implemented by vectorizers whose vector for a text
+// does not depend on the other texts (neural embedders). The pipeline then
+// embeds each article in the streaming stage, so batches form across
+// articles in the inference runtime; corpus vectorizers (TF-IDF) run at the
+// clustering barrier instead.
+type PerTextVectorizer interface {
+	vectorize.Vectorizer
+	PerText() bool
+}
+
+// Deps are the parts a Pipeline runs on. Store, Getter, Vectorizer and
+// Executors are required.
+type Deps struct {
+	Store      store.Store
+	Getter     Getter
+	LangID     *langid.Detector // default langid.Default()
+	Translator translate.Translator
+	Vectorizer vectorize.Vectorizer
+	Executors  *executor.Executors
+	Logger     *slog.Logger
+	Progress   *Progress // optional: live counters for progress bars
+}
+
+// Pipeline processes flashpoints. It is safe for concurrent use: the job
+// workers of the scale-out mode call ProcessFlashpoint from many goroutines.
+type Pipeline struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+}
+
+// New validates cfg and deps.
+func New(cfg Config, deps Deps) (*Pipeline, error) {
+	switch {
+	case deps.Store == nil:
+		return nil, errors.New("pipeline: Deps.Store is nil")
+	case deps.Getter == nil:
+		return nil, errors.New("pipeline: Deps.Getter is nil")
+	case deps.Vectorizer == nil:
+		return nil, errors.New("pipeline: Deps.Vectorizer is nil")
+	case deps.Executors == nil:
+		return nil, errors.New("pipeline: Deps.Executors is nil")
+	}
+	c, err := cfg.withDefaults(deps.Executors.CPU.Limit())
+	if err != nil {
+		return nil, err
+	}
+	if deps.LangID == nil {
+		if deps.LangID, err = langid.Default(); err != nil {
+			return nil, fmt.Errorf("pipeline: loading language id: %w", err)
+		}
+	}
+	if deps.Translator == nil {
+		deps.Translator = translate.Keep{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Progress == nil {
+		deps.Progress = &Progress{}
+	}
+	return &Pipeline{cfg: c, deps: deps, log: deps.Logger}, nil
+}
+
+// Config returns the effective configuration.
+func (p *Pipeline) Config() Config { return p.cfg }
+
+// item is one article on its way through the stages.
+type item struct {
+	a       news.Article
+	article *extract.Article
+	started time.Time
+}
+
+func (it *item) finish(s news.Status, err error) {
+	it.a.Status = s
+	if err != nil {
+		it.a.Error = err.Error()
+	}
+}
+
+func (it *item) time(stage string, since time.Time) {
+	if it.a.Timings == nil {
+		it.a.Timings = map[string]float64{}
+	}
+	it.a.Timings[stage] = float64(time.Since(since).Microseconds()) / 1000
+}
+
+// FlashpointReport says what happened to one flashpoint.
+type FlashpointReport struct {
+	FlashpointID string
+	Articles     int // input articles, duplicates included
+	Skipped      int // already finished by an earlier attempt of this run
+	ByStatus     map[news.Status]int
+	Clusters     int
+	Algorithm    string
+	Duration     time.Duration
+}
+
+// Dropped is an input feed that never enters the stages (a duplicate URL,
+// an invalid record); it is stored with its status and reason so every
+// input article ends in storage.
+type Dropped struct {
+	Feed   news.Feed
+	Status news.Status // news.StatusDuplicate or news.StatusInvalid
+	Reason string
+}
+
+// Work is one flashpoint to process and the feeds dropped from it.
+type Work struct {
+	Flashpoint news.Flashpoint
+	Dropped    []Dropped
+}
+
+// ProcessFlashpoint runs every stage for one flashpoint of run runID and
+// stores the results. Feeds already finished in this run are skipped;
+// dropped feeds are stored with their status. When ctx ends, in-flight and
+// unstarted articles are stored as cancelled and ctx's error is returned.
+func (p *Pipeline) ProcessFlashpoint(ctx context.Context, runID string, w Work) (FlashpointReport, error) {
+	start := time.Now()
+	fp, dropped := w.Flashpoint, w.Dropped
+	rep := FlashpointReport{FlashpointID: fp.ID, Articles: len(fp.Feeds) + len(dropped), ByStatus: map[news.Status]int{}}
+	prog := p.deps.Progress
+	prog.flashpointStarted()
+	defer prog.flashpointDone()
+
+	// Bookkeeping reads and writes survive cancellation, so a stopped run
+	// still gives every article a status.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	done, err := p.deps.Store.ArticleStatuses(bctx, runID, fp.ID)
+	if err != nil {
+		return rep, fmt.Errorf("flashpoint %s: reading earlier results: %w", fp.ID, err)
+	}
+	var todo []news.Feed
+	for _, f := range fp.Feeds {
+		if done[f.URL].Terminal() {
+			rep.Skipped++
+			continue
+		}
+		todo = append(todo, f)
+	}
+	prog.addTotal(len(todo))
+
+	wr := newWriter(p, runID, fp.ID)
+	for _, d := range dropped {
+		if done[d.Feed.URL].Terminal() {
+			continue
+		}
+		it := p.newItem(runID, fp.ID, d.Feed)
+		it.finish(d.Status, errors.New(d.Reason))
+		prog.stored(d.Status)
+		wr.add(ctx, it)
+	}
+
+	fetchCh := make(chan *item, p.cfg.FetchWorkers)
+	analyzeCh := make(chan *item, p.cfg.AnalyzeWorkers)
+	sinkCh := make(chan *item, p.cfg.WriteBatch)
+	var sent sync.Map // url → true once an item entered the stages
+
+	go func() {
+		defer close(fetchCh)
+		for _, f := range todo {
+			it := p.newItem(runID, fp.ID, f)
+			select {
+			case fetchCh <- it:
+				sent.Store(f.URL, true)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var fetchWG, analyzeWG sync.WaitGroup
+	for range p.cfg.FetchWorkers {
+		fetchWG.Go(func() {
+			for it := range fetchCh {
+				if p.fetch(ctx, it) {
+					analyzeCh <- it
+				} else {
+					sinkCh <- it
+				}
+			}
+		})
+	}
+	for range p.cfg.AnalyzeWorkers {
+		analyzeWG.Go(func() {
+			for it := range analyzeCh {
+				p.analyze(ctx, it)
+				sinkCh <- it
+			}
+		})
+	}
+	go func() {
+		fetchWG.Wait()
+		close(analyzeCh)
+		analyzeWG.Wait()
+		close(sinkCh)
+	}()
+
+	var ok []clusterMember
+	for it := range sinkCh {
+		prog.stored(it.a.Status)
+		prog.addTimings(it.a.Timings)
+		if it.a.Status == news.StatusOK {
+			ok = append(ok, memberOf(&it.a))
+		}
+		wr.add(ctx, it)
+	}
+	// Unstarted feeds of a cancelled run still end with a status.
+	if ctx.Err() != nil {
+		for _, f := range todo {
+			if _, in := sent.Load(f.URL); !in {
+				it := p.newItem(runID, fp.ID, f)
+				it.finish(news.StatusCancelled, ctx.Err())
+				prog.stored(news.StatusCancelled)
+				wr.add(ctx, it)
+			}
+		}
+	}
+	if err := wr.flush(ctx); err != nil {
+		return rep, err
+	}
+	for s, n := range wr.counts {
+		rep.ByStatus[s] += n
+	}
+	if err := ctx.Err(); err != nil {
+		rep.Duration = time.Since(start)
+		return rep, err
+	}
+
+	// Barrier: cluster this run's finished articles of the flashpoint,
+	// including those an earlier attempt finished.
+	if rep.Skipped > 0 {
+		earlier, err := p.deps.Store.Articles(ctx, store.ArticleQuery{RunID: runID, FlashpointID: fp.ID, Statuses: []news.Status{news.StatusOK}})
+		if err != nil {
+			return rep, fmt.Errorf("flashpoint %s: reading earlier articles: %w", fp.ID, err)
+		}
+		have := map[string]bool{}
+		for _, m := range ok {
+			have[m.url] = true
+		}
+		for i := range earlier {
+			if !have[earlier[i].URL] {
+				ok = append(ok, memberOf(&earlier[i]))
+			}
+		}
+	}
+	n, algo, err := p.clusterAndStore(ctx, runID, fp.ID, ok)
+	rep.Clusters, rep.Algorithm, rep.Duration = n, algo, time.Since(start)
+	return rep, err
+}
+
+func (p *Pipeline) newItem(runID, fpID string, f news.Feed) *item {
+	now := time.Now().UTC()
+	f.FlashpointID = fpID
+	if f.Domain == "" {
+		f.Domain, _ = news.DomainOf(f.URL)
+	}
+	return &item{
+		a:       news.Article{Feed: f, RunID: runID, Status: news.StatusPending, ClusterID: cluster.Noise, CreatedAt: now, UpdatedAt: now},
+		started: time.Now(),
+	}
+}
+
+// fetch gets and extracts the page; false means the article is finished
+// (failed) and goes straight to the store.
+func (p *Pipeline) fetch(ctx context.Context, it *item) bool {
+	if ctx.Err() != nil {
+		it.finish(news.StatusCancelled, ctx.Err())
+		return false
+	}
+	t0 := time.Now()
+	res, err := executor.Run(ctx, p.deps.Executors.IO, func(ctx context.Context) (*crawl.Result, error) {
+		return p.deps.Getter.RenderPage(ctx, it.a.URL, p.cfg.Method)
+	})
+	it.time("fetch", t0)
+	p.deps.Progress.fetched()
+	if res != nil {
+		it.a.ResolvedBy = string(res.ResolvedBy)
+		it.a.FinalURL = res.FinalURL
+		it.article = res.Article
+	}
+	if err == nil && (res == nil || res.Article == nil) {
+		err = extract.ErrNoContent
+	}
+	if err != nil {
+		it.finish(classify(ctx, err, it.article), err)
+		return false
+	}
+	return true
+}
+
+// classify maps a failed get onto an article status.
+func classify(ctx context.Context, err error, best *extract.Article) news.Status {
+	switch {
+	case ctx.Err() != nil:
+		return news.StatusCancelled
+	case errors.Is(err, netguard.ErrBlocked), errors.Is(err, fetch.ErrRobotsDisallowed):
+		return news.StatusBlocked
+	case best != nil && strings.TrimSpace(best.Text) != "":
+		return news.StatusDroppedShort
+	}
+	// extract_failed only when every method got the page and found no
+	// article in it; a method that could not get the page (404, a PDF, a
+	// reset) makes it a fetch failure.
+	var pe *crawl.PageError
+	if errors.As(err, &pe) && len(pe.Errors) > 0 {
+		for _, me := range pe.Errors {
+			if !errors.Is(me.Err, extract.ErrNoContent) {
+				return news.StatusFetchFailed
+			}
+		}
+		return news.StatusExtractFailed
+	}
+	if errors.Is(err, extract.ErrNoContent) {
+		return news.StatusExtractFailed
+	}
+	return news.StatusFetchFailed
+}
+
+// analyze runs the text stages on the shared CPU pool.
+func (p *Pipeline) analyze(ctx context.Context, it *item) {
+	// The task works on a copy: Run returns at once when ctx ends, and the
+	// task may still be running then, so it must not share the item.
+	res, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) (news.Article, error) {
+		tmp := &item{a: it.a, article: it.article, started: it.started}
+		tmp.a.Timings = maps.Clone(it.a.Timings)
+		err := p.analyzeText(ctx, tmp)
+		return tmp.a, err
+	})
+	if res.RunID != "" {
+		it.a = res
+	}
+	p.deps.Progress.analyzed()
+	if err != nil && it.a.Status == news.StatusPending {
+		if ctx.Err() != nil {
+			it.finish(news.StatusCancelled, ctx.Err())
+		} else {
+			it.finish(news.StatusFailed, err)
+		}
+	}
+	it.time("total", it.started)
+}
+
+func (p *Pipeline) analyzeText(ctx context.Context, it *item) error {
+	art := it.article
+	text := strings.TrimSpace(art.Text)
+	it.a.RawText = text
+	if it.a.Title == "" {
+		it.a.Title = art.Title
+	}
+	if it.a.Image == "" {
+		it.a.Image = art.Image
+	}
+	if n := utf8.RuneCountInString(text); n < p.cfg.MinTextChars {
+		it.finish(news.StatusDroppedShort, fmt.Errorf("extracted text has %d characters, want ≥ %d (MASX_MIN_TEXT_CHARS)", n, p.cfg.MinTextChars))
+		return nil
+	}
+
+	t0 := time.Now()
+	lr := p.deps.LangID.Detect(sample(text, languageSampleChars))
+	it.a.DetectedLang, it.a.LangConfidence = lr.Lang, lr.Confidence
+	it.time("langid", t0)
+
+	english := lr.Lang == "en"
+	processed := text
+	if !english {
+		t0 = time.Now()
+		it.a.CompressedText = summarize.Compress(text, summarize.Budget{Max: p.cfg.CompressBudget})
+		it.time("compress", t0)
+		t0 = time.Now()
+		en, translated, err := p.deps.Translator.Translate(ctx, it.a.CompressedText, lr.Lang)
+		it.time("translate", t0)
+		if err != nil {
+			return fmt.Errorf("translating from %s with %s: %w", lr.Lang, p.deps.Translator.Name(), err)
+		}
+		it.a.Translated = translated
+		if translated {
+			it.a.RawTextEN = en
+			processed = en
+		} else {
+			processed = it.a.CompressedText
+		}
+	} else {
+		it.a.RawTextEN = text
+		it.a.Translated = false
+	}
+	it.a.ProcessedText = processed
+
+	t0 = time.Now()
+	sents := summarize.Summarize(processed, p.cfg.SummarySentences)
+	it.time("summarize", t0)
+	if len(sents) == 0 {
+		return errors.New("summarizing: no sentence to keep")
+	}
+	it.a.Summary = strings.Join(sents, " ")
+
+	if v, ok := p.deps.Vectorizer.(PerTextVectorizer); ok && v.PerText() {
+		t0 = time.Now()
+		vecs, err := v.Vectorize(ctx, []string{processed})
+		it.time("embed", t0)
+		if err != nil {
+			return fmt.Errorf("embedding with %s: %w", v.Name(), err)
+		}
+		if len(vecs) == 1 {
+			it.a.Embedding = vecs[0]
+		}
+	}
+	it.finish(news.StatusOK, nil)
+	return nil
+}
+
+func sample(s string, n int) string {
+	if len(s) <= n*4 && utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k]
+		}
+		i++
+	}
+	return s
+}
+
+// clusterMember keeps what clustering and cluster summaries need of an
+// article, and nothing else, so a large flashpoint stays small in memory.
+type clusterMember struct {
+	url, domain, lang, image, summary, text string
+	embedding                               []float32
+}
+
+func memberOf(a *news.Article) clusterMember {
+	lang := a.DetectedLang
+	if lang == "" {
+		lang = a.Language
+	}
+	return clusterMember{url: a.URL, domain: a.Domain, lang: lang, image: a.Image,
+		summary: a.Summary, text: a.ProcessedText, embedding: a.Embedding}
+}
+
+// clusterAndStore vectorizes, clusters and summarizes the members and
+// stores the clusters and each article's assignment.
+func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms []clusterMember) (int, string, error) {
+	slices.SortFunc(ms, func(a, b clusterMember) int { return cmp.Compare(a.url, b.url) }) // order-independent results
+	if len(ms) == 0 {
+		return 0, "", p.deps.Store.ReplaceClusters(ctx, runID, fpID, nil)
+	}
+	t0 := time.Now()
+	vecs, err := p.vectors(ctx, ms)
+	if err != nil {
+		return 0, "", fmt.Errorf("flashpoint %s: vectorizing %d articles: %w", fpID, len(ms), err)
+	}
+	res, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) (cluster.Result, error) {
+		return cluster.Auto(ctx, vecs, cluster.AutoConfig{Seed: p.cfg.Seed, Workers: 1}) // one CPU-pool slot, one core
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("flashpoint %s: clustering %d articles: %w", fpID, len(ms), err)
+	}
+	p.deps.Progress.addStageTime("cluster", time.Since(t0))
+
+	t0 = time.Now()
+	clusters, err := executor.Run(ctx, p.deps.Executors.CPU, func(context.Context) ([]news.Cluster, error) {
+		return summarizeClusters(runID, fpID, ms, res.Labels, p.cfg.SummarySentences), nil
+	})
+	if err != nil {
+		return 0, "", err
+	}
+	p.deps.Progress.addStageTime("cluster_summary", time.Since(t0))
+	if err := p.deps.Store.ReplaceClusters(ctx, runID, fpID, clusters); err != nil {
+		return 0, "", fmt.Errorf("flashpoint %s: storing clusters: %w", fpID, err)
+	}
+	if err := p.assign(ctx, runID, fpID, ms, res.Labels, vecs); err != nil {
+		return 0, "", fmt.Errorf("flashpoint %s: storing cluster assignments: %w", fpID, err)
+	}
+	return len(clusters), res.Algorithm, nil
+}
+
+// assign stores each article's cluster and vector. It pages through the
+// stored articles so memory stays bounded however large the flashpoint.
+func (p *Pipeline) assign(ctx context.Context, runID, fpID string, ms []clusterMember, labels []int, vecs [][]float32) error {
+	type asg struct {
+		label int
+		vec   []float32
+	}
+	by := make(map[string]asg, len(ms))
+	for i, m := range ms {
+		by[m.url] = asg{labels[i], vecs[i]}
+	}
+	const page = 256
+	for off := 0; ; off += page {
+		as, err := p.deps.Store.Articles(ctx, store.ArticleQuery{RunID: runID, FlashpointID: fpID,
+			Statuses: []news.Status{news.StatusOK}, Limit: page, Offset: off})
+		if err != nil {
+			return err
+		}
+		for i := range as {
+			if a, ok := by[as[i].URL]; ok {
+				as[i].ClusterID, as[i].Embedding = a.label, a.vec
+				as[i].UpdatedAt = time.Now().UTC()
+			}
+		}
+		if len(as) > 0 {
+			if err := p.deps.Store.PutArticles(ctx, as); err != nil {
+				return err
+			}
+		}
+		if len(as) < page {
+			return nil
+		}
+	}
+}
+
+func (p *Pipeline) vectors(ctx context.Context, ms []clusterMember) ([][]float32, error) {
+	vecs := make([][]float32, len(ms))
+	var missing []int
+	for i, m := range ms {
+		if m.embedding != nil {
+			vecs[i] = m.embedding
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return vecs, nil
+	}
+	if len(missing) < len(ms) {
+		// Mixed: some articles came embedded (neural, streamed), others not
+		// (an earlier attempt). Vectors must share one space, so redo all.
+		missing = missing[:0]
+		for i := range ms {
+			missing = append(missing, i)
+		}
+	}
+	texts := make([]string, len(missing))
+	for j, i := range missing {
+		texts[j] = ms[i].text
+	}
+	t0 := time.Now()
+	out, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) ([][]float32, error) {
+		return p.deps.Vectorizer.Vectorize(ctx, texts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) != len(texts) {
+		return nil, fmt.Errorf("%s returned %d vectors for %d texts", p.deps.Vectorizer.Name(), len(out), len(texts))
+	}
+	p.deps.Progress.addStageTime("vectorize", time.Since(t0))
+	for j, i := range missing {
+		vecs[i] = out[j]
+	}
+	return vecs, nil
+}
+
+// summarizeClusters builds the stored clusters: noise and clusters under 2
+// articles are skipped; every other cluster is summarized (the original
+// summarized only its last batch and wrote failed ones as nulls).
+func summarizeClusters(runID, fpID string, ms []clusterMember, labels []int, sentences int) []news.Cluster {
+	groups := map[int][]int{}
+	for i, l := range labels {
+		if l != cluster.Noise {
+			groups[l] = append(groups[l], i)
+		}
+	}
+	ids := make([]int, 0, len(groups))
+	for l, members := range groups {
+		if len(members) >= 2 {
+			ids = append(ids, l)
+		}
+	}
+	slices.Sort(ids)
+	now := time.Now().UTC()
+	out := make([]news.Cluster, 0, len(ids))
+	for _, l := range ids {
+		members := groups[l]
+		c := news.Cluster{RunID: runID, FlashpointID: fpID, ClusterID: l, ArticleCount: len(members), CreatedAt: now,
+			TopDomains: []string{}, Languages: []string{}, URLs: []string{}, Images: []string{}}
+		docs := make([]string, 0, len(members))
+		domains, langs := map[string]int{}, map[string]int{}
+		for _, i := range members {
+			m := ms[i]
+			docs = append(docs, m.summary)
+			c.URLs = append(c.URLs, m.url)
+			if m.image != "" && !slices.Contains(c.Images, m.image) {
+				c.Images = append(c.Images, m.image)
+			}
+			if m.domain != "" {
+				domains[m.domain]++
+			}
+			if m.lang != "" {
+				langs[m.lang]++
+			}
+		}
+		c.TopDomains = topKeys(domains, 3)
+		c.Languages = topKeys(langs, 0)
+		c.Summary = summarize.ClusterSummary(docs, sentences)
+		out = append(out, c)
+	}
+	return out
+}
+
+// topKeys returns the keys by descending count (ties by key); n ≤ 0 means
+// all.
+func topKeys(m map[string]int, n int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	if n > 0 && len(keys) > n {
+		keys = keys[:n]
+	}
+	return keys
+}

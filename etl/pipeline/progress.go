@@ -1,0 +1,83 @@
+package pipeline
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/masx-ai/masx/news"
+)
+
+// Progress counts articles through the stages of every flashpoint of a
+// run, for progress bars and log lines. Its zero value is ready; all
+// methods are safe for concurrent use.
+type Progress struct {
+	nTotal, nFetched, nAnalyzed, nStored atomic.Int64
+	fpStarted, fpDone                    atomic.Int64
+
+	mu       sync.Mutex
+	byStatus map[news.Status]int64
+	stage    map[string]time.Duration
+}
+
+// Snapshot is a copy of the counters.
+type Snapshot struct {
+	Total, Fetched, Analyzed, Stored int64
+	FlashpointsStarted               int64
+	FlashpointsDone                  int64
+	ByStatus                         map[news.Status]int64
+	// StageTime sums time spent per stage over all articles ("fetch",
+	// "langid", "compress", "translate", "summarize", "embed", "vectorize",
+	// "cluster", "cluster_summary", "store").
+	StageTime map[string]time.Duration
+}
+
+func (p *Progress) addTotal(n int)     { p.nTotal.Add(int64(n)) }
+func (p *Progress) fetched()           { p.nFetched.Add(1) }
+func (p *Progress) analyzed()          { p.nAnalyzed.Add(1) }
+func (p *Progress) flashpointStarted() { p.fpStarted.Add(1) }
+func (p *Progress) flashpointDone()    { p.fpDone.Add(1) }
+
+func (p *Progress) stored(s news.Status) {
+	p.nStored.Add(1)
+	p.mu.Lock()
+	if p.byStatus == nil {
+		p.byStatus = map[news.Status]int64{}
+	}
+	p.byStatus[s]++
+	p.mu.Unlock()
+}
+
+func (p *Progress) addStageTime(stage string, d time.Duration) {
+	p.mu.Lock()
+	if p.stage == nil {
+		p.stage = map[string]time.Duration{}
+	}
+	p.stage[stage] += d
+	p.mu.Unlock()
+}
+
+func (p *Progress) addTimings(t map[string]float64) {
+	p.mu.Lock()
+	if p.stage == nil {
+		p.stage = map[string]time.Duration{}
+	}
+	for k, ms := range t {
+		if k != "total" {
+			p.stage[k] += time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	p.mu.Unlock()
+}
+
+// Snapshot returns the current counters.
+func (p *Progress) Snapshot() Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Snapshot{
+		Total: p.nTotal.Load(), Fetched: p.nFetched.Load(), Analyzed: p.nAnalyzed.Load(), Stored: p.nStored.Load(),
+		FlashpointsStarted: p.fpStarted.Load(), FlashpointsDone: p.fpDone.Load(),
+		ByStatus: maps.Clone(p.byStatus), StageTime: maps.Clone(p.stage),
+	}
+}
