@@ -21,6 +21,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/etl/input"
+	"github.com/masx-ai/masx/store"
 )
 
 // Exit codes.
@@ -54,7 +56,7 @@ func AsUsage(err error) error {
 
 // usageSentinels lists errors from other packages that mean "bad input".
 // Packages that parse user input export a sentinel and add it here.
-var usageSentinels = []error{ErrUsage, config.ErrInvalid}
+var usageSentinels = []error{ErrUsage, config.ErrInvalid, input.ErrInput, store.ErrBadURL}
 
 // App is what every command shares: loaded settings, a logger and the
 // output streams. It is built once per invocation by Main.

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/masx-ai/masx/concurrency/device"
+	"github.com/masx-ai/masx/concurrency/executor"
+	"github.com/masx-ai/masx/concurrency/inference"
+	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/crawl"
+	"github.com/masx-ai/masx/crawl/fetch"
+	"github.com/masx-ai/masx/crawl/render"
+	"github.com/masx-ai/masx/etl/pipeline"
+	"github.com/masx-ai/masx/model/hub"
+	"github.com/masx-ai/masx/nlp/embed"
+	"github.com/masx-ai/masx/nlp/vectorize"
+	"github.com/masx-ai/masx/store"
+	"github.com/masx-ai/masx/store/open"
+)
+
+// etlEnv is one process's ETL machinery: the device decision, the shared
+// executors, the inference runtime, the fetcher and browser pool, the
+// store, and the pipeline over them. Everything is created once and shared
+// by every flashpoint, so batches and pools span the whole run.
+type etlEnv struct {
+	Settings  *config.Settings
+	Device    device.Config
+	Executors *executor.Executors
+	Runtime   *inference.Runtime
+	Fetcher   *fetch.Fetcher
+	Browser   *render.Pool
+	Client    *crawl.RenderClient
+	Store     store.Store
+	Pipeline  *pipeline.Pipeline
+	Progress  *pipeline.Progress
+	Vectors   vectorize.Vectorizer
+	Registry  *prometheus.Registry
+
+	closers []func(context.Context) error
+}
+
+// envOptions adjusts what newETLEnv builds.
+type envOptions struct {
+	DBURL    string // overrides the settings' database URL
+	Method   crawl.Method
+	Registry *prometheus.Registry
+	Logger   *slog.Logger
+}
+
+// newETLEnv builds the ETL machinery from settings. Close releases it in
+// reverse order, draining each part.
+func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlEnv, err error) {
+	env = &etlEnv{Settings: s, Progress: &pipeline.Progress{}, Registry: o.Registry}
+	if env.Registry == nil {
+		env.Registry = prometheus.NewRegistry()
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	defer func() {
+		if err != nil {
+			_ = env.Close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	if env.Device, err = device.Detect(device.OptionsFrom(s)); err != nil {
+		return env, AsUsage(err)
+	}
+	if env.Executors, err = executor.New(executor.ConfigFrom(s)); err != nil {
+		return env, err
+	}
+	env.closers = append(env.closers, env.Executors.Shutdown)
+	if err = env.Executors.Register(env.Registry); err != nil {
+		return env, err
+	}
+
+	dbURL := o.DBURL
+	if dbURL == "" {
+		dbURL = s.ResolvedDBURL()
+	}
+	if env.Store, err = open.Open(ctx, dbURL); err != nil {
+		if errors.Is(err, store.ErrBadURL) {
+			err = AsUsage(err)
+		}
+		return env, fmt.Errorf("opening the store: %w", err)
+	}
+	env.closers = append(env.closers, func(context.Context) error { return env.Store.Close() })
+
+	// The inference runtime hosts the neural models; without one
+	// configured, vectors come from TF-IDF/LSA and no model is loaded.
+	rc := inference.ConfigFrom(s, env.Device, env.Executors)
+	rc.Logger, rc.Registerer = log, env.Registry
+	if env.Runtime, err = inference.New(rc); err != nil {
+		return env, err
+	}
+	if s.EmbedModel != "" {
+		m, rerr := hub.Resolve(s.ResolvedModelsDir(), s.EmbedModel)
+		if rerr != nil {
+			return env, AsUsage(fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, rerr))
+		}
+		ecfg := embed.ConfigFrom(s, m.Dir)
+		emb, rerr := embed.Register(env.Runtime, ecfg)
+		if rerr != nil {
+			return env, fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, rerr)
+		}
+		env.Vectors = perText{emb}
+	} else {
+		if env.Vectors, err = vectorize.NewTFIDF(vectorize.Options{Dim: s.VectorDim}); err != nil {
+			return env, err
+		}
+	}
+	if err = env.Runtime.Start(ctx); err != nil {
+		return env, err
+	}
+	env.closers = append(env.closers, env.Runtime.Stop)
+
+	if env.Fetcher, err = fetch.New(fetch.ConfigFrom(s)); err != nil {
+		return env, err
+	}
+	env.closers = append(env.closers, func(context.Context) error { env.Fetcher.Close(); return nil })
+	method := o.Method
+	if method == "" {
+		method = crawl.MethodAuto
+	}
+	if method != crawl.MethodHTTP {
+		if env.Browser, err = render.New(render.ConfigFrom(s)); err != nil {
+			return env, err
+		}
+		env.closers = append(env.closers, env.Browser.Stop)
+	}
+	cc := crawl.ConfigFrom(s, env.Fetcher, env.Browser)
+	cc.IO, cc.CPU, cc.Registerer, cc.Logger = env.Executors.IO, env.Executors.CPU, env.Registry, log
+	if env.Client, err = crawl.New(cc); err != nil {
+		return env, err
+	}
+
+	env.Pipeline, err = pipeline.New(pipeline.Config{
+		MinTextChars:          s.MinTextChars,
+		FlashpointConcurrency: s.FlashpointConcurrency,
+		Method:                method,
+	}, pipeline.Deps{
+		Store:      env.Store,
+		Getter:     env.Client,
+		Vectorizer: env.Vectors,
+		Executors:  env.Executors,
+		Logger:     log,
+		Progress:   env.Progress,
+	})
+	return env, err
+}
+
+// Close stops everything newETLEnv started, last first; each part drains.
+func (e *etlEnv) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		if err := e.closers[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.closers = nil
+	return errors.Join(errs...)
+}
+
+// perText marks a neural embedder as per-text, so the pipeline embeds each
+// article as it streams and batches form across articles in the runtime.
+type perText struct{ *embed.Embedder }
+
+func (perText) PerText() bool { return true }

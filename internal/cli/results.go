@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store"
+	"github.com/masx-ai/masx/store/open"
+)
+
+func newResultsCmd(app *App) *cobra.Command {
+	var (
+		runID, fpID, db string
+		asJSON          bool
+	)
+	cmd := &cobra.Command{
+		Use:   "results [--run ID] [--flashpoint ID]",
+		Short: "Print stored clusters with their summaries, domains and URLs",
+		Long: `Prints the clusters of a run (the latest by default), one flashpoint after
+another, with each cluster's summary, article count, top domains, languages
+and URLs. --json prints an array of clusters.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			url := db
+			if url == "" {
+				url = app.Settings.ResolvedDBURL()
+			}
+			st, err := open.Open(ctx, url)
+			if err != nil {
+				if errors.Is(err, store.ErrBadURL) {
+					return AsUsage(err)
+				}
+				return fmt.Errorf("opening the store: %w", err)
+			}
+			defer st.Close()
+			return printResults(ctx, app.Stdout, st, runID, fpID, asJSON)
+		},
+	}
+	cmd.Flags().StringVar(&runID, "run", "", "run id (default: the latest run)")
+	cmd.Flags().StringVar(&fpID, "flashpoint", "", "only this flashpoint")
+	cmd.Flags().StringVar(&db, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID string, asJSON bool) error {
+	if runID == "" {
+		r, err := st.LatestRun(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return Usagef("no run stored yet: run 'masx run --input …' or 'masx demo' first")
+		}
+		if err != nil {
+			return err
+		}
+		runID = r.ID
+	} else if _, err := st.GetRun(ctx, runID); errors.Is(err, store.ErrNotFound) {
+		return Usagef("run %q not found", runID)
+	} else if err != nil {
+		return err
+	}
+	cs, err := st.Clusters(ctx, store.ClusterQuery{RunID: runID, FlashpointID: fpID})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if cs == nil {
+			cs = []news.Cluster{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(cs)
+	}
+	titles := map[string]string{}
+	if fps, err := st.Flashpoints(ctx, runID); err == nil {
+		for _, fp := range fps {
+			titles[fp.ID] = fp.Title
+		}
+	}
+	fmt.Fprintf(w, "run %s: %d clusters\n", runID, len(cs))
+	last := ""
+	for _, c := range cs {
+		if c.FlashpointID != last {
+			fmt.Fprintf(w, "\n== %s (%s)\n", titles[c.FlashpointID], c.FlashpointID)
+			last = c.FlashpointID
+		}
+		fmt.Fprintf(w, "\n  cluster %d: %d articles; domains %s; languages %s\n", c.ClusterID, c.ArticleCount,
+			strings.Join(c.TopDomains, ", "), strings.Join(c.Languages, ", "))
+		fmt.Fprintf(w, "  %s\n", wrap(c.Summary, 100, "  "))
+		for _, u := range c.URLs {
+			fmt.Fprintf(w, "    - %s\n", u)
+		}
+	}
+	return nil
+}
+
+// wrap breaks s into lines of at most width runes, indenting every line
+// after the first.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(s) {
+		if i > 0 {
+			if n+1+len([]rune(word)) > width {
+				b.WriteString("\n" + indent)
+				n = 0
+			} else {
+				b.WriteByte(' ')
+				n++
+			}
+		}
+		b.WriteString(word)
+		n += len([]rune(word))
+	}
+	return b.String()
+}
