@@ -50,7 +50,7 @@ Batch settings come from BATCH_SIZE, BATCH_DELAY_MS and BATCH_QUEUE_MAX.`,
 			fmt.Fprintf(w, "no-op model, 64 submitters\n")
 			fmt.Fprintf(w, "  direct calls        %12.0f items/s\n", r.DirectItemsPerSec)
 			fmt.Fprintf(w, "  through the batcher %12.0f items/s  (avg batch %.1f)\n", r.NoopItemsPerSec, r.NoopAvgBatch)
-			fmt.Fprintf(w, "  overhead            %12.0f ns/item\n\n", r.OverheadNsPerItem)
+			fmt.Fprintf(w, "  overhead            %12.0f ns/item wall, %.0f ns/item CPU\n\n", r.OverheadNsPerItem, r.OverheadCPUNsPerItem)
 			fmt.Fprintf(w, "simulated accelerator (%.2f ms per full batch), 256 callers\n", r.SimCallMS)
 			fmt.Fprintf(w, "  unbatched %10.0f items/s   p50 %7.2f ms  p99 %7.2f ms\n", r.UnbatchedItemsPerSec, r.UnbatchedP50MS, r.UnbatchedP99MS)
 			fmt.Fprintf(w, "  batched   %10.0f items/s   p50 %7.2f ms  p99 %7.2f ms  (bound %.2f ms, avg batch %.1f)\n",

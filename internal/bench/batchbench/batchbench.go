@@ -76,6 +76,10 @@ type Result struct {
 	NoopItemsPerSec   float64 `json:"noop_items_per_sec"`
 	OverheadNsPerItem float64 `json:"overhead_ns_per_item"`
 	NoopAvgBatch      float64 `json:"noop_avg_batch_size"`
+	// CPU time (user+system, all cores) per item, and the difference.
+	DirectCPUNsPerItem   float64 `json:"direct_cpu_ns_per_item"`
+	NoopCPUNsPerItem     float64 `json:"noop_cpu_ns_per_item"`
+	OverheadCPUNsPerItem float64 `json:"overhead_cpu_ns_per_item"`
 
 	// Simulated accelerator, SimCallers concurrent callers.
 	SimCallMS             float64 `json:"sim_call_ms"`
@@ -99,10 +103,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	// 1. Overhead: no-op model, direct against batched.
 	noop := func(_ context.Context, in []int) ([]int, error) { return in, nil }
+	c0 := cpuTime()
 	direct := drive(ctx, o.NoopCallers, o.Phase, func(v int) error {
 		_, err := noop(ctx, []int{v})
 		return err
 	})
+	directCPU := cpuTime() - c0
 	b, err := batch.New(noop, batch.Config[int]{Name: "noop", MaxBatchSize: o.BatchSize, MaxDelay: o.MaxDelay, QueueMax: o.QueueMax})
 	if err != nil {
 		return r, err
@@ -110,10 +116,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := b.Start(ctx); err != nil {
 		return r, err
 	}
+	c0 = cpuTime()
 	batched := drive(ctx, o.NoopCallers, o.Phase, func(v int) error {
 		_, err := b.Submit(ctx, v)
 		return err
 	})
+	batchedCPU := cpuTime() - c0
 	r.NoopAvgBatch = b.Stats().AvgBatchSize
 	if err := stop(b); err != nil {
 		return r, err
@@ -124,6 +132,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	r.DirectItemsPerSec = direct.rate()
 	r.NoopItemsPerSec = batched.rate()
 	r.OverheadNsPerItem = 1e9/r.NoopItemsPerSec - 1e9/r.DirectItemsPerSec
+	// CPU time per item does not depend on how much of the machine other
+	// processes take, so it is the fairer overhead on a shared box.
+	r.DirectCPUNsPerItem = float64(directCPU) / float64(max(direct.items, 1))
+	r.NoopCPUNsPerItem = float64(batchedCPU) / float64(max(batched.items, 1))
+	r.OverheadCPUNsPerItem = r.NoopCPUNsPerItem - r.DirectCPUNsPerItem
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
