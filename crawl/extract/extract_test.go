@@ -203,6 +203,7 @@ func TestPanicsBecomeErrors(t *testing.T) {
 	// recovery wrapper Extract puts around both libraries.
 	err := safely(MethodReadability, func() error {
 		var m map[string]int
+		//lint:ignore SA5000 the test panics on purpose
 		m["x"]++ // assignment to a nil map
 		return nil
 	})

@@ -18,24 +18,6 @@ type sparse struct {
 	w   []float32
 }
 
-func (a sparse) dot(b sparse) float64 {
-	var s float64
-	i, j := 0, 0
-	for i < len(a.ids) && j < len(b.ids) {
-		switch {
-		case a.ids[i] < b.ids[j]:
-			i++
-		case a.ids[i] > b.ids[j]:
-			j++
-		default:
-			s += float64(a.w[i]) * float64(b.w[j])
-			i++
-			j++
-		}
-	}
-	return s
-}
-
 // sent is one sentence of a document with what scoring needs.
 type sent struct {
 	text     string
