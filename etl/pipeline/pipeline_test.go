@@ -68,7 +68,9 @@ func setup(t *testing.T, dbPath string) *bundle {
 	t.Cleanup(f.Close)
 	var pool *render.Pool
 	if b.browser {
-		pool, err = render.New(render.Config{AllowPrivate: true, MaxPages: 2, Timeout: 15 * time.Second})
+		// A long idle window: the JS pages insert their body after 200 ms, and
+		// a loaded CI box can delay that timer well past the 500 ms default.
+		pool, err = render.New(render.Config{AllowPrivate: true, MaxPages: 2, Timeout: 20 * time.Second, IdleWindow: 2 * time.Second})
 		require.NoError(t, err)
 		require.NoError(t, pool.Start(ctx))
 		t.Cleanup(func() { _ = pool.Stop(context.Background()) })
