@@ -1,0 +1,325 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store"
+	"github.com/masx-ai/masx/store/internal/migrate"
+	"github.com/masx-ai/masx/store/postgres"
+	"github.com/masx-ai/masx/store/postgres/pgtest"
+	"github.com/masx-ai/masx/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func openDB(t *testing.T, url string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), url, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return openDB(t, pgtest.Database(t)) })
+}
+
+func TestMigrationsConcurrentAndIdempotent(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Database(t)
+	ctx := t.Context()
+	var g errgroup.Group
+	for range 6 {
+		g.Go(func() error {
+			s, err := postgres.Open(ctx, url, &postgres.Config{MaxConns: 2})
+			if err != nil {
+				return err
+			}
+			return s.Close()
+		})
+	}
+	require.NoError(t, g.Wait(), "processes migrating one new database at once")
+	s := openDB(t, url)
+	var n, v int
+	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT count(*), max(version) FROM "+postgres.MigrationsTable).Scan(&n, &v))
+	require.Equal(t, 1, n, "each migration recorded once")
+	require.Equal(t, 1, v)
+
+	_, err := s.Pool().Exec(ctx, "INSERT INTO "+postgres.MigrationsTable+" (version, name) VALUES (42, 'future')")
+	require.NoError(t, err)
+	_, err = postgres.Open(ctx, url, nil)
+	require.ErrorIs(t, err, migrate.ErrNewerSchema)
+}
+
+func TestOpenRejects(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	_, err := postgres.Open(ctx, "postgres://host:notaport/db", nil)
+	require.ErrorIs(t, err, store.ErrBadURL)
+	_, err = postgres.Open(ctx, "postgres://localhost/db", &postgres.Config{BatchRows: -1})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	require.ErrorContains(t, err, "BatchRows")
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = postgres.Open(cctx, pgtest.Database(t), nil)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// A URL longer than a B-tree entry may be (~2.7 KB) is still one key.
+func TestLongURL(t *testing.T) {
+	t.Parallel()
+	s := openDB(t, pgtest.Database(t))
+	ctx := t.Context()
+	require.NoError(t, s.CreateRun(ctx, news.Run{ID: "r"}))
+	require.NoError(t, s.UpsertFlashpoints(ctx, "r", []news.Flashpoint{{ID: "f"}}))
+	long := "https://x.example/?q=" + strings.Repeat("é", 4000)
+	a := news.Article{Feed: news.Feed{FlashpointID: "f", URL: long}, RunID: "r", Status: news.StatusOK}
+	require.NoError(t, s.PutArticles(ctx, []news.Article{a, a}))
+	require.NoError(t, s.PutArticles(ctx, []news.Article{a}))
+	got, err := s.Articles(ctx, store.ArticleQuery{RunID: "r", URL: long})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+}
+
+var day = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+
+const (
+	fpA = "6f1c1f1e-0000-4000-8000-00000000000a"
+	fpB = "6f1c1f1e-0000-4000-8000-00000000000b"
+)
+
+// masxFixture creates the day's input tables the way the upstream system
+// shapes them: UUID ids, entities as JSONB, domains as a text array (or
+// JSON text), feeds with created_at. Flashpoint A gets n feeds.
+func masxFixture(t *testing.T, s *postgres.Store, n int) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := s.Pool().Exec(ctx, `
+		CREATE TABLE flash_point_20250301 (
+			id UUID PRIMARY KEY, title TEXT, description TEXT, entities JSONB, domains TEXT[],
+			run_id TEXT, created_at TIMESTAMPTZ DEFAULT now(), updated_at TIMESTAMPTZ DEFAULT now());
+		CREATE TABLE feed_entries_20250301 (
+			id UUID PRIMARY KEY DEFAULT gen_random_uuid(), flashpoint_id UUID NOT NULL,
+			url TEXT NOT NULL, title TEXT NOT NULL, seendate TEXT, domain TEXT, language TEXT,
+			sourcecountry TEXT, description TEXT, image TEXT,
+			created_at TIMESTAMPTZ DEFAULT now(), updated_at TIMESTAMPTZ DEFAULT now());`)
+	require.NoError(t, err)
+	_, err = s.Pool().Exec(ctx, `INSERT INTO flash_point_20250301 (id, title, description, entities, domains) VALUES
+		($1, 'Strait of Hormuz', 'naval tension — تنگه هرمز', '["Iran", "US Navy", {"name": "IRGC"}]', ARRAY['security','energy']),
+		($2, 'Sahel', NULL, '"[\"Mali\", \"Niger\"]"', NULL)`, fpA, fpB)
+	require.NoError(t, err)
+	base := time.Date(2025, 3, 1, 6, 0, 0, 0, time.UTC)
+	rows := make([][]any, n)
+	for i := range rows {
+		domain := any(fmt.Sprintf("site%d.example", i%5))
+		if i == 7 {
+			domain = nil // derived from the URL on read
+		}
+		// Pairs of rows share a created_at: order falls back to id.
+		rows[i] = []any{fpA, fmt.Sprintf("https://www.site%d.example/a/%04d", i%5, i), fmt.Sprintf("title %d", i),
+			"20250301T060000Z", domain, "English", "Iran", "d", "https://img.example/x.jpg", base.Add(time.Duration(i/2) * time.Second)}
+	}
+	rows = append(rows, []any{fpB, "https://b.example/1", "b title", nil, "b.example", "French", "Mali", nil, nil, base})
+	_, err = s.Pool().CopyFrom(ctx, pgx.Identifier{"feed_entries_20250301"},
+		[]string{"flashpoint_id", "url", "title", "seendate", "domain", "language", "sourcecountry", "description", "image", "created_at"},
+		pgx.CopyFromRows(rows))
+	require.NoError(t, err)
+}
+
+func TestReadMASXFlashpoints(t *testing.T) {
+	t.Parallel()
+	s := openDB(t, pgtest.Database(t))
+	ctx := t.Context()
+	_, err := s.ReadMASXFlashpoints(ctx, day)
+	require.ErrorIs(t, err, store.ErrNotFound, "no tables for the day yet")
+	require.ErrorContains(t, err, "flash_point_20250301")
+
+	const n = 2*postgres.MASXPageSize + 203 // three pages
+	masxFixture(t, s, n)
+	fps, err := s.ReadMASXFlashpoints(ctx, day)
+	require.NoError(t, err)
+	require.Len(t, fps, 2)
+	a, b := fps[0], fps[1]
+	require.Equal(t, fpA, a.ID)
+	require.Equal(t, "Strait of Hormuz", a.Title)
+	require.Equal(t, "naval tension — تنگه هرمز", a.Description)
+	require.Equal(t, []string{"Iran", "US Navy", `{"name":"IRGC"}`}, a.Entities)
+	require.Equal(t, []string{"security", "energy"}, a.Domains)
+	require.Equal(t, fpB, b.ID)
+	require.Empty(t, b.Description)
+	require.Equal(t, []string{"Mali", "Niger"}, b.Entities, "JSON text holding an array")
+	require.Nil(t, b.Domains)
+
+	require.Len(t, a.Feeds, n, "every page read")
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("https://www.site%d.example/a/%04d", i%5, i))
+	}
+	var got []string
+	for _, f := range a.Feeds {
+		got = append(got, f.URL)
+	}
+	// Rows sharing a created_at come in id order, which is random here; compare
+	// per second.
+	for i := 0; i+1 < n; i += 2 {
+		require.ElementsMatch(t, want[i:i+2], got[i:i+2], "feeds ordered by created_at (rows %d, %d)", i, i+1)
+	}
+	f0 := a.Feeds[0]
+	require.Equal(t, fpA, f0.FlashpointID)
+	require.NotEmpty(t, f0.ID)
+	require.Equal(t, "20250301T060000Z", f0.SeenDate)
+	require.Equal(t, "English", f0.Language)
+	require.Equal(t, "Iran", f0.SourceCountry)
+	require.Equal(t, "https://img.example/x.jpg", f0.Image)
+	for _, f := range a.Feeds {
+		if strings.HasSuffix(f.URL, "/0007") {
+			require.Equal(t, "site2.example", f.Domain, "missing domain derived from the URL")
+		}
+	}
+	require.Len(t, b.Feeds, 1)
+	require.Equal(t, news.Feed{ID: b.Feeds[0].ID, FlashpointID: fpB, URL: "https://b.example/1", Title: "b title",
+		Domain: "b.example", Language: "French", SourceCountry: "Mali"}, b.Feeds[0])
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = s.ReadMASXFlashpoints(cctx, day)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+type masxRow struct {
+	fp                      string
+	cluster, count          int
+	summary                 string
+	top, langs, urls, image string
+}
+
+func readMASXClusters(t *testing.T, s *postgres.Store, table string) []masxRow {
+	t.Helper()
+	rows, err := s.Pool().Query(t.Context(), `SELECT flashpoint_id::text, cluster_id, article_count, summary,
+		top_domains::text, languages::text, urls::text, images::text FROM `+pgx.Identifier{table}.Sanitize()+
+		` ORDER BY flashpoint_id, cluster_id`)
+	require.NoError(t, err)
+	var out []masxRow
+	var r masxRow
+	_, err = pgx.ForEachRow(rows, []any{&r.fp, &r.cluster, &r.count, &r.summary, &r.top, &r.langs, &r.urls, &r.image}, func() error {
+		out = append(out, r)
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+func TestWriteMASXClusters(t *testing.T) {
+	t.Parallel()
+	s := openDB(t, pgtest.Database(t))
+	ctx := t.Context()
+	cs := []news.Cluster{
+		{ClusterID: 0, Summary: "Naval standoff.", ArticleCount: 5, TopDomains: []string{"a.example", "b.example"},
+			Languages: []string{"en", "fa"}, URLs: []string{"https://a.example/1"}, Images: []string{"https://i.example/1.jpg"}},
+		{ClusterID: 3, Summary: "Oil prices — نفط", ArticleCount: 2},
+	}
+	// A date in another zone names the table by its own calendar date.
+	local := time.Date(2025, 3, 1, 23, 30, 0, 0, time.FixedZone("UTC-5", -5*3600))
+	require.NoError(t, s.WriteMASXClusters(ctx, local, fpA, cs))
+	require.NoError(t, s.WriteMASXClusters(ctx, day, fpB, []news.Cluster{{ClusterID: 1, Summary: "B", ArticleCount: 3, FlashpointID: fpB}}))
+	got := readMASXClusters(t, s, "news_clusters_20250301")
+	require.Equal(t, []masxRow{
+		{fpA, 0, 5, "Naval standoff.", `["a.example", "b.example"]`, `["en", "fa"]`, `["https://a.example/1"]`, `["https://i.example/1.jpg"]`},
+		{fpA, 3, 2, "Oil prices — نفط", `[]`, `[]`, `[]`, `[]`},
+		{fpB, 1, 3, "B", `[]`, `[]`, `[]`, `[]`},
+	}, got)
+
+	// Rewriting a flashpoint replaces its rows only.
+	require.NoError(t, s.WriteMASXClusters(ctx, day, fpA, []news.Cluster{{ClusterID: 9, Summary: "only", ArticleCount: 7}}))
+	got = readMASXClusters(t, s, "news_clusters_20250301")
+	require.Len(t, got, 2)
+	require.Equal(t, 9, got[0].cluster)
+	require.Equal(t, fpB, got[1].fp)
+
+	// The table has the original's shape.
+	type col struct{ name, typ, nullable, def string }
+	rows, err := s.Pool().Query(ctx, `SELECT column_name, data_type, is_nullable, coalesce(column_default, '')
+		FROM information_schema.columns WHERE table_name = 'news_clusters_20250301' ORDER BY ordinal_position`)
+	require.NoError(t, err)
+	var cols []col
+	var c col
+	_, err = pgx.ForEachRow(rows, []any{&c.name, &c.typ, &c.nullable, &c.def}, func() error { cols = append(cols, c); return nil })
+	require.NoError(t, err)
+	require.Equal(t, []col{
+		{"id", "bigint", "NO", "nextval('news_clusters_20250301_id_seq'::regclass)"},
+		{"flashpoint_id", "uuid", "NO", ""},
+		{"cluster_id", "integer", "NO", ""},
+		{"summary", "text", "NO", ""},
+		{"article_count", "integer", "NO", ""},
+		{"top_domains", "jsonb", "YES", "'[]'::jsonb"},
+		{"languages", "jsonb", "YES", "'[]'::jsonb"},
+		{"urls", "jsonb", "YES", "'[]'::jsonb"},
+		{"images", "jsonb", "YES", "'[]'::jsonb"},
+		{"created_at", "timestamp with time zone", "YES", "CURRENT_TIMESTAMP"},
+	}, cols)
+
+	// Bad input never reaches SQL.
+	for name, err := range map[string]error{
+		"zero date":      s.WriteMASXClusters(ctx, time.Time{}, fpA, nil),
+		"year 10000":     s.WriteMASXClusters(ctx, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), fpA, nil),
+		"year 1":         s.WriteMASXClusters(ctx, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), fpA, nil),
+		"injected id":    s.WriteMASXClusters(ctx, day, `x'; DROP TABLE news_clusters_20250301; --`, nil),
+		"other fp":       s.WriteMASXClusters(ctx, day, fpA, []news.Cluster{{FlashpointID: fpB}}),
+		"repeated id":    s.WriteMASXClusters(ctx, day, fpA, []news.Cluster{{ClusterID: 1}, {ClusterID: 1}}),
+		"negative count": s.WriteMASXClusters(ctx, day, fpA, []news.Cluster{{ClusterID: 1, ArticleCount: -3}}),
+	} {
+		require.ErrorIs(t, err, store.ErrInvalid, name)
+	}
+	_, err = s.ReadMASXFlashpoints(ctx, time.Time{})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	require.Len(t, readMASXClusters(t, s, "news_clusters_20250301"), 2, "rejected writes changed nothing")
+}
+
+// Workers writing the day's first clusters at once: the table is created
+// once and every flashpoint's rows land.
+func TestWriteMASXClustersConcurrent(t *testing.T) {
+	t.Parallel()
+	s := openDB(t, pgtest.Database(t))
+	ctx := t.Context()
+	d := time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
+	var g errgroup.Group
+	const workers = 8
+	for w := range workers {
+		g.Go(func() error {
+			fp := fmt.Sprintf("6f1c1f1e-0000-4000-8000-%012d", w)
+			return s.WriteMASXClusters(ctx, d, fp, []news.Cluster{{ClusterID: 0, Summary: "s", ArticleCount: 2}, {ClusterID: 1, Summary: "t", ArticleCount: 2}})
+		})
+	}
+	require.NoError(t, g.Wait())
+	require.Len(t, readMASXClusters(t, s, "news_clusters_20250302"), 2*workers)
+}
+
+// BenchmarkPutArticles writes batches of 10,000 and of 200 articles
+// through COPY and through pipelined upserts, side by side; 200 is where
+// CopyRowsDefault switches.
+func BenchmarkPutArticles(b *testing.B) {
+	for _, n := range []int{10_000, 200, 20, 1} {
+		for _, v := range []struct {
+			name string
+			copy int
+		}{{"copy", 1}, {"pipelined", -1}} {
+			b.Run(fmt.Sprintf("n=%d/%s", n, v.name), func(b *testing.B) {
+				s, err := postgres.Open(b.Context(), pgtest.Database(b), &postgres.Config{CopyRows: v.copy})
+				require.NoError(b, err)
+				defer s.Close()
+				storetest.BenchPutArticles(b, s, n, pgtest.ServerCPU)
+			})
+		}
+	}
+}

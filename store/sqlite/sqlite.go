@@ -1,0 +1,723 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store"
+	"github.com/masx-ai/masx/store/internal/migrate"
+	"github.com/masx-ai/masx/store/internal/record"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Defaults for Config's zero fields.
+const (
+	BusyTimeoutDefault = 10 * time.Second
+	ReadersDefault     = 4
+)
+
+// MigrationsTable records the applied schema versions.
+const MigrationsTable = "masx_schema_migrations"
+
+// Config tunes a Store. The zero value (or nil) gives the defaults.
+type Config struct {
+	// BusyTimeout is how long a statement waits for a lock that another
+	// connection holds (in practice another process writing the same file)
+	// before it fails with SQLITE_BUSY. Default BusyTimeoutDefault (10s).
+	BusyTimeout time.Duration
+	// Readers caps the read-only connections. Default ReadersDefault (4).
+	Readers int
+}
+
+func (c *Config) resolve() (Config, error) {
+	var r Config
+	if c != nil {
+		r = *c
+	}
+	switch {
+	case r.BusyTimeout < 0:
+		return r, fmt.Errorf("sqlite Config.BusyTimeout %v: want ≥ 0 (0 means %v): %w", r.BusyTimeout, BusyTimeoutDefault, store.ErrInvalid)
+	case r.Readers < 0:
+		return r, fmt.Errorf("sqlite Config.Readers %d: want ≥ 0 (0 means %d): %w", r.Readers, ReadersDefault, store.ErrInvalid)
+	}
+	if r.BusyTimeout == 0 {
+		r.BusyTimeout = BusyTimeoutDefault
+	}
+	if r.Readers == 0 {
+		r.Readers = ReadersDefault
+	}
+	return r, nil
+}
+
+// Store is the SQLite store. See the package doc for its connection layout.
+type Store struct {
+	path      string
+	w         *sql.DB // one connection; every write, BEGIN IMMEDIATE
+	r         *sql.DB // read-only connections
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating it and its folder when missing) the database file at
+// path, switches it to WAL and applies pending migrations.
+func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
+	c, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("opening sqlite database %q: want a file path (in-memory databases are not supported: the store keeps separate reader and writer connections): %w", path, store.ErrInvalid)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite database %q: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("opening sqlite database %q: creating its folder: %w", abs, err)
+	}
+	s := &Store{path: abs}
+	s.w, err = sql.Open("sqlite", dsn(abs, c, true))
+	if err != nil {
+		return nil, fmt.Errorf("opening sqlite database %q: %w", abs, err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	s.w.SetConnMaxLifetime(0)
+	if err := s.setUp(ctx); err != nil {
+		_ = s.w.Close()
+		return nil, fmt.Errorf("opening sqlite database %q: %w", abs, err)
+	}
+	s.r, err = sql.Open("sqlite", dsn(abs, c, false))
+	if err == nil {
+		s.r.SetMaxOpenConns(c.Readers)
+		s.r.SetMaxIdleConns(c.Readers)
+		err = s.r.PingContext(ctx)
+	}
+	if err != nil {
+		_ = s.w.Close()
+		if s.r != nil {
+			_ = s.r.Close()
+		}
+		return nil, fmt.Errorf("opening sqlite database %q: read connections: %w", abs, err)
+	}
+	return s, nil
+}
+
+// dsn builds a modernc DSN. The "file:" form lets SQLite decode %XX, so a
+// path holding '?', '#' or '%' is escaped rather than cut short; modernc
+// reads the _pragma/_txlock keys and SQLite ignores them.
+func dsn(abs string, c Config, writer bool) string {
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs))
+	params := []string{"_pragma=busy_timeout(" + strconv.FormatInt(c.BusyTimeout.Milliseconds(), 10) + ")"}
+	if writer {
+		params = append(params,
+			"_pragma=journal_mode(WAL)",
+			"_pragma=synchronous(NORMAL)",
+			"_pragma=foreign_keys(1)",
+			"_txlock=immediate")
+	} else {
+		params = append(params, "_pragma=query_only(1)")
+	}
+	return "file:" + p + "?" + strings.Join(params, "&")
+}
+
+// setUp checks WAL took effect and applies pending migrations in one
+// IMMEDIATE transaction, so two processes opening a new file at once
+// migrate one after the other and the second finds nothing left to do.
+func (s *Store) setUp(ctx context.Context) error {
+	var mode string
+	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("reading journal mode: %w", fail(ctx, err))
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("journal mode is %q; want wal (WAL needs shared memory, which network filesystems lack)", mode)
+	}
+	all, err := migrate.Load(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+MigrationsTable+
+			` (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("creating %s: %w", MigrationsTable, err)
+		}
+		applied, err := collect(tx.QueryContext(ctx, `SELECT version FROM `+MigrationsTable))
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", MigrationsTable, err)
+		}
+		pending, err := migrate.Pending(all, applied)
+		if err != nil {
+			return err
+		}
+		for _, m := range pending {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("applying migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO `+MigrationsTable+` (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, record.FormatTime(record.Now())); err != nil {
+				return fmt.Errorf("recording migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+func collect(rows *sql.Rows, err error) ([]int, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// WriterDB returns the single-connection pool every write of this store goes
+// through (BEGIN IMMEDIATE, foreign keys on). Another component writing the
+// same file from this process, such as River's riversqlite driver, should
+// share it instead of opening its own writer, so the two never contend for
+// the file lock. Do not change its pool settings; Close closes it.
+func (s *Store) WriterDB() *sql.DB { return s.w }
+
+// write runs fn in one IMMEDIATE transaction on the writer connection.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(ctx, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return fail(ctx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(ctx, err)
+	}
+	return nil
+}
+
+// reader returns the read pool, or ErrClosed.
+func (s *Store) reader() (*sql.DB, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	return s.r, nil
+}
+
+// fail puts the context's error in front when the context ended, so
+// callers can match context.Canceled even where SQLite reports only
+// "interrupted".
+func fail(ctx context.Context, err error) error {
+	if ce := ctx.Err(); ce != nil && !errors.Is(err, ce) {
+		return fmt.Errorf("%w: %w", ce, err)
+	}
+	return err
+}
+
+func code(err error) int {
+	var e *msqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
+}
+
+func isUnique(err error) bool {
+	c := code(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func isForeignKey(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY }
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return record.FormatTime(t)
+}
+
+// CreateRun implements store.Store.
+func (s *Store) CreateRun(ctx context.Context, r news.Run) error {
+	r, err := record.Run(r, record.Now())
+	if err != nil {
+		return fmt.Errorf("creating run: %w", err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, state, input, flashpoints, articles, error, started_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, string(r.State), r.Input, r.Flashpoints, r.Articles, r.Error, record.FormatTime(r.StartedAt), nullTime(r.FinishedAt))
+		if isUnique(err) {
+			return store.ErrExists
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("creating run %q: %w", r.ID, err)
+	}
+	return nil
+}
+
+// ResumeRun implements store.Store.
+func (s *Store) ResumeRun(ctx context.Context, runID string) (news.Run, error) {
+	if err := record.ID("run ID", runID); err != nil {
+		return news.Run{}, fmt.Errorf("resuming run: %w", err)
+	}
+	var r news.Run
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var x record.RunRow
+		err := tx.QueryRowContext(ctx, `UPDATE runs SET state = ?, error = '', finished_at = NULL WHERE id = ? RETURNING `+record.RunColumns,
+			string(news.RunRunning), runID).Scan(x.Dest()...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		r, err = x.Run()
+		return err
+	})
+	if err != nil {
+		return news.Run{}, fmt.Errorf("resuming run %q: %w", runID, err)
+	}
+	return r, nil
+}
+
+// FinishRun implements store.Store.
+func (s *Store) FinishRun(ctx context.Context, runID string, state news.RunState, errMsg string) error {
+	if err := record.FinishState(runID, state); err != nil {
+		return fmt.Errorf("finishing run: %w", err)
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, error = ?, finished_at = ? WHERE id = ?`,
+			string(state), record.Clean(errMsg), record.FormatTime(record.Now()), runID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("finishing run %q: %w", runID, err)
+	}
+	return nil
+}
+
+// GetRun implements store.Store.
+func (s *Store) GetRun(ctx context.Context, runID string) (news.Run, error) {
+	r, err := s.oneRun(ctx, `SELECT `+record.RunColumns+` FROM runs WHERE id = ?`, runID)
+	if err != nil {
+		return r, fmt.Errorf("getting run %q: %w", runID, err)
+	}
+	return r, nil
+}
+
+// LatestRun implements store.Store.
+func (s *Store) LatestRun(ctx context.Context) (news.Run, error) {
+	r, err := s.oneRun(ctx, `SELECT `+record.RunColumns+` FROM runs ORDER BY started_at DESC, seq DESC LIMIT 1`)
+	if err != nil {
+		return r, fmt.Errorf("getting latest run: %w", err)
+	}
+	return r, nil
+}
+
+func (s *Store) oneRun(ctx context.Context, query string, args ...any) (news.Run, error) {
+	db, err := s.reader()
+	if err != nil {
+		return news.Run{}, err
+	}
+	var x record.RunRow
+	err = db.QueryRowContext(ctx, query, args...).Scan(x.Dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return news.Run{}, store.ErrNotFound
+	}
+	if err != nil {
+		return news.Run{}, fail(ctx, err)
+	}
+	return x.Run()
+}
+
+// Runs implements store.Store.
+func (s *Store) Runs(ctx context.Context, limit int) ([]news.Run, error) {
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("listing runs: %w", err)
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := db.QueryContext(ctx, `SELECT `+record.RunColumns+` FROM runs ORDER BY started_at DESC, seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing runs: %w", fail(ctx, err))
+	}
+	defer rows.Close()
+	var out []news.Run
+	for rows.Next() {
+		var x record.RunRow
+		if err := rows.Scan(x.Dest()...); err != nil {
+			return nil, fmt.Errorf("listing runs: %w", err)
+		}
+		r, err := x.Run()
+		if err != nil {
+			return nil, fmt.Errorf("listing runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing runs: %w", fail(ctx, err))
+	}
+	return out, nil
+}
+
+// UpsertFlashpoints implements store.Store.
+func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint) error {
+	fps, err := record.Flashpoints(runID, fps)
+	if err != nil {
+		return fmt.Errorf("storing flashpoints: %w", err)
+	}
+	now := record.FormatTime(record.Now())
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE id = ?`, runID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO flashpoints (run_id, id, title, description, entities, domains, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (run_id, id) DO UPDATE SET title = excluded.title, description = excluded.description,
+				entities = excluded.entities, domains = excluded.domains, updated_at = excluded.updated_at`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range fps {
+			f := &fps[i]
+			if _, err := stmt.ExecContext(ctx, runID, f.ID, f.Title, f.Description,
+				record.EncodeList(f.Entities), record.EncodeList(f.Domains), now, now); err != nil {
+				return fmt.Errorf("flashpoint %q: %w", f.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storing %d flashpoints of run %q: %w", len(fps), runID, err)
+	}
+	return nil
+}
+
+// Flashpoints implements store.Store.
+func (s *Store) Flashpoints(ctx context.Context, runID string) ([]news.Flashpoint, error) {
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("listing flashpoints of run %q: %w", runID, err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT `+record.FlashpointColumns+` FROM flashpoints WHERE run_id = ? ORDER BY seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("listing flashpoints of run %q: %w", runID, fail(ctx, err))
+	}
+	defer rows.Close()
+	var out []news.Flashpoint
+	for rows.Next() {
+		var x record.FlashpointRow
+		if err := rows.Scan(x.Dest()...); err != nil {
+			return nil, fmt.Errorf("listing flashpoints of run %q: %w", runID, err)
+		}
+		f, err := x.Flashpoint()
+		if err != nil {
+			return nil, fmt.Errorf("listing flashpoints of run %q: %w", runID, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing flashpoints of run %q: %w", runID, fail(ctx, err))
+	}
+	return out, nil
+}
+
+// articleUpsert inserts an article or updates every column but the key and
+// created_at, unless that would put a non-terminal status over a terminal
+// one.
+var articleUpsert = func() string {
+	cols := append(append([]string{}, record.ArticleColumns...), "created_at", "updated_at")
+	var set []string
+	for _, c := range record.ArticleColumns[3:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	set = append(set, "updated_at = excluded.updated_at")
+	nt := record.NonTerminalSQL()
+	return `INSERT INTO articles (` + strings.Join(cols, ", ") + `) VALUES (` + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + `)
+		ON CONFLICT (run_id, flashpoint_id, url) DO UPDATE SET ` + strings.Join(set, ", ") + `
+		WHERE articles.status IN ` + nt + ` OR excluded.status NOT IN ` + nt
+}()
+
+// PutArticles implements store.Store.
+func (s *Store) PutArticles(ctx context.Context, as []news.Article) error {
+	as, err := record.Articles(as)
+	if err != nil {
+		return fmt.Errorf("storing articles: %w", err)
+	}
+	if len(as) == 0 {
+		return nil
+	}
+	now := record.FormatTime(record.Now())
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		for _, p := range record.Pairs(as) {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM flashpoints WHERE run_id = ? AND id = ?`, p[0], p[1]).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("run %q flashpoint %q: %w", p[0], p[1], store.ErrNotFound)
+			} else if err != nil {
+				return err
+			}
+		}
+		stmt, err := tx.PrepareContext(ctx, articleUpsert)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range as {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			args, err := record.ArticleArgs(&as[i], now, now)
+			if err != nil {
+				return err
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				if isForeignKey(err) {
+					err = fmt.Errorf("%w: %w", store.ErrNotFound, err)
+				}
+				return fmt.Errorf("article %s: %w", as[i].URL, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storing %d articles: %w", len(as), err)
+	}
+	return nil
+}
+
+// ArticleStatuses implements store.Store.
+func (s *Store) ArticleStatuses(ctx context.Context, runID, flashpointID string) (map[string]news.Status, error) {
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("reading article statuses: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT url, status FROM articles WHERE run_id = ? AND flashpoint_id = ?`, runID, flashpointID)
+	if err != nil {
+		return nil, fmt.Errorf("reading article statuses of run %q flashpoint %q: %w", runID, flashpointID, fail(ctx, err))
+	}
+	defer rows.Close()
+	out := map[string]news.Status{}
+	for rows.Next() {
+		var u, st string
+		if err := rows.Scan(&u, &st); err != nil {
+			return nil, fmt.Errorf("reading article statuses: %w", err)
+		}
+		out[u] = news.Status(st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading article statuses of run %q flashpoint %q: %w", runID, flashpointID, fail(ctx, err))
+	}
+	return out, nil
+}
+
+// Articles implements store.Store.
+func (s *Store) Articles(ctx context.Context, q store.ArticleQuery) ([]news.Article, error) {
+	query, args, err := record.ArticleQuery(record.Question, q)
+	if err != nil {
+		return nil, fmt.Errorf("reading articles: %w", err)
+	}
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("reading articles: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading articles of run %q: %w", q.RunID, fail(ctx, err))
+	}
+	defer rows.Close()
+	var out []news.Article
+	var x record.ArticleRow
+	for rows.Next() {
+		if err := rows.Scan(x.Dest()...); err != nil {
+			return nil, fmt.Errorf("reading articles of run %q: %w", q.RunID, err)
+		}
+		a, err := x.Article()
+		if err != nil {
+			return nil, fmt.Errorf("reading articles of run %q: %w", q.RunID, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading articles of run %q: %w", q.RunID, fail(ctx, err))
+	}
+	return out, nil
+}
+
+// CountByStatus implements store.Store.
+func (s *Store) CountByStatus(ctx context.Context, runID string) (map[news.Status]int, error) {
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("counting articles: %w", err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT status, count(*) FROM articles WHERE run_id = ? GROUP BY status`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("counting articles of run %q: %w", runID, fail(ctx, err))
+	}
+	defer rows.Close()
+	out := map[news.Status]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("counting articles of run %q: %w", runID, err)
+		}
+		out[news.Status(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("counting articles of run %q: %w", runID, fail(ctx, err))
+	}
+	return out, nil
+}
+
+// ReplaceClusters implements store.Store.
+func (s *Store) ReplaceClusters(ctx context.Context, runID, flashpointID string, cs []news.Cluster) error {
+	cs, err := record.Clusters(runID, flashpointID, cs)
+	if err != nil {
+		return fmt.Errorf("replacing clusters: %w", err)
+	}
+	now := record.FormatTime(record.Now())
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM flashpoints WHERE run_id = ? AND id = ?`, runID, flashpointID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM clusters WHERE run_id = ? AND flashpoint_id = ?`, runID, flashpointID); err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return nil
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO clusters (`+record.ClusterInsertColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i := range cs {
+			if _, err := stmt.ExecContext(ctx, record.ClusterArgs(&cs[i], now)...); err != nil {
+				return fmt.Errorf("cluster %d: %w", cs[i].ClusterID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("replacing clusters of run %q flashpoint %q: %w", runID, flashpointID, err)
+	}
+	return nil
+}
+
+// Clusters implements store.Store.
+func (s *Store) Clusters(ctx context.Context, q store.ClusterQuery) ([]news.Cluster, error) {
+	if err := record.ClusterQuery(q); err != nil {
+		return nil, fmt.Errorf("reading clusters: %w", err)
+	}
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("reading clusters: %w", err)
+	}
+	query := `SELECT ` + record.ClusterColumns + ` FROM clusters WHERE run_id = ?`
+	args := []any{q.RunID}
+	if q.FlashpointID != "" {
+		query += ` AND flashpoint_id = ?`
+		args = append(args, q.FlashpointID)
+	}
+	rows, err := db.QueryContext(ctx, query+` ORDER BY flashpoint_id, cluster_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading clusters of run %q: %w", q.RunID, fail(ctx, err))
+	}
+	defer rows.Close()
+	var out []news.Cluster
+	for rows.Next() {
+		var x record.ClusterRow
+		if err := rows.Scan(x.Dest()...); err != nil {
+			return nil, fmt.Errorf("reading clusters of run %q: %w", q.RunID, err)
+		}
+		c, err := x.Cluster()
+		if err != nil {
+			return nil, fmt.Errorf("reading clusters of run %q: %w", q.RunID, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading clusters of run %q: %w", q.RunID, fail(ctx, err))
+	}
+	return out, nil
+}
+
+// Ping implements store.Store: it checks both the writer and a reader.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return fmt.Errorf("pinging sqlite %s: %w", s.path, store.ErrClosed)
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("pinging sqlite %s writer: %w", s.path, fail(ctx, err))
+	}
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("pinging sqlite %s reader: %w", s.path, fail(ctx, err))
+	}
+	return nil
+}
+
+// Close implements store.Store. It waits for statements in progress.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.closeErr = errors.Join(s.r.Close(), s.w.Close())
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("closing sqlite %s: %w", s.path, s.closeErr)
+		}
+	})
+	return s.closeErr
+}

@@ -1,0 +1,180 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store"
+	"github.com/masx-ai/masx/store/internal/migrate"
+	"github.com/masx-ai/masx/store/sqlite"
+	"github.com/masx-ai/masx/store/storetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func openTemp(t *testing.T) store.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "masx.db"), nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, openTemp)
+}
+
+func TestOpenCreatesFolderAndWAL(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a", "b c", "we?ird#%name.db")
+	s, err := sqlite.Open(t.Context(), path, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	require.Equal(t, path, s.Path())
+	_, err = os.Stat(path)
+	require.NoError(t, err, "database file created under its exact (escaped) name")
+
+	var mode string
+	require.NoError(t, s.WriterDB().QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode))
+	require.Equal(t, "wal", mode)
+	var fk int
+	require.NoError(t, s.WriterDB().QueryRowContext(t.Context(), "PRAGMA foreign_keys").Scan(&fk))
+	require.Equal(t, 1, fk)
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "m.db")
+	ctx := t.Context()
+	for range 3 {
+		s, err := sqlite.Open(ctx, path, nil)
+		require.NoError(t, err)
+		require.NoError(t, s.CreateRun(ctx, news.Run{ID: fmt.Sprint("r", len(mustRuns(t, s)))}))
+		require.NoError(t, s.Close())
+	}
+	s, err := sqlite.Open(ctx, path, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	require.Len(t, mustRuns(t, s), 3, "data survives reopening")
+	var n, v int
+	require.NoError(t, s.WriterDB().QueryRowContext(ctx, "SELECT count(*), max(version) FROM "+sqlite.MigrationsTable).Scan(&n, &v))
+	require.Equal(t, 1, n, "each migration recorded once")
+	require.Equal(t, 1, v)
+}
+
+func mustRuns(t *testing.T, s store.Store) []news.Run {
+	t.Helper()
+	rs, err := s.Runs(t.Context(), 0)
+	require.NoError(t, err)
+	return rs
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "n.db")
+	s, err := sqlite.Open(t.Context(), path, nil)
+	require.NoError(t, err)
+	_, err = s.WriterDB().ExecContext(t.Context(), "INSERT INTO "+sqlite.MigrationsTable+" VALUES (99, 'future', 'x')")
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = sqlite.Open(t.Context(), path, nil)
+	require.ErrorIs(t, err, migrate.ErrNewerSchema)
+	require.ErrorContains(t, err, "99")
+}
+
+// Two stores on one file stand for two processes (masx serve and a
+// worker): each has its own writer, so they contend for SQLite's file lock.
+// BEGIN IMMEDIATE plus busy_timeout must turn that into waiting, never
+// SQLITE_BUSY.
+func TestTwoWritersOneFile(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var stores [2]*sqlite.Store
+	for i := range stores {
+		s, err := sqlite.Open(ctx, path, nil)
+		require.NoError(t, err)
+		defer s.Close()
+		stores[i] = s
+	}
+	require.NoError(t, stores[0].CreateRun(ctx, news.Run{ID: "r"}))
+	var g errgroup.Group
+	for w := range 6 {
+		s := stores[w%2]
+		g.Go(func() error {
+			fp := fmt.Sprint("fp", w)
+			if err := s.UpsertFlashpoints(ctx, "r", []news.Flashpoint{{ID: fp}}); err != nil {
+				return err
+			}
+			for r := range 10 {
+				batch := storetest.Articles("r", fp, 30, 8, 32)
+				for i := range batch {
+					batch[i].URL = fmt.Sprintf("https://x.example/%d/%d", r, i)
+				}
+				if err := s.PutArticles(ctx, batch); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	require.NoError(t, g.Wait())
+	n, err := stores[1].CountByStatus(ctx, "r")
+	require.NoError(t, err)
+	require.Equal(t, 6*10*30, n[news.StatusOK])
+}
+
+func TestOpenRejects(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	for _, p := range []string{"", ":memory:", "file:x.db?mode=memory"} {
+		_, err := sqlite.Open(ctx, p, nil)
+		require.ErrorIs(t, err, store.ErrInvalid, "path %q", p)
+	}
+	_, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), &sqlite.Config{Readers: -1})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	require.ErrorContains(t, err, "Readers")
+	_, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"), &sqlite.Config{BusyTimeout: -1})
+	require.ErrorContains(t, err, "BusyTimeout")
+
+	// A path under a regular file cannot be created.
+	f := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(f, nil, 0o600))
+	_, err = sqlite.Open(ctx, filepath.Join(f, "x.db"), nil)
+	require.Error(t, err)
+	require.ErrorContains(t, err, f)
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = sqlite.Open(cctx, filepath.Join(t.TempDir(), "x.db"), nil)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestReadersAreReadOnly(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ro.db"), &sqlite.Config{Readers: 1})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = sqlite.ReaderDB(s).ExecContext(t.Context(), "DELETE FROM runs")
+	require.ErrorContains(t, err, "readonly", "reader connections refuse writes (query_only)")
+	var n int
+	require.NoError(t, sqlite.ReaderDB(s).QueryRowContext(t.Context(), "SELECT count(*) FROM runs").Scan(&n))
+}
+
+// BenchmarkPutArticles10k writes 10,000-article batches (about 11.5 KB of
+// text and embedding each) in one transaction per batch.
+func BenchmarkPutArticles10k(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"), nil)
+	require.NoError(b, err)
+	defer s.Close()
+	storetest.BenchPutArticles(b, s, 10_000, nil)
+}
