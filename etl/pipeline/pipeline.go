@@ -401,8 +401,9 @@ func (p *Pipeline) fetch(ctx context.Context, it *item) bool {
 		return false
 	}
 	t0 := time.Now()
+	url := it.a.URL // the task may outlive Run; it must not touch the item
 	res, err := executor.Run(ctx, p.deps.Executors.IO, func(ctx context.Context) (*crawl.Result, error) {
-		return p.deps.Getter.RenderPage(ctx, it.a.URL, p.cfg.Method)
+		return p.deps.Getter.RenderPage(ctx, url, p.cfg.Method)
 	})
 	it.time("fetch", t0)
 	p.deps.Progress.fetched()
@@ -453,9 +454,9 @@ func classify(ctx context.Context, err error, best *extract.Article) news.Status
 func (p *Pipeline) analyze(ctx context.Context, it *item) {
 	// The task works on a copy: Run returns at once when ctx ends, and the
 	// task may still be running then, so it must not share the item.
+	tmp := &item{a: it.a, article: it.article, started: it.started}
+	tmp.a.Timings = maps.Clone(it.a.Timings)
 	res, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) (news.Article, error) {
-		tmp := &item{a: it.a, article: it.article, started: it.started}
-		tmp.a.Timings = maps.Clone(it.a.Timings)
 		err := p.analyzeText(ctx, tmp)
 		return tmp.a, err
 	})
