@@ -34,15 +34,12 @@
 // # Measured cost
 //
 // A 10,000-article PutArticles batch (768-dimensional embeddings, four
-// texts of 2 KB: about 11.5 KB per article) on a shared 2-core VM:
+// texts of 2 KB: about 11.5 KB per article), one run on a shared 2-core VM
+// at load 8-11 (see the driver docs for the tables and commands):
 //
-//	SQLite      ≈ 115 ms CPU per 1,000 articles, database engine included
-//	            (≈ 8,700 articles/s on an idle core); 7.5 KB allocated
-//	            per article.
-//	PostgreSQL  COPY path: ≈ 45 ms client CPU + ≈ 140 ms server CPU per
-//	            1,000 articles; 6 KB allocated per article.
-//
-// Wall-clock rates on that loaded machine varied 2-3× between runs
-// (1,600-5,400 articles/s), so the CPU figures are the ones to compare;
-// see the driver docs and `go test -bench PutArticles` in each driver.
+//	SQLite      4,400-5,800 articles/s; 103 ms CPU per 1,000 articles,
+//	            database engine included; 7.5 KB allocated per article.
+//	PostgreSQL  4,900-5,300 articles/s (COPY path, local server);
+//	            21-26 ms client CPU + ≈ 140 ms server CPU per 1,000
+//	            articles; 5.9 KB allocated per article.
 package store

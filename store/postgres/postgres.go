@@ -33,7 +33,7 @@ const migrationLock int64 = 0x6d6173786d696772
 // Defaults for Config's zero fields.
 const (
 	BatchRowsDefault = 500
-	CopyRowsDefault  = 200
+	CopyRowsDefault  = 100
 )
 
 // Config tunes a Store. The zero value (or nil) gives the defaults.
@@ -49,7 +49,7 @@ type Config struct {
 	// by COPY into a temporary table and one INSERT … SELECT … ON CONFLICT,
 	// which streams rows in small buffers and costs the server one
 	// statement; smaller batches are pipelined upserts, which skip the
-	// temporary table. Negative: never COPY. Default CopyRowsDefault (200).
+	// temporary table. Negative: never COPY. Default CopyRowsDefault (100).
 	// See the package doc for measurements.
 	CopyRows int
 }

@@ -35,6 +35,18 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openDB(t, pgtest.Database(t)) })
 }
 
+// TestConformanceCopy sends every batch through the COPY path, which the
+// default configuration uses only for large batches.
+func TestConformanceCopy(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(t.Context(), pgtest.Database(t), &postgres.Config{CopyRows: 1})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		return s
+	}, storetest.Skip("LargeBatch")) // large batches take the COPY path in TestConformance already
+}
+
 func TestMigrationsConcurrentAndIdempotent(t *testing.T) {
 	t.Parallel()
 	url := pgtest.Database(t)
@@ -305,9 +317,10 @@ func TestWriteMASXClustersConcurrent(t *testing.T) {
 	require.Len(t, readMASXClusters(t, s, "news_clusters_20250302"), 2*workers)
 }
 
-// BenchmarkPutArticles writes batches of 10,000 and of 200 articles
-// through COPY and through pipelined upserts, side by side; 200 is where
-// CopyRowsDefault switches.
+// BenchmarkPutArticles writes batches of 10,000, 200, 20 and 1 articles
+// through COPY and through pipelined upserts, side by side; they place
+// CopyRowsDefault. Select sizes with an anchored pattern
+// ('PutArticles/^n=200$/'): n=1 also matches n=10000.
 func BenchmarkPutArticles(b *testing.B) {
 	for _, n := range []int{10_000, 200, 20, 1} {
 		for _, v := range []struct {

@@ -42,14 +42,14 @@
 //
 // BenchmarkPutArticles10k writes 10,000-article batches (768-dimensional
 // embeddings, four 2 KB texts, ≈ 11.5 KB an article) in one transaction:
-// ≈ 115 ms of CPU per 1,000 articles, SQLite included, so ≈ 8,700
-// articles/s on an idle core, and 7.5 KB allocated per article. On the
-// shared 2-core VM it ran on (load 10-20) wall-clock rates were 1,600-
-// 6,200 articles/s. About half the CPU is the kernel copying pages: the
-// WAL and then the checkpoint each write the batch once. Page sizes of 16
-// and 32 KB measured the same CPU as the default 4 KB, so the default
-// stays. Under -race the engine (transpiled C, checkptr on) runs about ten
-// times slower.
+// 4,400-5,800 articles/s on a shared 2-core VM at load 8-11, and 103 ms of
+// CPU per 1,000 articles with SQLite's own work included (so ≈ 9,700
+// articles/s for a whole idle core); 7.5 KB allocated per article. About
+// half of that CPU is the kernel copying pages: the WAL and then the
+// checkpoint each write the batch once. Page sizes of 16 and 32 KB cost the
+// same CPU as the default 4 KB in a side-by-side run, so the default stays.
+// Under -race the engine (transpiled C, checkptr on) runs about ten times
+// slower.
 //
 //	go test -run '^$' -bench PutArticles10k -benchtime 3x ./store/sqlite/
 package sqlite

@@ -29,9 +29,28 @@ import (
 // for it to be closed; closing it twice must be harmless.
 type Open func(t *testing.T) store.Store
 
+// Option adjusts Run.
+type Option func(*options)
+
+type options struct{ skip map[string]bool }
+
+// Skip leaves out the named subtests (a driver variant that only differs
+// where those tests do not reach).
+func Skip(names ...string) Option {
+	return func(o *options) {
+		for _, n := range names {
+			o.skip[n] = true
+		}
+	}
+}
+
 // Run runs the conformance suite against the stores open returns. Subtests
 // run in parallel, each with its own store.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Option) {
+	o := options{skip: map[string]bool{}}
+	for _, f := range opts {
+		f(&o)
+	}
 	for _, tc := range []struct {
 		name string
 		fn   func(t *testing.T, s store.Store)
@@ -54,6 +73,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LargeBatch", testLargeBatch},
 		{"Closed", testClosed},
 	} {
+		if o.skip[tc.name] {
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, open(t))
@@ -794,10 +816,10 @@ func testLargeBatch(t *testing.T, s store.Store) {
 	perArticle := float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n)
 	t.Logf("PutArticles: %d articles (%d B payload each) in %v (%.0f articles/s), %.0f B allocated per article",
 		n, payload, took.Round(time.Millisecond), float64(n)/took.Seconds(), perArticle)
-	// Allocation per article must stay proportional to the article: a
-	// driver that re-encodes the whole batch per row, or holds it twice,
-	// fails this.
-	require.Less(t, perArticle, float64(8*payload), "allocation per article")
+	// Allocation per article must stay proportional to the article plus a
+	// fixed per-row cost: a driver that re-encodes the whole batch per row,
+	// or grows one buffer holding all of it, fails this.
+	require.Less(t, perArticle, float64(4*payload+16<<10), "allocation per article")
 
 	cnt, err := s.CountByStatus(b.ctx, b.run)
 	require.NoError(t, err)
