@@ -61,6 +61,7 @@ func newBenchCmd(app *App) *cobra.Command {
 	cmd.AddCommand(
 		// newBenchXxxCmd(app) constructors, one per line
 		newBenchBatchCmd(app),
+		newBenchPipelineCmd(app),
 		newBenchClusterCmd(app),
 		newBenchEmbedCmd(app),
 		newBenchRenderCmd(app),
