@@ -158,6 +158,10 @@ type Pipeline struct {
 	cfg  Config
 	deps Deps
 	log  *slog.Logger
+	// barrier lets one flashpoint at a time vectorize and cluster: the
+	// TF-IDF/LSA fit is the run's largest working set (~50 MB per 1,000
+	// articles), and it is CPU-bound, so overlapping two buys little.
+	barrier chan struct{}
 }
 
 // New validates cfg and deps.
@@ -190,7 +194,7 @@ func New(cfg Config, deps Deps) (*Pipeline, error) {
 	if deps.Progress == nil {
 		deps.Progress = &Progress{}
 	}
-	return &Pipeline{cfg: c, deps: deps, log: deps.Logger}, nil
+	return &Pipeline{cfg: c, deps: deps, log: deps.Logger, barrier: make(chan struct{}, 1)}, nil
 }
 
 // Config returns the effective configuration.
@@ -579,6 +583,12 @@ func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms [
 	if len(ms) == 0 {
 		return 0, "", p.deps.Store.ReplaceClusters(ctx, runID, fpID, nil)
 	}
+	select {
+	case p.barrier <- struct{}{}:
+	case <-ctx.Done():
+		return 0, "", ctx.Err()
+	}
+	defer func() { <-p.barrier }()
 	t0 := time.Now()
 	vecs, err := p.vectors(ctx, ms)
 	if err != nil {

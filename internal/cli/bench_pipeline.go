@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +36,7 @@ func newBenchPipelineCmd(app *App) *cobra.Command {
 		method  string
 		asJSON  bool
 		dataDir string
+		latency time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "pipeline",
@@ -54,7 +56,7 @@ time, and the process's peak RSS.`,
 			if err != nil {
 				return AsUsage(err)
 			}
-			site, err := demo.Synthetic(demo.SyntheticOptions{Articles: n, Flashpoints: fps})
+			site, err := demo.Synthetic(demo.SyntheticOptions{Articles: n, Flashpoints: fps, Latency: latency})
 			if err != nil {
 				return err
 			}
@@ -122,6 +124,7 @@ time, and the process's peak RSS.`,
 	cmd.Flags().IntVar(&fps, "flashpoints", 4, "flashpoints the articles are split into")
 	cmd.Flags().StringVar(&method, "method", "http", "how pages are got: http, auto or browser")
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "folder for the database (default: a temporary folder, removed)")
+	cmd.Flags().DurationVar(&latency, "latency", 0, "delay every response of the generated site (a slow site)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

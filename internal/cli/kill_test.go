@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,4 +106,29 @@ func countArticles(t *testing.T, path string) int {
 		total += c
 	}
 	return total
+}
+
+// TestTenThousandArticlesStayUnder300MB runs the built binary over a slow
+// generated site of 10,000 articles and checks its peak RSS (VmHWM).
+func TestTenThousandArticlesStayUnder300MB(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs 10,000 articles")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "masx")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/masx")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	out, err := exec.Command(bin, "bench", "pipeline", "--articles", "10000", "--flashpoints", "4",
+		"--latency", "2ms", "--json").Output()
+	require.NoError(t, err)
+	var r struct {
+		Articles  int            `json:"articles"`
+		ByStatus  map[string]int `json:"articles_by_status"`
+		PeakRSSMB float64        `json:"peak_rss_mb"`
+	}
+	require.NoError(t, json.Unmarshal(out, &r))
+	require.Equal(t, 10000, r.ByStatus["ok"])
+	t.Logf("peak RSS %.0f MB", r.PeakRSSMB)
+	require.Less(t, r.PeakRSSMB, 300.0)
 }
