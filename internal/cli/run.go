@@ -156,33 +156,34 @@ func runIDOr(id string) string {
 
 func workOf(it input.Item) pipeline.Work {
 	w := pipeline.Work{Flashpoint: it.Flashpoint}
-	for _, d := range it.Duplicates {
-		w.Dropped = append(w.Dropped, pipeline.Dropped{Feed: d.Feed, Status: news.StatusDuplicate, Reason: d.Problem.Error()})
-	}
-	for _, d := range it.Invalid {
-		w.Dropped = append(w.Dropped, pipeline.Dropped{Feed: d.Feed, Status: news.StatusInvalid, Reason: d.Problem.Error()})
-	}
+	w.Dropped = appendDropped(w.Dropped, it.Duplicates, news.StatusDuplicate)
+	w.Dropped = appendDropped(w.Dropped, it.Invalid, news.StatusInvalid)
 	return w
 }
 
+// appendDropped turns input's dropped feeds into pipeline work, so they are
+// stored with their status and reason.
+func appendDropped(out []pipeline.Dropped, ds []input.Dropped, s news.Status) []pipeline.Dropped {
+	for _, d := range ds {
+		out = append(out, pipeline.Dropped{Feed: d.Feed, Status: s, Reason: d.Problem.Error()})
+	}
+	return out
+}
+
+// worksFrom regroups a loaded input's dropped feeds under their
+// flashpoints, as a streamed input delivers them.
 func worksFrom(res *input.Result) []pipeline.Work {
-	byFP := map[string]*pipeline.Work{}
-	var out []pipeline.Work
+	dups, invalid := map[string][]input.Dropped{}, map[string][]input.Dropped{}
+	for _, d := range res.Duplicates {
+		dups[d.FlashpointID] = append(dups[d.FlashpointID], d)
+	}
+	for _, d := range res.Invalid {
+		invalid[d.FlashpointID] = append(invalid[d.FlashpointID], d)
+	}
+	out := make([]pipeline.Work, 0, len(res.Flashpoints))
 	for _, fp := range res.Flashpoints {
-		out = append(out, pipeline.Work{Flashpoint: fp})
+		out = append(out, workOf(input.Item{Flashpoint: fp, Duplicates: dups[fp.ID], Invalid: invalid[fp.ID]}))
 	}
-	for i := range out {
-		byFP[out[i].Flashpoint.ID] = &out[i]
-	}
-	add := func(ds []input.Dropped, s news.Status) {
-		for _, d := range ds {
-			if w := byFP[d.FlashpointID]; w != nil {
-				w.Dropped = append(w.Dropped, pipeline.Dropped{Feed: d.Feed, Status: s, Reason: d.Problem.Error()})
-			}
-		}
-	}
-	add(res.Duplicates, news.StatusDuplicate)
-	add(res.Invalid, news.StatusInvalid)
 	return out
 }
 
