@@ -73,6 +73,10 @@ type Settings struct {
 	DataDir               string        `env:"MASX_DATA_DIR" default:"./masx-data" help:"Folder for the embedded SQLite database and run files."`
 	DBURL                 string        `env:"MASX_DB_URL" default:"" help:"Database URL (sqlite://path or postgres://…); empty means sqlite://<data dir>/masx.db."`
 	JobTimeout            time.Duration `env:"MASX_JOB_TIMEOUT" default:"2h" help:"Longest run of one flashpoint job before it is cancelled."`
+	JobRescueAfter        time.Duration `env:"MASX_JOB_RESCUE_AFTER" default:"0s" min:"0" help:"How long a job may stay running before it counts as abandoned (its worker died) and is retried; 0 means MASX_JOB_TIMEOUT + 5m."`
+	JobMaxAttempts        int           `env:"MASX_JOB_MAX_ATTEMPTS" default:"5" min:"1" help:"Attempts per flashpoint job; transient failures are retried with backoff until then."`
+	JobQueueMax           int           `env:"MASX_JOB_QUEUE_MAX" default:"10000" min:"1" help:"Unfinished flashpoints accepted over all runs; past it a new run gets ErrQueueFull (HTTP 429)."`
+	WorkerGrace           time.Duration `env:"MASX_WORKER_GRACE" default:"30s" help:"On SIGTERM, how long in-flight jobs may finish before they are cancelled (and retried elsewhere)."`
 	APIKey                string        `env:"MASX_API_KEY" default:"" secret:"true" help:"API key for masx serve (X-API-Key or Authorization: Bearer)."`
 	Listen                string        `env:"MASX_LISTEN" default:"127.0.0.1:8080" help:"Address masx serve listens on."`
 
@@ -143,6 +147,7 @@ type Spec struct {
 	Secret  bool
 	field   int
 	min     int
+	zeroOK  bool // a duration with min:"0" accepts 0 (meaning "derive it")
 }
 
 // Specs lists every setting in declaration order.
@@ -172,6 +177,7 @@ func buildSpecs() []Spec {
 		}
 		if v := f.Tag.Get("min"); v != "" {
 			s.min, _ = strconv.Atoi(v)
+			s.zeroOK = s.min == 0
 		}
 		switch {
 		case f.Type == reflect.TypeOf(time.Duration(0)):
@@ -267,7 +273,14 @@ func (sp Spec) set(f reflect.Value, raw string) *Error {
 		f.SetInt(int64(n))
 	case "duration":
 		d, err := time.ParseDuration(val)
+		if err == nil && d == 0 && sp.zeroOK {
+			f.SetInt(0)
+			break
+		}
 		if err != nil || d <= 0 {
+			if sp.zeroOK {
+				return bad("0 or a positive duration such as 90s or 2h")
+			}
 			return bad("a positive duration such as 90s or 2h")
 		}
 		f.SetInt(int64(d))

@@ -1,0 +1,172 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/masx-ai/masx/etl/input"
+	"github.com/masx-ai/masx/etl/pipeline"
+	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store"
+)
+
+// KindFlashpoint is the River job kind of FlashpointArgs.
+const KindFlashpoint = "masx_flashpoint"
+
+// FlashpointArgs is one flashpoint of one run attempt. RunID,
+// FlashpointID and Attempt form the unique key: while such a job is queued,
+// running or completed, inserting it again is a no-op, so a flashpoint is
+// never queued twice for one attempt. A resumed run (ResumeRun) gets a new
+// attempt number, so its jobs are new, and leftover jobs of the earlier
+// attempt end at once when they see they are superseded.
+type FlashpointArgs struct {
+	RunID        string `json:"run_id" river:"unique"`
+	FlashpointID string `json:"flashpoint_id" river:"unique"`
+	Attempt      int    `json:"attempt" river:"unique"`
+	// Work carries the flashpoint with its feeds, so a worker on another
+	// machine needs nothing but the database.
+	Work pipeline.Work `json:"work"`
+	// MASXDate, when set (YYYY-MM-DD), also writes the flashpoint's
+	// clusters to the MASX table news_clusters_YYYYMMDD.
+	MASXDate string `json:"masx_date,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (FlashpointArgs) Kind() string { return KindFlashpoint }
+
+// MASXClusterWriter is implemented by stores that keep the original's
+// daily cluster tables (*postgres.Store).
+type MASXClusterWriter interface {
+	WriteMASXClusters(ctx context.Context, date time.Time, flashpointID string, cs []news.Cluster) error
+}
+
+// Permanent marks err as one a retry cannot fix; the job is cancelled at
+// once and its flashpoint recorded failed. Bad input (input.ErrInput) and
+// store validation errors (store.ErrInvalid, store.ErrNotFound) count as
+// permanent without being marked.
+func Permanent(err error) error { return &permanentError{err} }
+
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) bool {
+	var pe *permanentError
+	return errors.As(err, &pe) || errors.Is(err, input.ErrInput) || errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound)
+}
+
+type flashpointWorker struct {
+	river.WorkerDefaults[FlashpointArgs]
+	j *Jobs
+}
+
+func (w *flashpointWorker) Timeout(*river.Job[FlashpointArgs]) time.Duration {
+	return w.j.cfg.JobTimeout
+}
+
+func (w *flashpointWorker) Work(ctx context.Context, job *river.Job[FlashpointArgs]) error {
+	j, a := w.j, job.Args
+	log := j.log.With("run", a.RunID, "flashpoint", a.FlashpointID, "job", job.ID, "attempt", job.Attempt)
+	start := time.Now()
+	j.metrics.running.Inc()
+	defer j.metrics.running.Dec()
+	outcome, err := w.work(ctx, job, log)
+	j.metrics.observe(outcome, time.Since(start))
+	return err
+}
+
+// work returns the outcome label for metrics and River's verdict.
+func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointArgs], log *slog.Logger) (string, error) {
+	j, a := w.j, job.Args
+	st := j.deps.Store
+	run, err := st.GetRun(ctx, a.RunID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "cancelled", river.JobCancel(fmt.Errorf("run %s is not stored: %w", a.RunID, err))
+	case err != nil:
+		return "retried", fmt.Errorf("reading run %s: %w", a.RunID, err)
+	case run.Attempt != a.Attempt || (run.State != news.RunRunning && run.State != news.RunQueued):
+		log.Info("job superseded", "run_attempt", run.Attempt, "run_state", run.State)
+		return "superseded", nil
+	}
+
+	rep, err := j.deps.Pipeline.ProcessFlashpoint(ctx, a.RunID, a.Work)
+	if err == nil && a.MASXDate != "" {
+		err = j.writeMASX(ctx, a)
+	}
+	// The job's context may be over (timeout, shutdown); the verdict is
+	// recorded regardless.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	finish := func(state news.RunState, msg string) error {
+		r, ferr := st.FinishFlashpoint(fctx, a.RunID, a.FlashpointID, state, msg)
+		if ferr != nil {
+			return fmt.Errorf("recording flashpoint %s of run %s: %w", a.FlashpointID, a.RunID, ferr)
+		}
+		if r.State != news.RunRunning && r.State != news.RunQueued {
+			log.Info("run finished", "state", r.State)
+		}
+		return nil
+	}
+
+	switch {
+	case err == nil:
+		if ferr := finish(news.RunCompleted, ""); ferr != nil {
+			// Processing again is cheap: stored articles are skipped.
+			return "retried", ferr
+		}
+		log.Info("flashpoint done", "articles", rep.Articles, "clusters", rep.Clusters, "took", rep.Duration.Round(time.Millisecond))
+		return "completed", nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		msg := fmt.Sprintf("job timed out after %s (MASX_JOB_TIMEOUT); in-flight articles stored as cancelled", j.cfg.JobTimeout)
+		log.Warn("flashpoint job timed out", "timeout", j.cfg.JobTimeout)
+		return "timed_out", river.JobCancel(errors.Join(errors.New(msg), finish(news.RunFailed, msg)))
+	case ctx.Err() != nil:
+		// Shutdown: River retries the job; the next attempt continues.
+		return "retried", fmt.Errorf("flashpoint %s interrupted: %w", a.FlashpointID, err)
+	case permanent(err):
+		log.Error("flashpoint failed permanently", "err", err)
+		return "failed", river.JobCancel(errors.Join(err, finish(news.RunFailed, err.Error())))
+	case job.Attempt >= job.MaxAttempts:
+		log.Error("flashpoint failed, no attempts left", "err", err)
+		return "failed", errors.Join(err, finish(news.RunFailed, fmt.Sprintf("after %d attempts: %v", job.Attempt, err)))
+	default:
+		log.Warn("flashpoint failed, will retry", "err", err)
+		return "retried", err
+	}
+}
+
+func (j *Jobs) writeMASX(ctx context.Context, a FlashpointArgs) error {
+	w, ok := j.deps.Store.(MASXClusterWriter)
+	if !ok {
+		return Permanent(fmt.Errorf("masx_date %s: the store %T has no MASX tables (use PostgreSQL)", a.MASXDate, j.deps.Store))
+	}
+	date, err := ParseMASXDate(a.MASXDate)
+	if err != nil {
+		return Permanent(err)
+	}
+	cs, err := j.deps.Store.Clusters(ctx, store.ClusterQuery{RunID: a.RunID, FlashpointID: a.FlashpointID})
+	if err != nil {
+		return fmt.Errorf("reading clusters of flashpoint %s: %w", a.FlashpointID, err)
+	}
+	if err := w.WriteMASXClusters(ctx, date, a.FlashpointID, cs); err != nil {
+		return fmt.Errorf("writing MASX clusters for %s: %w", a.MASXDate, err)
+	}
+	return nil
+}
+
+// ParseMASXDate parses a MASX table date (YYYY-MM-DD); the error names the
+// value and the expected form and wraps input.ErrInput.
+func ParseMASXDate(s string) (time.Time, error) {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: date %q: want YYYY-MM-DD", input.ErrInput, s)
+	}
+	return d, nil
+}
