@@ -47,7 +47,10 @@ no network. Private addresses are allowed for the demo site only.`,
 				db = "sqlite://" + filepath.Join(dataDir, "masx.db")
 			}
 			fmt.Fprintf(app.Stderr, "masx demo: site %s, store %s\n", site.URL, db)
-			env, err := newETLEnv(ctx, settingsForLoopback(app.Settings), envOptions{DBURL: db, Method: m, Logger: app.Logger})
+			// Through River like any run: in-process workers on SQLite, or on
+			// the PostgreSQL named by --db (where masx worker processes may help).
+			env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: db, Method: m},
+				Workers: app.Settings.FlashpointConcurrency, Settings: settingsForLoopback(app.Settings)})
 			if err != nil {
 				return err
 			}
@@ -57,7 +60,7 @@ no network. Private addresses are allowed for the demo site only.`,
 				works = append(works, pipeline.Work{Flashpoint: fp})
 			}
 			run := news.Run{ID: runIDOr(""), Input: "demo " + site.URL}
-			if err := execute(ctx, app, env, run, pipeline.Slice(works), false); err != nil {
+			if err := execute(ctx, app, env, run, pipeline.Slice(works), execOptions{}); err != nil {
 				return err
 			}
 			fmt.Fprintln(app.Stdout)

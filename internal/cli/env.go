@@ -15,6 +15,7 @@ import (
 	"github.com/masx-ai/masx/crawl"
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/render"
+	"github.com/masx-ai/masx/etl/jobs"
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/model/hub"
 	"github.com/masx-ai/masx/nlp/embed"
@@ -40,6 +41,7 @@ type etlEnv struct {
 	Progress  *pipeline.Progress
 	Vectors   vectorize.Vectorizer
 	Registry  *prometheus.Registry
+	Jobs      *jobs.Jobs // set by newJobsEnv
 
 	closers []func(context.Context) error
 }

@@ -18,20 +18,25 @@ import (
 	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl"
 	"github.com/masx-ai/masx/etl/input"
+	"github.com/masx-ai/masx/etl/jobs"
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store"
 )
 
 type runFlags struct {
 	input, format, feed, flashpoint string
+	source, date                    string
+	flashpointIDs                   []string
 	db, runID, method               string
-	asJSON                          bool
+	workers                         int
+	detach, asJSON                  bool
 }
 
 func newRunCmd(app *App) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
-		Use:   "run --input PATH | --feed URL --flashpoint NAME",
+		Use:   "run --input PATH | --feed URL --flashpoint NAME | --source masx --date YYYY-MM-DD",
 		Short: "Run the ETL over flashpoints and their feeds and store the results",
 		Long: `Reads flashpoints with their feeds, fetches or renders every article,
 extracts, identifies the language, compresses, translates, summarizes and
@@ -40,36 +45,70 @@ results and cluster summaries.
 
 Input (--input): JSON or JSONL flashpoints with feeds, the original's flat
 feed records carrying flashpoint_id, or GDELT-shaped CSV; or --feed with an
-RSS/Atom URL or file and --flashpoint naming it. Malformed records are
-reported with file and line and skipped.
+RSS/Atom URL or file and --flashpoint naming it; or --source masx --date
+YYYY-MM-DD, which reads the MASX tables flash_point_YYYYMMDD and
+feed_entries_YYYYMMDD from PostgreSQL and also writes each flashpoint's
+clusters to news_clusters_YYYYMMDD. Malformed records are reported with
+file and line and skipped.
 
-Rerunning with the same --run-id resumes: finished articles are skipped,
-cancelled ones are processed again. Ctrl-C stops cleanly: finished work is
-stored and in-flight articles are marked cancelled.
+Each flashpoint becomes a durable job in the database (River). This
+process works them with --workers goroutines and waits for the run to
+finish; other 'masx worker' processes on the same PostgreSQL database
+share the work. With --detach it only queues the jobs, prints the run id
+and returns: follow it with 'masx status RUN'.
+
+Rerunning with the same --run-id resumes: completed flashpoints and
+finished articles are skipped, cancelled ones are processed again. Ctrl-C
+cancels the run cleanly: finished work is stored and in-flight articles are
+marked cancelled.
 
 Exit codes: 0 the run completed (failed articles included), 1 the run
 failed, 2 bad input or usage.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runETL(cmd.Context(), app, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runETL(cmd.Context(), app, f, cmd.Flags().Changed("workers")) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.input, "input", "", "flashpoints file (JSON, JSONL, CSV or RSS/Atom)")
 	fl.StringVar(&f.format, "format", "auto", "input format: auto, json, jsonl, csv or feed")
 	fl.StringVar(&f.feed, "feed", "", "an RSS or Atom feed URL (or file) whose items become the articles")
 	fl.StringVar(&f.flashpoint, "flashpoint", "", "flashpoint title for --feed, or for a CSV without flashpoint columns")
+	fl.StringVar(&f.source, "source", "", "masx: read flashpoints from the MASX PostgreSQL tables of --date")
+	fl.StringVar(&f.date, "date", "", "date of the MASX tables (YYYY-MM-DD), with --source masx")
+	fl.StringSliceVar(&f.flashpointIDs, "flashpoint-ids", nil, "with --source masx: only these flashpoint ids")
 	fl.StringVar(&f.db, "db", "", "database URL (sqlite://path or postgres://…); default MASX_DB_URL or sqlite://<data dir>/masx.db")
 	fl.StringVar(&f.runID, "run-id", "", "run id; reuse one to resume an interrupted run (default: a new id)")
 	fl.StringVar(&f.method, "method", "auto", "how pages are got: auto (HTTP, then the browser), http or browser")
+	fl.IntVar(&f.workers, "workers", 0, "flashpoint jobs worked in this process at once (default MASX_FLASHPOINT_CONCURRENCY; 0 with --workers=0: only wait for other workers)")
+	fl.BoolVar(&f.detach, "detach", false, "queue the jobs, print the run id and return without waiting")
 	fl.BoolVar(&f.asJSON, "json", false, "print the run summary as JSON")
 	return cmd
 }
 
-func runETL(ctx context.Context, app *App, f runFlags) error {
-	if (f.input == "") == (f.feed == "") {
-		return Usagef("give exactly one of --input PATH or --feed URL")
+func runETL(ctx context.Context, app *App, f runFlags, workersSet bool) error {
+	sources := 0
+	for _, s := range []string{f.input, f.feed, f.source} {
+		if s != "" {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return Usagef("give exactly one of --input PATH, --feed URL or --source masx --date YYYY-MM-DD")
 	}
 	if f.feed != "" && f.flashpoint == "" {
 		return Usagef("--feed needs --flashpoint NAME")
+	}
+	if f.source != "" {
+		if f.source != "masx" {
+			return Usagef("--source %q: want masx", f.source)
+		}
+		if _, err := jobs.ParseMASXDate(f.date); err != nil {
+			return AsUsage(fmt.Errorf("--date: %w", err))
+		}
+	} else if f.date != "" || len(f.flashpointIDs) > 0 {
+		return Usagef("--date and --flashpoint-ids go with --source masx")
+	}
+	if f.workers < 0 {
+		return Usagef("--workers %d: want ≥ 0", f.workers)
 	}
 	method, err := crawl.ParseMethod(f.method)
 	if err != nil {
@@ -79,7 +118,14 @@ func runETL(ctx context.Context, app *App, f runFlags) error {
 	if err != nil {
 		return AsUsage(err)
 	}
-	env, err := newETLEnv(ctx, app.Settings, envOptions{DBURL: f.db, Method: method, Logger: app.Logger})
+	workers := app.Settings.FlashpointConcurrency
+	if workersSet {
+		workers = f.workers
+	}
+	if f.detach {
+		workers = 0
+	}
+	env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: f.db, Method: method}, Workers: workers})
 	if err != nil {
 		return err
 	}
@@ -88,7 +134,16 @@ func runETL(ctx context.Context, app *App, f runFlags) error {
 	opts := input.Options{Format: format, Flashpoint: f.flashpoint, UserAgent: app.Settings.UserAgent}
 	var src pipeline.Source
 	label := f.input
-	if f.feed != "" {
+	switch {
+	case f.source != "":
+		label = "masx " + f.date
+		works, sum, err := jobs.MASXWorks(ctx, env.Store, f.date, f.flashpointIDs)
+		if err != nil {
+			return inputErr(err)
+		}
+		reportProblems(app, sum)
+		src = pipeline.Slice(works)
+	case f.feed != "":
 		label = f.feed
 		// Feed URLs come from outside: fetch them through the SSRF guard.
 		opts.HTTPClient = &http.Client{
@@ -100,34 +155,94 @@ func runETL(ctx context.Context, app *App, f runFlags) error {
 			return inputErr(err)
 		}
 		reportProblems(app, res.Summary)
-		src = pipeline.Slice(worksFrom(res))
-	} else {
+		src = pipeline.Slice(jobs.WorksFrom(res))
+	default:
 		src = func(yield func(pipeline.Work) error) error {
-			sum, err := input.StreamItems(ctx, f.input, opts, func(it input.Item) error { return yield(workOf(it)) })
+			sum, err := input.StreamItems(ctx, f.input, opts, func(it input.Item) error { return yield(jobs.WorkOf(it)) })
 			reportProblems(app, sum)
 			return err
 		}
 	}
-	return execute(ctx, app, env, news.Run{ID: runIDOr(f.runID), Input: label}, src, f.asJSON)
+	run := news.Run{ID: runIDOr(f.runID), Input: label}
+	return execute(ctx, app, env, run, src, execOptions{asJSON: f.asJSON, detach: f.detach, masxDate: f.date})
 }
 
-// execute runs the pipeline with a progress view and prints the summary.
-func execute(ctx context.Context, app *App, env *etlEnv, run news.Run, src pipeline.Source, asJSON bool) error {
-	view := newProgressView(env.Progress, app.Stderr, app.Logger)
-	rep, err := env.Pipeline.Run(ctx, run, src)
-	view.Close()
-	sum := summarizeRun(env, rep)
-	if asJSON {
-		enc := json.NewEncoder(app.Stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(sum)
-	} else {
-		printSummary(app.Stdout, sum)
+type execOptions struct {
+	asJSON, detach bool
+	masxDate       string
+}
+
+// execute queues run as flashpoint jobs, works them with this process's
+// workers (when it has any), waits for the run to finish and prints the
+// summary. Ctrl-C cancels the run: in-flight jobs stop at once, their
+// articles stored as cancelled, so a rerun of the same id picks them up.
+func execute(ctx context.Context, app *App, env *etlEnv, run news.Run, src pipeline.Source, o execOptions) error {
+	start := time.Now()
+	if env.Jobs.Config().Workers > 0 {
+		if err := env.Jobs.Start(ctx); err != nil {
+			return err
+		}
 	}
+	sub, err := env.Jobs.Submit(ctx, run, src, jobs.SubmitOptions{MASXDate: o.masxDate})
 	if err != nil {
 		return inputErr(err)
 	}
+	if o.detach {
+		if o.asJSON {
+			return writeJSON(app.Stdout, map[string]any{"run_id": run.ID, "attempt": sub.Run.Attempt, "flashpoints": sub.Flashpoints, "queued": sub.Queued})
+		}
+		fmt.Fprintf(app.Stdout, "%s\n", run.ID)
+		fmt.Fprintf(app.Stderr, "queued %d flashpoint job(s); follow with: masx status %s\n", sub.Queued, run.ID)
+		return nil
+	}
+	if env.Jobs.Config().Workers == 0 {
+		fmt.Fprintf(app.Stderr, "run %s: %d job(s) queued; waiting for masx worker processes\n", run.ID, sub.Queued)
+	}
+	view := newProgressView(env.Progress, app.Stderr, app.Logger)
+	r, werr := jobs.Wait(ctx, env.Store, run.ID, 250*time.Millisecond, nil)
+	view.Close()
+	if werr != nil && ctx.Err() != nil {
+		// Stop local jobs now (their articles end cancelled), then record
+		// the run cancelled so queued jobs elsewhere end without work.
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		cancel()
+		_ = env.Jobs.Stop(sctx)
+		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer fcancel()
+		if err := env.Store.FinishRun(fctx, run.ID, news.RunCancelled, "interrupted: "+ctx.Err().Error()); err != nil {
+			app.Logger.Warn("recording the cancelled run", "run", run.ID, "err", err)
+		}
+		return fmt.Errorf("run %s cancelled; rerun with --run-id %s to resume: %w", run.ID, run.ID, ctx.Err())
+	}
+	if werr != nil {
+		return werr
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	stat, err := jobs.RunStatus(sctx, env.Store, run.ID)
+	if err != nil {
+		return err
+	}
+	cs, err := env.Store.Clusters(sctx, store.ClusterQuery{RunID: run.ID})
+	if err != nil {
+		return err
+	}
+	sum := summarizeStatus(env, stat, len(cs), time.Since(start))
+	if o.asJSON {
+		_ = writeJSON(app.Stdout, sum)
+	} else {
+		printSummary(app.Stdout, sum)
+	}
+	if r.State != news.RunCompleted {
+		return fmt.Errorf("run %s %s: %s", r.ID, r.State, r.Error)
+	}
 	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func inputErr(err error) error {
@@ -152,39 +267,6 @@ func runIDOr(id string) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return "run-" + time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
-}
-
-func workOf(it input.Item) pipeline.Work {
-	w := pipeline.Work{Flashpoint: it.Flashpoint}
-	w.Dropped = appendDropped(w.Dropped, it.Duplicates, news.StatusDuplicate)
-	w.Dropped = appendDropped(w.Dropped, it.Invalid, news.StatusInvalid)
-	return w
-}
-
-// appendDropped turns input's dropped feeds into pipeline work, so they are
-// stored with their status and reason.
-func appendDropped(out []pipeline.Dropped, ds []input.Dropped, s news.Status) []pipeline.Dropped {
-	for _, d := range ds {
-		out = append(out, pipeline.Dropped{Feed: d.Feed, Status: s, Reason: d.Problem.Error()})
-	}
-	return out
-}
-
-// worksFrom regroups a loaded input's dropped feeds under their
-// flashpoints, as a streamed input delivers them.
-func worksFrom(res *input.Result) []pipeline.Work {
-	dups, invalid := map[string][]input.Dropped{}, map[string][]input.Dropped{}
-	for _, d := range res.Duplicates {
-		dups[d.FlashpointID] = append(dups[d.FlashpointID], d)
-	}
-	for _, d := range res.Invalid {
-		invalid[d.FlashpointID] = append(invalid[d.FlashpointID], d)
-	}
-	out := make([]pipeline.Work, 0, len(res.Flashpoints))
-	for _, fp := range res.Flashpoints {
-		out = append(out, workOf(input.Item{Flashpoint: fp, Duplicates: dups[fp.ID], Invalid: invalid[fp.ID]}))
-	}
-	return out
 }
 
 func reportProblems(app *App, s input.Summary) {
@@ -233,6 +315,34 @@ func summarizeRun(env *etlEnv, rep pipeline.RunReport) runSummary {
 		s.Errors = append(s.Errors, fmt.Sprintf("%s: %v", id, err))
 	}
 	sort.Strings(s.Errors)
+	return s
+}
+
+// summarizeStatus reports a finished job run; wall is this process's time
+// (submission included), which is what articles/s is measured over.
+func summarizeStatus(env *etlEnv, st jobs.Status, clusters int, wall time.Duration) runSummary {
+	s := runSummary{
+		RunID: st.Run.ID, State: st.Run.State, ByStatus: map[string]int{}, Clusters: clusters,
+		WallSeconds: wall.Seconds(), ExecutionPath: string(env.Runtime.ExecutionPath()), Vectorizer: env.Vectors.Name(),
+	}
+	for _, n := range st.Flashpoints {
+		s.Flashpoints += n
+	}
+	for k, n := range st.Articles {
+		s.ByStatus[string(k)] = n
+		s.Articles += n
+	}
+	if wall > 0 {
+		s.ArticlesPerSec = float64(s.Articles) / wall.Seconds()
+	}
+	m := env.Runtime.Metrics()
+	s.Inference = map[string]any{"total_requests": m["total_requests"], "gpu_worker": m["gpu_worker"], "gpu_fallbacks": m["gpu_fallbacks"]}
+	for _, f := range st.Failed {
+		s.Errors = append(s.Errors, fmt.Sprintf("flashpoint %s %s: %s", f.ID, f.State, f.Error))
+	}
+	if st.Run.Error != "" && len(s.Errors) == 0 {
+		s.Errors = append(s.Errors, st.Run.Error)
+	}
 	return s
 }
 
