@@ -65,7 +65,9 @@ marked cancelled.
 Exit codes: 0 the run completed (failed articles included), 1 the run
 failed, 2 bad input or usage.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runETL(cmd.Context(), app, f, cmd.Flags().Changed("workers")) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runETL(cmd.Context(), app, f, cmd.Flags().Changed("workers"))
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.input, "input", "", "flashpoints file (JSON, JSONL, CSV or RSS/Atom)")
