@@ -103,8 +103,13 @@ type Cluster struct {
 // RunState is a run's lifecycle state.
 type RunState string
 
-// Run states.
+// Run states. In job mode (one job per flashpoint) a run is queued while
+// its flashpoints are still being submitted, so the first jobs to finish
+// cannot mistake a half-submitted run for a finished one; it becomes
+// running once submission is complete and finishes when its last
+// flashpoint does.
 const (
+	RunQueued    RunState = "queued" // its flashpoints are still being submitted as jobs; it cannot finish yet
 	RunRunning   RunState = "running"
 	RunCompleted RunState = "completed"
 	RunFailed    RunState = "failed"
@@ -113,14 +118,26 @@ const (
 
 // Run is one execution of the pipeline over a set of flashpoints.
 type Run struct {
-	ID          string    `json:"id"`
-	State       RunState  `json:"state"`
+	ID    string   `json:"id"`
+	State RunState `json:"state"`
+	// Attempt is 1 when the run is created and grows by one with each
+	// resume. Job arguments carry it, so a job left over from a superseded
+	// attempt can tell and step aside.
+	Attempt     int       `json:"attempt"`
 	Input       string    `json:"input,omitempty"` // where the flashpoints came from
 	Flashpoints int       `json:"flashpoints"`
 	Articles    int       `json:"articles"`
 	Error       string    `json:"error,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
+}
+
+// FlashpointState is how far one flashpoint of a run got.
+type FlashpointState struct {
+	ID         string    `json:"id"`
+	State      RunState  `json:"state"` // running (unfinished), completed, failed or cancelled
+	Error      string    `json:"error,omitempty"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // DomainOf returns the host of rawURL without a leading "www.", lowercased,

@@ -27,6 +27,26 @@
 // times come back in UTC with microsecond precision. Embeddings are stored
 // as little-endian float32 bytes, bit for bit.
 //
+// # Runs in job mode
+//
+// A run can be executed as one job per flashpoint, by several worker
+// processes, and is finished when all its flashpoints are. The submitter
+// creates the run queued (or resumes it queued, which adds one to its
+// Attempt so jobs of the previous attempt can tell they are stale), stores
+// its flashpoints (unfinished, except those a previous attempt completed),
+// enqueues the jobs and calls SettleRun, which makes the run running. Each
+// job ends with FinishFlashpoint, which finishes the run in the same
+// transaction when it was the last flashpoint: completed, or failed naming
+// the first flashpoint that did not complete. While the run is queued no
+// job can finish it, however fast the jobs are; once it is running, SettleRun
+// finishes it itself if the jobs all finished first. The run row is locked
+// (PostgreSQL: SELECT … FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE) so
+// workers finishing the last flashpoints at once finish it exactly once.
+// UnfinishedFlashpoints counts the work still ahead across live runs from
+// two partial indexes, cheap enough to bound the queue before each
+// submission. FinishRun still ends a run outright (the in-process path,
+// or an operator's cancel) and is not overridden by later flashpoints.
+//
 // Cancelling the context aborts the call and rolls its transaction back:
 // a cancelled PutArticles writes all of its batch or none of it, and the
 // store stays usable.

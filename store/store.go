@@ -32,17 +32,48 @@ var (
 // NOTE: this seam is young; methods may still be added. Code outside
 // store/... should depend on it but not implement it.
 type Store interface {
-	// CreateRun stores a new run. An empty State means news.RunRunning and
-	// a zero StartedAt means now; FinishedAt is ignored. A run whose ID is
+	// CreateRun stores a new run with Attempt 1. State must be empty
+	// (meaning news.RunRunning), running, or queued (job mode, while its
+	// flashpoints are being submitted: see SettleRun); a zero StartedAt
+	// means now; FinishedAt and Attempt are ignored. A run whose ID is
 	// already stored gives ErrExists (use ResumeRun to continue it).
 	CreateRun(ctx context.Context, r news.Run) error
-	// ResumeRun marks a stored run running again (clearing its error and
-	// finished time) and returns it, so a rerun can continue where it
-	// stopped: with ArticleStatuses it skips finished articles.
-	ResumeRun(ctx context.Context, runID string) (news.Run, error)
+	// ResumeRun puts a stored run in state (running, or queued when its
+	// jobs are about to be submitted again), clears its error and finished
+	// time, adds one to its Attempt and returns it as stored, so a rerun
+	// can continue where it stopped: with ArticleStatuses it skips finished
+	// articles, and jobs of the previous attempt can tell they are stale.
+	ResumeRun(ctx context.Context, runID string, state news.RunState) (news.Run, error)
 	// FinishRun records how a run ended: state must be completed, failed or
 	// cancelled; the finished time is now. Finishing twice keeps the last.
+	// The in-process path calls it; in job mode FinishFlashpoint and
+	// SettleRun finish the run instead.
 	FinishRun(ctx context.Context, runID string, state news.RunState, errMsg string) error
+	// FinishFlashpoint records how one flashpoint of a run ended (state
+	// completed, failed or cancelled; the finished time is now) and, in the
+	// same transaction, finishes the run when it is running (not queued,
+	// not already finished) and this was its last unfinished flashpoint:
+	// completed when every flashpoint completed, else failed with the error
+	// "N of M flashpoint(s) did not complete; ID: error" naming the first
+	// such flashpoint in stored order. Workers finishing a run's last
+	// flashpoints at the same moment finish it exactly once. It returns the
+	// run as stored after the transaction. A missing run or flashpoint
+	// gives ErrNotFound.
+	FinishFlashpoint(ctx context.Context, runID, flashpointID string, state news.RunState, errMsg string) (news.Run, error)
+	// SettleRun is called once every job of a run has been submitted: in
+	// one transaction a queued run becomes running, and a running run with
+	// no unfinished flashpoint is finished as FinishFlashpoint would (a run
+	// without flashpoints completes). A finished run is returned unchanged.
+	// A missing run gives ErrNotFound.
+	SettleRun(ctx context.Context, runID string) (news.Run, error)
+	// FlashpointStates returns how far each flashpoint of a run got, in
+	// stored order. A missing run gives ErrNotFound.
+	FlashpointStates(ctx context.Context, runID string) ([]news.FlashpointState, error)
+	// UnfinishedFlashpoints counts the unfinished flashpoints of all
+	// queued and running runs: the work still ahead of the job workers, a
+	// bound for how much more to enqueue. It is an indexed count, cheap to
+	// call before every submission.
+	UnfinishedFlashpoints(ctx context.Context) (int, error)
 	// GetRun returns one run or ErrNotFound.
 	GetRun(ctx context.Context, runID string) (news.Run, error)
 	// LatestRun returns the run started last, or ErrNotFound when none is
@@ -52,7 +83,10 @@ type Store interface {
 	Runs(ctx context.Context, limit int) ([]news.Run, error)
 
 	// UpsertFlashpoints stores a run's flashpoints, updating those already
-	// stored (same run and ID). Feeds are not stored here: they become
+	// stored (same run and ID). A new flashpoint is unfinished (state
+	// running, no error); an updated one is made unfinished again unless
+	// it is stored completed, so a resumed run redoes only the flashpoints
+	// that did not complete. Feeds are not stored here: they become
 	// articles through PutArticles, which needs their flashpoint stored
 	// first (else ErrNotFound). A missing run gives ErrNotFound.
 	UpsertFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint) error

@@ -59,7 +59,7 @@ func (p *Pipeline) Run(ctx context.Context, run news.Run, src Source) (RunReport
 		run.StartedAt = time.Now().UTC()
 	}
 	if err := p.deps.Store.CreateRun(ctx, run); errors.Is(err, store.ErrExists) {
-		if _, err := p.deps.Store.ResumeRun(ctx, run.ID); err != nil {
+		if _, err := p.deps.Store.ResumeRun(ctx, run.ID, news.RunRunning); err != nil {
 			return rep, fmt.Errorf("resuming run %s: %w", run.ID, err)
 		}
 	} else if err != nil {

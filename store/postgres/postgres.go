@@ -210,9 +210,9 @@ func (s *Store) CreateRun(ctx context.Context, r news.Run) error {
 		return fmt.Errorf("creating run: %w", err)
 	}
 	err = s.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO runs (id, state, input, flashpoints, articles, error, started_at, finished_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			r.ID, string(r.State), r.Input, r.Flashpoints, r.Articles, r.Error, r.StartedAt, nullTime(r.FinishedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO runs (id, state, attempt, input, flashpoints, articles, error, started_at, finished_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			r.ID, string(r.State), r.Attempt, r.Input, r.Flashpoints, r.Articles, r.Error, r.StartedAt, nullTime(r.FinishedAt))
 		if pgCode(err) == codeUnique {
 			return store.ErrExists
 		}
@@ -225,15 +225,16 @@ func (s *Store) CreateRun(ctx context.Context, r news.Run) error {
 }
 
 // ResumeRun implements store.Store.
-func (s *Store) ResumeRun(ctx context.Context, runID string) (news.Run, error) {
-	if err := record.ID("run ID", runID); err != nil {
+func (s *Store) ResumeRun(ctx context.Context, runID string, state news.RunState) (news.Run, error) {
+	if err := record.ResumeState(runID, state); err != nil {
 		return news.Run{}, fmt.Errorf("resuming run: %w", err)
 	}
 	var r news.Run
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		var x record.RunRow
-		err := tx.QueryRow(ctx, `UPDATE runs SET state = $1, error = '', finished_at = NULL WHERE id = $2 RETURNING `+record.RunColumns,
-			string(news.RunRunning), runID).Scan(x.Dest()...)
+		err := tx.QueryRow(ctx, `UPDATE runs SET state = $1, attempt = attempt + 1, error = '', finished_at = NULL
+			WHERE id = $2 RETURNING `+record.RunColumns,
+			string(state), runID).Scan(x.Dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -366,7 +367,7 @@ func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.
 			b.Queue(`INSERT INTO flashpoints (run_id, id, title, description, entities, domains, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (run_id, id) DO UPDATE SET title = excluded.title, description = excluded.description,
-					entities = excluded.entities, domains = excluded.domains, updated_at = excluded.updated_at`,
+					entities = excluded.entities, domains = excluded.domains, updated_at = excluded.updated_at, `+flashpointReset,
 				runID, f.ID, f.Title, f.Description, record.EncodeList(f.Entities), record.EncodeList(f.Domains), now, now)
 		}
 		return tx.SendBatch(ctx, b).Close()
@@ -375,6 +376,182 @@ func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.
 		return fmt.Errorf("storing %d flashpoints of run %q: %w", len(fps), runID, err)
 	}
 	return nil
+}
+
+// flashpointReset is the SET list that makes an updated flashpoint
+// unfinished again unless it completed. Every expression reads the row as
+// it was before the update.
+const flashpointReset = `state = CASE WHEN flashpoints.state = 'completed' THEN flashpoints.state ELSE 'running' END,
+	error = CASE WHEN flashpoints.state = 'completed' THEN flashpoints.error ELSE '' END,
+	finished_at = CASE WHEN flashpoints.state = 'completed' THEN flashpoints.finished_at END`
+
+// lockRun reads a run's state and locks its row until tx ends: FOR NO KEY
+// UPDATE queues every FinishFlashpoint and SettleRun of the run behind one
+// another, so under READ COMMITTED the next one's statements see what the
+// previous one committed. Without it, two workers finishing a run's last
+// two flashpoints at once would each still see the other's as unfinished,
+// and neither would finish the run. (NO KEY leaves the FOR KEY SHARE locks
+// of foreign-key checks, such as a flashpoint insert's, unblocked.)
+func lockRun(ctx context.Context, tx pgx.Tx, runID string) (news.RunState, error) {
+	var state string
+	err := tx.QueryRow(ctx, `SELECT state FROM runs WHERE id = $1 FOR NO KEY UPDATE`, runID).Scan(&state)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("run %q: %w", runID, store.ErrNotFound)
+	}
+	return news.RunState(state), err
+}
+
+// FinishFlashpoint implements store.Store.
+func (s *Store) FinishFlashpoint(ctx context.Context, runID, flashpointID string, state news.RunState, errMsg string) (news.Run, error) {
+	if err := record.FlashpointFinishState(runID, flashpointID, state); err != nil {
+		return news.Run{}, fmt.Errorf("finishing flashpoint: %w", err)
+	}
+	now := record.Now()
+	var r news.Run
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		runState, err := lockRun(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE flashpoints SET state = $1, error = $2, finished_at = $3 WHERE run_id = $4 AND id = $5`,
+			string(state), record.Clean(errMsg), now, runID, flashpointID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("flashpoint %q: %w", flashpointID, store.ErrNotFound)
+		}
+		if runState == news.RunRunning {
+			if err := settle(ctx, tx, runID, now); err != nil {
+				return err
+			}
+		}
+		r, err = runIn(ctx, tx, runID)
+		return err
+	})
+	if err != nil {
+		return news.Run{}, fmt.Errorf("finishing flashpoint %q of run %q: %w", flashpointID, runID, err)
+	}
+	return r, nil
+}
+
+// SettleRun implements store.Store.
+func (s *Store) SettleRun(ctx context.Context, runID string) (news.Run, error) {
+	if err := record.ID("run ID", runID); err != nil {
+		return news.Run{}, fmt.Errorf("settling run: %w", err)
+	}
+	now := record.Now()
+	var r news.Run
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		state, err := lockRun(ctx, tx, runID)
+		if err != nil {
+			return err
+		}
+		switch state {
+		case news.RunQueued:
+			if _, err := tx.Exec(ctx, `UPDATE runs SET state = $1 WHERE id = $2`, string(news.RunRunning), runID); err != nil {
+				return err
+			}
+			fallthrough
+		case news.RunRunning:
+			if err := settle(ctx, tx, runID, now); err != nil {
+				return err
+			}
+		}
+		r, err = runIn(ctx, tx, runID)
+		return err
+	})
+	if err != nil {
+		return news.Run{}, fmt.Errorf("settling run %q: %w", runID, err)
+	}
+	return r, nil
+}
+
+// anyUnfinished asks whether a run has an unfinished flashpoint; its
+// predicate matches the partial index flashpoints_unfinished literally.
+const anyUnfinished = `SELECT EXISTS (SELECT 1 FROM flashpoints WHERE run_id = $1 AND state = 'running')`
+
+// settle finishes run runID, which the caller locked (lockRun) and found
+// running, when none of its flashpoints is unfinished, with the state and
+// error record.Outcome gives. The first probe is one lookup in the partial
+// index flashpoints_unfinished, so a run with work left costs no scan.
+func settle(ctx context.Context, tx pgx.Tx, runID string, now time.Time) error {
+	var left bool
+	if err := tx.QueryRow(ctx, anyUnfinished, runID).Scan(&left); err != nil {
+		return fmt.Errorf("looking for unfinished flashpoints: %w", err)
+	}
+	if left {
+		return nil
+	}
+	var total, notDone int
+	if err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE state <> 'completed') FROM flashpoints WHERE run_id = $1`,
+		runID).Scan(&total, &notDone); err != nil {
+		return fmt.Errorf("counting finished flashpoints: %w", err)
+	}
+	var firstID, firstErr, firstState string
+	if notDone > 0 {
+		if err := tx.QueryRow(ctx, `SELECT id, error, state FROM flashpoints WHERE run_id = $1 AND state <> 'completed' ORDER BY seq LIMIT 1`,
+			runID).Scan(&firstID, &firstErr, &firstState); err != nil {
+			return fmt.Errorf("reading the first flashpoint that did not complete: %w", err)
+		}
+	}
+	state, msg := record.Outcome(total, notDone, firstID, firstErr, news.RunState(firstState))
+	if _, err := tx.Exec(ctx, `UPDATE runs SET state = $1, error = $2, finished_at = $3 WHERE id = $4`,
+		string(state), msg, now, runID); err != nil {
+		return fmt.Errorf("finishing the run: %w", err)
+	}
+	return nil
+}
+
+// runIn reads a run inside a write transaction, so what a write method
+// returns is what it committed.
+func runIn(ctx context.Context, tx pgx.Tx, runID string) (news.Run, error) {
+	var x record.RunRow
+	if err := tx.QueryRow(ctx, `SELECT `+record.RunColumns+` FROM runs WHERE id = $1`, runID).Scan(x.Dest()...); err != nil {
+		return news.Run{}, err
+	}
+	return x.Run()
+}
+
+// FlashpointStates implements store.Store.
+func (s *Store) FlashpointStates(ctx context.Context, runID string) ([]news.FlashpointState, error) {
+	var out []news.FlashpointState
+	var x record.FlashpointStateRow
+	err := s.query(ctx, x.Dest, func() error {
+		f, err := x.FlashpointState()
+		out = append(out, f)
+		return err
+	}, `SELECT `+record.FlashpointStateColumns+` FROM flashpoints WHERE run_id = $1 ORDER BY seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("reading flashpoint states of run %q: %w", runID, err)
+	}
+	if len(out) == 0 {
+		// Runs are never deleted, so a run seen now existed when the empty
+		// read above ran.
+		if _, err := s.GetRun(ctx, runID); err != nil {
+			return nil, fmt.Errorf("reading flashpoint states: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// unfinishedQuery counts the unfinished flashpoints of live runs; its
+// predicates match the partial indexes runs_active and
+// flashpoints_unfinished literally, so the planner can answer it from those
+// alone, reading neither finished runs nor finished flashpoints.
+const unfinishedQuery = `SELECT count(*) FROM runs AS r JOIN flashpoints AS f ON f.run_id = r.id
+	WHERE r.state IN ('queued', 'running') AND f.state = 'running'`
+
+// UnfinishedFlashpoints implements store.Store.
+func (s *Store) UnfinishedFlashpoints(ctx context.Context) (int, error) {
+	if err := s.reader(); err != nil {
+		return 0, fmt.Errorf("counting unfinished flashpoints: %w", err)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, unfinishedQuery).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting unfinished flashpoints: %w", fail(ctx, err))
+	}
+	return n, nil
 }
 
 // Flashpoints implements store.Store.

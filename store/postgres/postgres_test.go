@@ -65,13 +65,66 @@ func TestMigrationsConcurrentAndIdempotent(t *testing.T) {
 	s := openDB(t, url)
 	var n, v int
 	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT count(*), max(version) FROM "+postgres.MigrationsTable).Scan(&n, &v))
-	require.Equal(t, 1, n, "each migration recorded once")
-	require.Equal(t, 1, v)
+	require.Equal(t, 2, n, "each migration recorded once")
+	require.Equal(t, 2, v)
 
 	_, err := s.Pool().Exec(ctx, "INSERT INTO "+postgres.MigrationsTable+" (version, name) VALUES (42, 'future')")
 	require.NoError(t, err)
 	_, err = postgres.Open(ctx, url, nil)
 	require.ErrorIs(t, err, migrate.ErrNewerSchema)
+}
+
+// A database written by a binary that knew only 0001 upgrades in place when
+// a newer one opens it: its runs are on attempt 1, its flashpoints
+// unfinished, and job-mode tracking works on them.
+func TestUpgradeFrom0001(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := pgtest.Database(t)
+	init, err := os.ReadFile("migrations/0001_init.sql")
+	require.NoError(t, err)
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	for _, q := range []string{
+		`CREATE TABLE ` + postgres.MigrationsTable + ` (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+		string(init),
+		`INSERT INTO ` + postgres.MigrationsTable + ` (version, name) VALUES (1, 'init')`,
+		`INSERT INTO runs (id, state, error, started_at, finished_at) VALUES
+			('old-done', 'failed', 'crashed', '2025-01-01T00:00:00Z', '2025-01-01T01:00:00Z'),
+			('old-live', 'running', '', '2025-01-02T00:00:00Z', NULL)`,
+		`INSERT INTO flashpoints (run_id, id, title, created_at, updated_at) VALUES
+			('old-done', 'f1', 'one', now(), now()), ('old-live', 'f1', 'one', now(), now()), ('old-live', 'f2', 'two', now(), now())`,
+	} {
+		_, err := conn.Exec(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, conn.Close(ctx))
+
+	s := openDB(t, url)
+	var v int
+	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT max(version) FROM "+postgres.MigrationsTable).Scan(&v))
+	require.Equal(t, 2, v)
+	runs, err := s.Runs(ctx, 0)
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	for _, r := range runs {
+		require.Equal(t, 1, r.Attempt, "run %s", r.ID)
+	}
+	require.Equal(t, "crashed", runs[1].Error, "old data kept")
+	fs, err := s.FlashpointStates(ctx, "old-live")
+	require.NoError(t, err)
+	require.Equal(t, []news.FlashpointState{{ID: "f1", State: news.RunRunning}, {ID: "f2", State: news.RunRunning}}, fs)
+	n, err := s.UnfinishedFlashpoints(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "only the live run's flashpoints count")
+	_, err = s.FinishFlashpoint(ctx, "old-live", "f1", news.RunCompleted, "")
+	require.NoError(t, err)
+	r, err := s.FinishFlashpoint(ctx, "old-live", "f2", news.RunCompleted, "")
+	require.NoError(t, err)
+	require.Equal(t, news.RunCompleted, r.State)
+	r, err = s.ResumeRun(ctx, "old-done", news.RunQueued)
+	require.NoError(t, err)
+	require.Equal(t, 2, r.Attempt)
 }
 
 func TestOpenRejects(t *testing.T) {

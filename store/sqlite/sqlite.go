@@ -274,9 +274,9 @@ func (s *Store) CreateRun(ctx context.Context, r news.Run) error {
 		return fmt.Errorf("creating run: %w", err)
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, state, input, flashpoints, articles, error, started_at, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, string(r.State), r.Input, r.Flashpoints, r.Articles, r.Error, record.FormatTime(r.StartedAt), nullTime(r.FinishedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, state, attempt, input, flashpoints, articles, error, started_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, string(r.State), r.Attempt, r.Input, r.Flashpoints, r.Articles, r.Error, record.FormatTime(r.StartedAt), nullTime(r.FinishedAt))
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -289,15 +289,16 @@ func (s *Store) CreateRun(ctx context.Context, r news.Run) error {
 }
 
 // ResumeRun implements store.Store.
-func (s *Store) ResumeRun(ctx context.Context, runID string) (news.Run, error) {
-	if err := record.ID("run ID", runID); err != nil {
+func (s *Store) ResumeRun(ctx context.Context, runID string, state news.RunState) (news.Run, error) {
+	if err := record.ResumeState(runID, state); err != nil {
 		return news.Run{}, fmt.Errorf("resuming run: %w", err)
 	}
 	var r news.Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var x record.RunRow
-		err := tx.QueryRowContext(ctx, `UPDATE runs SET state = ?, error = '', finished_at = NULL WHERE id = ? RETURNING `+record.RunColumns,
-			string(news.RunRunning), runID).Scan(x.Dest()...)
+		err := tx.QueryRowContext(ctx, `UPDATE runs SET state = ?, attempt = attempt + 1, error = '', finished_at = NULL
+			WHERE id = ? RETURNING `+record.RunColumns,
+			string(state), runID).Scan(x.Dest()...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -420,7 +421,7 @@ func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO flashpoints (run_id, id, title, description, entities, domains, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (run_id, id) DO UPDATE SET title = excluded.title, description = excluded.description,
-				entities = excluded.entities, domains = excluded.domains, updated_at = excluded.updated_at`)
+				entities = excluded.entities, domains = excluded.domains, updated_at = excluded.updated_at, `+flashpointReset)
 		if err != nil {
 			return err
 		}
@@ -438,6 +439,192 @@ func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.
 		return fmt.Errorf("storing %d flashpoints of run %q: %w", len(fps), runID, err)
 	}
 	return nil
+}
+
+// flashpointReset is the SET list that makes an updated flashpoint
+// unfinished again unless it completed. Every expression reads the row as
+// it was before the update.
+const flashpointReset = `state = CASE WHEN flashpoints.state = 'completed' THEN flashpoints.state ELSE 'running' END,
+	error = CASE WHEN flashpoints.state = 'completed' THEN flashpoints.error ELSE '' END,
+	finished_at = CASE WHEN flashpoints.state = 'completed' THEN flashpoints.finished_at END`
+
+// FinishFlashpoint implements store.Store. BEGIN IMMEDIATE already
+// serialises it against every other write to the file, so two workers
+// finishing a run's last flashpoints cannot both see the other's as
+// unfinished, nor both finish the run.
+func (s *Store) FinishFlashpoint(ctx context.Context, runID, flashpointID string, state news.RunState, errMsg string) (news.Run, error) {
+	if err := record.FlashpointFinishState(runID, flashpointID, state); err != nil {
+		return news.Run{}, fmt.Errorf("finishing flashpoint: %w", err)
+	}
+	now := record.FormatTime(record.Now())
+	var r news.Run
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var runState string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, runID).Scan(&runState)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("run %q: %w", runID, store.ErrNotFound)
+		} else if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE flashpoints SET state = ?, error = ?, finished_at = ? WHERE run_id = ? AND id = ?`,
+			string(state), record.Clean(errMsg), now, runID, flashpointID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("flashpoint %q: %w", flashpointID, store.ErrNotFound)
+		}
+		if news.RunState(runState) == news.RunRunning {
+			if err := settle(ctx, tx, runID, now); err != nil {
+				return err
+			}
+		}
+		r, err = runIn(ctx, tx, runID)
+		return err
+	})
+	if err != nil {
+		return news.Run{}, fmt.Errorf("finishing flashpoint %q of run %q: %w", flashpointID, runID, err)
+	}
+	return r, nil
+}
+
+// SettleRun implements store.Store.
+func (s *Store) SettleRun(ctx context.Context, runID string) (news.Run, error) {
+	if err := record.ID("run ID", runID); err != nil {
+		return news.Run{}, fmt.Errorf("settling run: %w", err)
+	}
+	now := record.FormatTime(record.Now())
+	var r news.Run
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, runID).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		switch news.RunState(state) {
+		case news.RunQueued:
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ? WHERE id = ?`, string(news.RunRunning), runID); err != nil {
+				return err
+			}
+			fallthrough
+		case news.RunRunning:
+			if err := settle(ctx, tx, runID, now); err != nil {
+				return err
+			}
+		}
+		r, err = runIn(ctx, tx, runID)
+		return err
+	})
+	if err != nil {
+		return news.Run{}, fmt.Errorf("settling run %q: %w", runID, err)
+	}
+	return r, nil
+}
+
+// anyUnfinished asks whether a run has an unfinished flashpoint; its
+// predicate matches the partial index flashpoints_unfinished literally.
+const anyUnfinished = `SELECT EXISTS (SELECT 1 FROM flashpoints WHERE run_id = ? AND state = 'running')`
+
+// settle finishes run runID, which the caller found running inside tx, when
+// none of its flashpoints is unfinished, with the state and error
+// record.Outcome gives. The first probe is one lookup in the partial index
+// flashpoints_unfinished, so a run with work left costs no scan.
+func settle(ctx context.Context, tx *sql.Tx, runID, now string) error {
+	var left bool
+	if err := tx.QueryRowContext(ctx, anyUnfinished, runID).Scan(&left); err != nil {
+		return fmt.Errorf("looking for unfinished flashpoints: %w", err)
+	}
+	if left {
+		return nil
+	}
+	var total, notDone int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE state <> 'completed') FROM flashpoints WHERE run_id = ?`,
+		runID).Scan(&total, &notDone); err != nil {
+		return fmt.Errorf("counting finished flashpoints: %w", err)
+	}
+	var firstID, firstErr, firstState string
+	if notDone > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT id, error, state FROM flashpoints WHERE run_id = ? AND state <> 'completed' ORDER BY seq LIMIT 1`,
+			runID).Scan(&firstID, &firstErr, &firstState); err != nil {
+			return fmt.Errorf("reading the first flashpoint that did not complete: %w", err)
+		}
+	}
+	state, msg := record.Outcome(total, notDone, firstID, firstErr, news.RunState(firstState))
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, error = ?, finished_at = ? WHERE id = ?`,
+		string(state), msg, now, runID); err != nil {
+		return fmt.Errorf("finishing the run: %w", err)
+	}
+	return nil
+}
+
+// runIn reads a run inside a write transaction, so what a write method
+// returns is what it committed.
+func runIn(ctx context.Context, tx *sql.Tx, runID string) (news.Run, error) {
+	var x record.RunRow
+	if err := tx.QueryRowContext(ctx, `SELECT `+record.RunColumns+` FROM runs WHERE id = ?`, runID).Scan(x.Dest()...); err != nil {
+		return news.Run{}, err
+	}
+	return x.Run()
+}
+
+// FlashpointStates implements store.Store.
+func (s *Store) FlashpointStates(ctx context.Context, runID string) ([]news.FlashpointState, error) {
+	db, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("reading flashpoint states of run %q: %w", runID, err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT `+record.FlashpointStateColumns+` FROM flashpoints WHERE run_id = ? ORDER BY seq`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("reading flashpoint states of run %q: %w", runID, fail(ctx, err))
+	}
+	defer rows.Close()
+	var out []news.FlashpointState
+	for rows.Next() {
+		var x record.FlashpointStateRow
+		if err := rows.Scan(x.Dest()...); err != nil {
+			return nil, fmt.Errorf("reading flashpoint states of run %q: %w", runID, err)
+		}
+		f, err := x.FlashpointState()
+		if err != nil {
+			return nil, fmt.Errorf("reading flashpoint states of run %q: %w", runID, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading flashpoint states of run %q: %w", runID, fail(ctx, err))
+	}
+	if len(out) == 0 {
+		// Runs are never deleted, so a run seen now existed when the empty
+		// read above ran.
+		if _, err := s.GetRun(ctx, runID); err != nil {
+			return nil, fmt.Errorf("reading flashpoint states: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// unfinishedQuery counts the unfinished flashpoints of live runs. CROSS
+// JOIN keeps runs as the outer loop, so SQLite walks the partial index
+// runs_active (live runs only) and probes flashpoints_unfinished for each:
+// neither finished runs nor finished flashpoints are read.
+const unfinishedQuery = `SELECT count(*) FROM runs AS r CROSS JOIN flashpoints AS f
+	WHERE r.state IN ('queued', 'running') AND f.run_id = r.id AND f.state = 'running'`
+
+// UnfinishedFlashpoints implements store.Store.
+func (s *Store) UnfinishedFlashpoints(ctx context.Context) (int, error) {
+	db, err := s.reader()
+	if err != nil {
+		return 0, fmt.Errorf("counting unfinished flashpoints: %w", err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, unfinishedQuery).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting unfinished flashpoints: %w", fail(ctx, err))
+	}
+	return n, nil
 }
 
 // Flashpoints implements store.Store.

@@ -2,9 +2,11 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,8 +69,91 @@ func TestMigrationsIdempotent(t *testing.T) {
 	require.Len(t, mustRuns(t, s), 3, "data survives reopening")
 	var n, v int
 	require.NoError(t, s.WriterDB().QueryRowContext(ctx, "SELECT count(*), max(version) FROM "+sqlite.MigrationsTable).Scan(&n, &v))
-	require.Equal(t, 1, n, "each migration recorded once")
-	require.Equal(t, 1, v)
+	require.Equal(t, 2, n, "each migration recorded once")
+	require.Equal(t, 2, v)
+}
+
+// A file written by a binary that knew only 0001 upgrades in place when a
+// newer one opens it: its runs are on attempt 1, its flashpoints unfinished,
+// and job-mode tracking works on them.
+func TestUpgradeFrom0001(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	init, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	for _, q := range []string{
+		`CREATE TABLE ` + sqlite.MigrationsTable + ` (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+		string(init),
+		`INSERT INTO ` + sqlite.MigrationsTable + ` VALUES (1, 'init', '2025-01-01T00:00:00.000000Z')`,
+		`INSERT INTO runs (id, state, error, started_at, finished_at) VALUES
+			('old-done', 'failed', 'crashed', '2025-01-01T00:00:00.000000Z', '2025-01-01T01:00:00.000000Z'),
+			('old-live', 'running', '', '2025-01-02T00:00:00.000000Z', NULL)`,
+		`INSERT INTO flashpoints (run_id, id, title, created_at, updated_at) VALUES
+			('old-done', 'f1', 'one', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z'),
+			('old-live', 'f1', 'one', '2025-01-02T00:00:00.000000Z', '2025-01-02T00:00:00.000000Z'),
+			('old-live', 'f2', 'two', '2025-01-02T00:00:00.000000Z', '2025-01-02T00:00:00.000000Z')`,
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, db.Close())
+
+	s, err := sqlite.Open(ctx, path, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	var v int
+	require.NoError(t, s.WriterDB().QueryRowContext(ctx, "SELECT max(version) FROM "+sqlite.MigrationsTable).Scan(&v))
+	require.Equal(t, 2, v)
+	runs := mustRuns(t, s)
+	require.Len(t, runs, 2)
+	for _, r := range runs {
+		require.Equal(t, 1, r.Attempt, "run %s", r.ID)
+	}
+	require.Equal(t, "crashed", runs[1].Error, "old data kept")
+	fs, err := s.FlashpointStates(ctx, "old-live")
+	require.NoError(t, err)
+	require.Equal(t, []news.FlashpointState{{ID: "f1", State: news.RunRunning}, {ID: "f2", State: news.RunRunning}}, fs)
+	n, err := s.UnfinishedFlashpoints(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "only the live run's flashpoints count")
+	_, err = s.FinishFlashpoint(ctx, "old-live", "f1", news.RunCompleted, "")
+	require.NoError(t, err)
+	r, err := s.FinishFlashpoint(ctx, "old-live", "f2", news.RunCompleted, "")
+	require.NoError(t, err)
+	require.Equal(t, news.RunCompleted, r.State)
+	r, err = s.ResumeRun(ctx, "old-done", news.RunQueued)
+	require.NoError(t, err)
+	require.Equal(t, 2, r.Attempt)
+}
+
+// The job-mode queries must be answered from the partial indexes of
+// migration 0002, not by scanning every run or flashpoint ever stored.
+func TestJobQueriesUseIndexes(t *testing.T) {
+	t.Parallel()
+	s := openTemp(t).(*sqlite.Store)
+	plan := func(q string, args ...any) string {
+		rows, err := s.WriterDB().QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+		require.NoError(t, err)
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			lines = append(lines, detail)
+		}
+		require.NoError(t, rows.Err())
+		return strings.Join(lines, "\n")
+	}
+	p := plan(sqlite.UnfinishedQuery)
+	require.Contains(t, p, "COVERING INDEX runs_active", p)
+	require.Contains(t, p, "COVERING INDEX flashpoints_unfinished", p)
+	require.NotContains(t, p, "SCAN f", p)
+	p = plan(sqlite.AnyUnfinished, "r")
+	require.Contains(t, p, "flashpoints_unfinished", p)
 }
 
 func mustRuns(t *testing.T, s store.Store) []news.Run {

@@ -1,9 +1,11 @@
 // Package storetest is the conformance suite every store driver runs, so
 // SQLite and PostgreSQL keep one behaviour: round trips of every field,
 // idempotent and status-safe upserts, cluster replacement, the run
-// lifecycle, sentinels, concurrent writers, cancellation and a
-// 10,000-article batch. A driver's test calls Run with a function that
-// opens a fresh, empty store; benchmarks call BenchPutArticles.
+// lifecycle and its job-mode tracking (flashpoint states, a run finished
+// exactly once by concurrent workers), sentinels, concurrent writers,
+// cancellation and a 10,000-article batch. A driver's test calls Run with a
+// function that opens a fresh, empty store; benchmarks call
+// BenchPutArticles.
 package storetest
 
 import (
@@ -56,6 +58,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Option) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"RunLifecycle", testRunLifecycle},
+		{"QueuedRun", testQueuedRun},
+		{"ResumeRunAttempts", testResumeAttempts},
+		{"FlashpointStatesKeepCompleted", testFlashpointStates},
+		{"FinishFlashpoint", testFinishFlashpoint},
+		{"FinishFlashpointWhileQueued", testFinishWhileQueued},
+		{"SettleRun", testSettleRun},
+		{"FinishFlashpointRejects", testFinishRejects},
+		{"FinishFlashpointConcurrent", testFinishConcurrent},
+		{"UnfinishedFlashpoints", testUnfinished},
 		{"LatestRunAndRuns", testLatestRun},
 		{"Flashpoints", testFlashpoints},
 		{"ArticleRoundTrip", testArticleRoundTrip},
@@ -193,6 +204,7 @@ func testRunLifecycle(t *testing.T, s store.Store) {
 	require.True(t, r.StartedAt.After(before) && !r.StartedAt.After(time.Now()), "started %v; want now", r.StartedAt)
 	require.True(t, r.FinishedAt.IsZero())
 	require.Equal(t, time.UTC, r.StartedAt.Location())
+	require.Equal(t, 1, r.Attempt, "a new run is on attempt 1")
 
 	require.ErrorIs(t, s.CreateRun(ctx, news.Run{ID: "r1"}), store.ErrExists)
 
@@ -210,9 +222,10 @@ func testRunLifecycle(t *testing.T, s store.Store) {
 	require.False(t, r.FinishedAt.IsZero())
 	require.False(t, r.FinishedAt.Before(r.StartedAt))
 
-	r, err = s.ResumeRun(ctx, "r1")
+	r, err = s.ResumeRun(ctx, "r1", news.RunRunning)
 	require.NoError(t, err)
 	require.Equal(t, news.RunRunning, r.State)
+	require.Equal(t, 2, r.Attempt)
 	require.Empty(t, r.Error)
 	require.True(t, r.FinishedAt.IsZero())
 	got, err := s.GetRun(ctx, "r1")
@@ -228,7 +241,7 @@ func testRunLifecycle(t *testing.T, s store.Store) {
 	require.ErrorIs(t, s.FinishRun(ctx, "r1", news.RunRunning, ""), store.ErrInvalid)
 	require.ErrorIs(t, s.FinishRun(ctx, "r1", "exploded", ""), store.ErrInvalid)
 	require.ErrorIs(t, s.FinishRun(ctx, "nope", news.RunCompleted, ""), store.ErrNotFound)
-	_, err = s.ResumeRun(ctx, "nope")
+	_, err = s.ResumeRun(ctx, "nope", news.RunRunning)
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = s.GetRun(ctx, "nope")
 	require.ErrorIs(t, err, store.ErrNotFound)
@@ -683,6 +696,9 @@ func testInvalid(t *testing.T, s store.Store) {
 
 	require.ErrorIs(t, s.CreateRun(b.ctx, news.Run{}), store.ErrInvalid)
 	require.ErrorIs(t, s.CreateRun(b.ctx, news.Run{ID: "x", State: "weird"}), store.ErrInvalid)
+	for _, st := range []news.RunState{news.RunCompleted, news.RunFailed, news.RunCancelled} {
+		require.ErrorIs(t, s.CreateRun(b.ctx, news.Run{ID: "x", State: st}), store.ErrInvalid, "created %s", st)
+	}
 	require.ErrorIs(t, s.CreateRun(b.ctx, news.Run{ID: strings.Repeat("r", 300)}), store.ErrInvalid)
 	require.ErrorIs(t, s.UpsertFlashpoints(b.ctx, b.run, []news.Flashpoint{{Title: "no id"}}), store.ErrInvalid)
 	require.NoError(t, s.PutArticles(b.ctx, nil), "empty batch is a no-op")
@@ -748,7 +764,11 @@ func testCancel(t *testing.T, s store.Store) {
 		"Ping":              s.Ping(cctx),
 	}
 	_, calls["GetRun"] = s.GetRun(cctx, b.run)
-	_, calls["ResumeRun"] = s.ResumeRun(cctx, b.run)
+	_, calls["ResumeRun"] = s.ResumeRun(cctx, b.run, news.RunQueued)
+	_, calls["FinishFlashpoint"] = s.FinishFlashpoint(cctx, b.run, b.fp, news.RunCompleted, "")
+	_, calls["SettleRun"] = s.SettleRun(cctx, b.run)
+	_, calls["FlashpointStates"] = s.FlashpointStates(cctx, b.run)
+	_, calls["UnfinishedFlashpoints"] = s.UnfinishedFlashpoints(cctx)
 	_, calls["LatestRun"] = s.LatestRun(cctx)
 	_, calls["Runs"] = s.Runs(cctx, 0)
 	_, calls["Flashpoints"] = s.Flashpoints(cctx, b.run)
@@ -850,6 +870,14 @@ func testClosed(t *testing.T, s store.Store) {
 	_, err := s.GetRun(ctx, "x")
 	require.ErrorIs(t, err, store.ErrClosed)
 	_, err = s.Articles(ctx, store.ArticleQuery{RunID: "x"})
+	require.ErrorIs(t, err, store.ErrClosed)
+	_, err = s.FinishFlashpoint(ctx, "x", "f", news.RunCompleted, "")
+	require.ErrorIs(t, err, store.ErrClosed)
+	_, err = s.SettleRun(ctx, "x")
+	require.ErrorIs(t, err, store.ErrClosed)
+	_, err = s.FlashpointStates(ctx, "x")
+	require.ErrorIs(t, err, store.ErrClosed)
+	_, err = s.UnfinishedFlashpoints(ctx)
 	require.ErrorIs(t, err, store.ErrClosed)
 	if !errors.Is(s.PutArticles(ctx, []news.Article{{Feed: news.Feed{FlashpointID: "f", URL: "u"}, RunID: "x"}}), store.ErrClosed) {
 		t.Fatal("PutArticles after Close: want ErrClosed")

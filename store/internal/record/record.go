@@ -228,7 +228,9 @@ func Status(field string, s news.Status) error {
 	return nil
 }
 
-// Run checks and normalises a run for CreateRun.
+// Run checks and normalises a run for CreateRun: a new run is unfinished
+// (running, or queued while its jobs are submitted) and on its first
+// attempt.
 func Run(r news.Run, now time.Time) (news.Run, error) {
 	if err := ID("run ID", r.ID); err != nil {
 		return r, err
@@ -236,9 +238,9 @@ func Run(r news.Run, now time.Time) (news.Run, error) {
 	switch r.State {
 	case "":
 		r.State = news.RunRunning
-	case news.RunRunning, news.RunCompleted, news.RunFailed, news.RunCancelled:
+	case news.RunRunning, news.RunQueued:
 	default:
-		return r, invalid("run %q state %q; want running, completed, failed or cancelled", r.ID, r.State)
+		return r, invalid("run %q state %q; want running or queued (empty means running)", r.ID, r.State)
 	}
 	if r.Flashpoints < 0 || r.Articles < 0 {
 		return r, invalid("run %q counts %d flashpoints, %d articles; want ≥ 0", r.ID, r.Flashpoints, r.Articles)
@@ -248,12 +250,22 @@ func Run(r news.Run, now time.Time) (news.Run, error) {
 	}
 	r.StartedAt = Norm(r.StartedAt)
 	r.FinishedAt = time.Time{}
-	if r.State != news.RunRunning {
-		r.FinishedAt = now
-	}
+	r.Attempt = 1
 	r.Input = Clean(r.Input)
 	r.Error = Clean(r.Error)
 	return r, nil
+}
+
+// ResumeState checks the state ResumeRun was given.
+func ResumeState(runID string, s news.RunState) error {
+	if err := ID("run ID", runID); err != nil {
+		return err
+	}
+	switch s {
+	case news.RunRunning, news.RunQueued:
+		return nil
+	}
+	return invalid("resuming run %q with state %q; want running or queued", runID, s)
 }
 
 // FinishState checks the state FinishRun was given.
@@ -261,11 +273,45 @@ func FinishState(runID string, s news.RunState) error {
 	if err := ID("run ID", runID); err != nil {
 		return err
 	}
-	switch s {
-	case news.RunCompleted, news.RunFailed, news.RunCancelled:
-		return nil
+	if !finished(s) {
+		return invalid("finishing run %q with state %q; want completed, failed or cancelled", runID, s)
 	}
-	return invalid("finishing run %q with state %q; want completed, failed or cancelled", runID, s)
+	return nil
+}
+
+// FlashpointFinishState checks the arguments FinishFlashpoint was given.
+func FlashpointFinishState(runID, flashpointID string, s news.RunState) error {
+	if err := ID("run ID", runID); err != nil {
+		return err
+	}
+	if err := ID("flashpoint ID", flashpointID); err != nil {
+		return err
+	}
+	if !finished(s) {
+		return invalid("finishing run %q flashpoint %q with state %q; want completed, failed or cancelled", runID, flashpointID, s)
+	}
+	return nil
+}
+
+func finished(s news.RunState) bool {
+	return s == news.RunCompleted || s == news.RunFailed || s == news.RunCancelled
+}
+
+// Outcome is how a run ends once none of its total flashpoints is
+// unfinished: completed when none of them failed to complete, else failed
+// with a message that counts those that did not (notCompleted) and names
+// the first of them in stored order (firstID) with its error, or with its
+// state when it recorded no error, so the message never ends in a bare
+// colon.
+func Outcome(total, notCompleted int, firstID, firstErr string, firstState news.RunState) (news.RunState, string) {
+	if notCompleted == 0 {
+		return news.RunCompleted, ""
+	}
+	why := firstErr
+	if why == "" {
+		why = string(firstState)
+	}
+	return news.RunFailed, fmt.Sprintf("%d of %d flashpoint(s) did not complete; %s: %s", notCompleted, total, firstID, why)
 }
 
 // Flashpoints checks and cleans flashpoints for UpsertFlashpoints. Repeated

@@ -147,11 +147,57 @@ func TestRunDefaults(t *testing.T) {
 	require.Equal(t, news.RunRunning, r.State)
 	require.Equal(t, now, r.StartedAt)
 	require.True(t, r.FinishedAt.IsZero())
-	r, err = record.Run(news.Run{ID: "x", State: news.RunCompleted}, now)
+	require.Equal(t, 1, r.Attempt)
+	r, err = record.Run(news.Run{ID: "x", State: news.RunQueued, Attempt: 7, FinishedAt: now}, now)
 	require.NoError(t, err)
-	require.Equal(t, now, r.FinishedAt, "a run created finished gets a finish time")
+	require.Equal(t, news.RunQueued, r.State)
+	require.Equal(t, 1, r.Attempt, "a new run is on its first attempt")
+	require.True(t, r.FinishedAt.IsZero(), "a new run is unfinished")
+	for _, st := range []news.RunState{news.RunCompleted, news.RunFailed, news.RunCancelled, "weird"} {
+		_, err = record.Run(news.Run{ID: "x", State: st}, now)
+		require.ErrorIs(t, err, store.ErrInvalid, "created %s", st)
+		require.ErrorContains(t, err, string(st), "error names the state")
+	}
 	_, err = record.Run(news.Run{ID: "x", Articles: -1}, now)
 	require.ErrorIs(t, err, store.ErrInvalid)
+}
+
+func TestStateChecks(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, record.ResumeState("r", news.RunRunning))
+	require.NoError(t, record.ResumeState("r", news.RunQueued))
+	for _, st := range []news.RunState{"", news.RunCompleted, news.RunFailed, news.RunCancelled, "x"} {
+		require.ErrorIs(t, record.ResumeState("r", st), store.ErrInvalid, "resume %q", st)
+		require.ErrorIs(t, record.FinishState("r", news.RunState("x"+st)), store.ErrInvalid)
+	}
+	require.ErrorIs(t, record.ResumeState("", news.RunRunning), store.ErrInvalid)
+	for _, st := range []news.RunState{news.RunCompleted, news.RunFailed, news.RunCancelled} {
+		require.NoError(t, record.FinishState("r", st))
+		require.NoError(t, record.FlashpointFinishState("r", "f", st))
+	}
+	for _, st := range []news.RunState{"", news.RunRunning, news.RunQueued, "x"} {
+		require.ErrorIs(t, record.FinishState("r", st), store.ErrInvalid)
+		err := record.FlashpointFinishState("r", "f", st)
+		require.ErrorIs(t, err, store.ErrInvalid)
+		require.ErrorContains(t, err, `"f"`, "error names the flashpoint")
+	}
+	require.ErrorIs(t, record.FlashpointFinishState("r", "", news.RunCompleted), store.ErrInvalid)
+	require.ErrorIs(t, record.FlashpointFinishState("", "f", news.RunCompleted), store.ErrInvalid)
+}
+
+func TestOutcome(t *testing.T) {
+	t.Parallel()
+	st, msg := record.Outcome(3, 0, "", "", "")
+	require.Equal(t, news.RunCompleted, st)
+	require.Empty(t, msg)
+	st, msg = record.Outcome(0, 0, "", "", "")
+	require.Equal(t, news.RunCompleted, st, "no flashpoints: nothing failed")
+	require.Empty(t, msg)
+	st, msg = record.Outcome(5, 2, "fp-2", "fetch: boom", news.RunFailed)
+	require.Equal(t, news.RunFailed, st)
+	require.Equal(t, "2 of 5 flashpoint(s) did not complete; fp-2: fetch: boom", msg)
+	_, msg = record.Outcome(1, 1, "fp", "", news.RunCancelled)
+	require.Equal(t, "1 of 1 flashpoint(s) did not complete; fp: cancelled", msg, "no error: the state stands in")
 }
 
 func TestTimeText(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 )
 
 // RunColumns is the select list RunRow scans.
-const RunColumns = "id, state, input, flashpoints, articles, error, started_at, finished_at"
+const RunColumns = "id, state, attempt, input, flashpoints, articles, error, started_at, finished_at"
 
 // RunRow is scan space for one run row.
 type RunRow struct {
@@ -18,7 +18,7 @@ type RunRow struct {
 
 // Dest returns the scan destinations in RunColumns order.
 func (x *RunRow) Dest() []any {
-	return []any{&x.r.ID, &x.state, &x.r.Input, &x.r.Flashpoints, &x.r.Articles, &x.r.Error, &x.started, &x.finished}
+	return []any{&x.r.ID, &x.state, &x.r.Attempt, &x.r.Input, &x.r.Flashpoints, &x.r.Articles, &x.r.Error, &x.started, &x.finished}
 }
 
 // Run decodes the scanned row.
@@ -58,6 +58,32 @@ func (x *FlashpointRow) Flashpoint() (news.Flashpoint, error) {
 	}
 	if f.Domains, err = DecodeList(x.domains); err != nil {
 		return f, fmt.Errorf("flashpoint %q domains: %w", f.ID, err)
+	}
+	return f, nil
+}
+
+// FlashpointStateColumns is the select list FlashpointStateRow scans.
+const FlashpointStateColumns = "id, state, error, finished_at"
+
+// FlashpointStateRow is scan space for one flashpoint's state.
+type FlashpointStateRow struct {
+	f        news.FlashpointState
+	state    string
+	finished any
+}
+
+// Dest returns the scan destinations in FlashpointStateColumns order.
+func (x *FlashpointStateRow) Dest() []any {
+	return []any{&x.f.ID, &x.state, &x.f.Error, &x.finished}
+}
+
+// FlashpointState decodes the scanned row.
+func (x *FlashpointStateRow) FlashpointState() (news.FlashpointState, error) {
+	f := x.f
+	f.State = news.RunState(x.state)
+	var err error
+	if f.FinishedAt, err = Time(x.finished); err != nil {
+		return f, fmt.Errorf("flashpoint %q: %w", f.ID, err)
 	}
 	return f, nil
 }
