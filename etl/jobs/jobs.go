@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -195,6 +196,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Jobs, error) {
 	}
 
 	rc := &river.Config{
+		ID:                   clientID(),
 		JobTimeout:           c.JobTimeout,
 		RescueStuckJobsAfter: c.RescueAfter,
 		MaxAttempts:          c.MaxAttempts,
@@ -243,6 +245,16 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Jobs, error) {
 		return nil, fmt.Errorf("jobs: store %T: want a *sqlite.Store or *postgres.Store", deps.Store)
 	}
 	return j, nil
+}
+
+// clientID names this process in River's attempted_by column, so an
+// operator can tell which worker (host and pid) holds or held a job.
+func clientID() string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "unknown"
+	}
+	return fmt.Sprintf("masx-%s-pid%d-%s", host, os.Getpid(), time.Now().UTC().Format("20060102T150405.000000"))
 }
 
 // Config returns the effective configuration.
