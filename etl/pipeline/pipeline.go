@@ -33,6 +33,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/crawl"
 	"github.com/masx-ai/masx/crawl/extract"
@@ -150,6 +152,9 @@ type Deps struct {
 	Executors  *executor.Executors
 	Logger     *slog.Logger
 	Progress   *Progress // optional: live counters for progress bars
+	// Registerer, when set, receives the pipeline's Prometheus series
+	// (articles by status, time per stage, flashpoints in progress).
+	Registerer prometheus.Registerer
 }
 
 // Pipeline processes flashpoints. It is safe for concurrent use: the job
@@ -162,6 +167,7 @@ type Pipeline struct {
 	// TF-IDF/LSA fit is the run's largest working set (~50 MB per 1,000
 	// articles), and it is CPU-bound, so overlapping two buys little.
 	barrier chan struct{}
+	metrics *metrics
 }
 
 // New validates cfg and deps.
@@ -194,7 +200,16 @@ func New(cfg Config, deps Deps) (*Pipeline, error) {
 	if deps.Progress == nil {
 		deps.Progress = &Progress{}
 	}
-	return &Pipeline{cfg: c, deps: deps, log: deps.Logger, barrier: make(chan struct{}, 1)}, nil
+	m := newMetrics()
+	if deps.Registerer != nil {
+		for _, c := range m.collectors() {
+			if err := deps.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("pipeline: registering metrics: %w", err)
+			}
+		}
+	}
+	deps.Progress.metrics.Store(m)
+	return &Pipeline{cfg: c, deps: deps, log: deps.Logger, barrier: make(chan struct{}, 1), metrics: m}, nil
 }
 
 // Config returns the effective configuration.
@@ -252,6 +267,16 @@ type Work struct {
 // dropped feeds are stored with their status. When ctx ends, in-flight and
 // unstarted articles are stored as cancelled and ctx's error is returned.
 func (p *Pipeline) ProcessFlashpoint(ctx context.Context, runID string, w Work) (FlashpointReport, error) {
+	rep, err := p.processFlashpoint(ctx, runID, w)
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	p.metrics.flashpoints.WithLabelValues(result).Inc()
+	return rep, err
+}
+
+func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) (FlashpointReport, error) {
 	start := time.Now()
 	fp, dropped := w.Flashpoint, w.Dropped
 	rep := FlashpointReport{FlashpointID: fp.ID, Articles: len(fp.Feeds) + len(dropped), ByStatus: map[news.Status]int{}}

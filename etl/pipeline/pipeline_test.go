@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -47,6 +48,9 @@ type bundle struct {
 	progress *pipeline.Progress
 	browser  bool
 	works    []pipeline.Work
+	getter   pipeline.Getter
+	vec      vectorize.Vectorizer
+	ex       *executor.Executors
 }
 
 // setup wires a real pipeline over the bundled demo site: loopback HTTP,
@@ -82,6 +86,7 @@ func setup(t *testing.T, dbPath string) *bundle {
 	t.Cleanup(func() { _ = b.store.Close() })
 	vec, err := vectorize.NewTFIDF(vectorize.Options{})
 	require.NoError(t, err)
+	b.getter, b.vec, b.ex = client, vec, ex
 	b.pipe, err = pipeline.New(pipeline.Config{FetchWorkers: 6}, pipeline.Deps{
 		Store: b.store, Getter: client, Vectorizer: vec, Executors: ex, Progress: b.progress,
 	})
@@ -200,4 +205,32 @@ func TestCancelledRunMarksInFlightAndResumes(t *testing.T) {
 		x, _ := exp.Lookup(a.URL)
 		require.Equal(t, x.Class.Status(b.browser), a.Status, a.URL)
 	}
+}
+
+func TestMetricsFollowTheRun(t *testing.T) {
+	b := setup(t, filepath.Join(t.TempDir(), "masx.db"))
+	reg := prometheus.NewRegistry()
+	p, err := pipeline.New(pipeline.Config{FetchWorkers: 6, Method: crawl.MethodHTTP},
+		pipeline.Deps{Store: b.store, Getter: b.getter, Vectorizer: b.vec, Executors: b.ex, Registerer: reg})
+	require.NoError(t, err)
+	rep, err := p.Run(context.Background(), news.Run{ID: "m"}, pipeline.Slice(b.works[:1]))
+	require.NoError(t, err)
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.GetCounter() != nil:
+				got[mf.GetName()] += m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[mf.GetName()+"_count"] += float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	require.Equal(t, float64(rep.Articles), got["masx_pipeline_articles_total"], "every stored article counted once")
+	require.Equal(t, 1.0, got["masx_pipeline_flashpoints_total"])
+	require.Positive(t, got["masx_pipeline_stage_seconds_count"])
+	_, err = pipeline.New(pipeline.Config{}, pipeline.Deps{Store: b.store, Getter: b.getter, Vectorizer: b.vec, Executors: b.ex, Registerer: reg})
+	require.ErrorContains(t, err, "registering metrics", "a second pipeline on one registry is refused, not silently dropped")
 }

@@ -16,6 +16,10 @@ type Progress struct {
 	nTotal, nFetched, nAnalyzed, nStored atomic.Int64
 	fpStarted, fpDone                    atomic.Int64
 
+	// metrics mirrors the counters into Prometheus once a Pipeline is
+	// built on this Progress.
+	metrics atomic.Pointer[metrics]
+
 	mu       sync.Mutex
 	byStatus map[news.Status]int64
 	stage    map[string]time.Duration
@@ -36,11 +40,25 @@ type Snapshot struct {
 func (p *Progress) addTotal(n int)     { p.nTotal.Add(int64(n)) }
 func (p *Progress) fetched()           { p.nFetched.Add(1) }
 func (p *Progress) analyzed()          { p.nAnalyzed.Add(1) }
-func (p *Progress) flashpointStarted() { p.fpStarted.Add(1) }
-func (p *Progress) flashpointDone()    { p.fpDone.Add(1) }
+func (p *Progress) flashpointStarted() {
+	p.fpStarted.Add(1)
+	if m := p.metrics.Load(); m != nil {
+		m.inProgress.Inc()
+	}
+}
+
+func (p *Progress) flashpointDone() {
+	p.fpDone.Add(1)
+	if m := p.metrics.Load(); m != nil {
+		m.inProgress.Dec()
+	}
+}
 
 func (p *Progress) stored(s news.Status) {
 	p.nStored.Add(1)
+	if m := p.metrics.Load(); m != nil {
+		m.stored(s)
+	}
 	p.mu.Lock()
 	if p.byStatus == nil {
 		p.byStatus = map[news.Status]int64{}
@@ -50,6 +68,9 @@ func (p *Progress) stored(s news.Status) {
 }
 
 func (p *Progress) addStageTime(stage string, d time.Duration) {
+	if m := p.metrics.Load(); m != nil {
+		m.stageTime(stage, d)
+	}
 	p.mu.Lock()
 	if p.stage == nil {
 		p.stage = map[string]time.Duration{}
@@ -59,6 +80,9 @@ func (p *Progress) addStageTime(stage string, d time.Duration) {
 }
 
 func (p *Progress) addTimings(t map[string]float64) {
+	if m := p.metrics.Load(); m != nil {
+		m.timings(t)
+	}
 	p.mu.Lock()
 	if p.stage == nil {
 		p.stage = map[string]time.Duration{}

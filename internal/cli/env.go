@@ -153,6 +153,7 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		Executors:  env.Executors,
 		Logger:     log,
 		Progress:   env.Progress,
+		Registerer: env.Registry,
 	})
 	return env, err
 }
