@@ -37,9 +37,9 @@ type Snapshot struct {
 	StageTime map[string]time.Duration
 }
 
-func (p *Progress) addTotal(n int)     { p.nTotal.Add(int64(n)) }
-func (p *Progress) fetched()           { p.nFetched.Add(1) }
-func (p *Progress) analyzed()          { p.nAnalyzed.Add(1) }
+func (p *Progress) addTotal(n int) { p.nTotal.Add(int64(n)) }
+func (p *Progress) fetched()       { p.nFetched.Add(1) }
+func (p *Progress) analyzed()      { p.nAnalyzed.Add(1) }
 func (p *Progress) flashpointStarted() {
 	p.fpStarted.Add(1)
 	if m := p.metrics.Load(); m != nil {
