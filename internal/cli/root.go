@@ -45,6 +45,7 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 		newLangidCmd(app),
 		newExtractCmd(app),
 		newFetchCmd(app),
+		newServeCmd(app),
 	)
 	return root
 }
@@ -67,6 +68,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		newBenchClusterCmd(app),
 		newBenchEmbedCmd(app),
 		newBenchRenderCmd(app),
+		newBenchScaleCmd(app),
 	)
 	return cmd
 }

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -284,4 +286,50 @@ func TestSameRunOnEmbeddedSQLite(t *testing.T) {
 	for _, s := range fs {
 		require.Equal(t, news.RunCompleted, s.State, s.ID)
 	}
+}
+
+// TestBenchScale runs `masx bench scale` small: an embedded run and runs
+// with 1 and 2 PostgreSQL worker processes, all completing.
+func TestBenchScale(t *testing.T) {
+	bin := masxBin(t)
+	dbURL := pgtest.Database(t)
+	cmd := exec.Command(bin, "bench", "scale", "--db", dbURL, "--articles", "48", "--flashpoints", "8",
+		"--concurrency", "2", "--workers", "1,2", "--latency", "20ms", "--json")
+	cmd.Env = procEnv()
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		t.Logf("stderr: %s", ee.Stderr)
+	}
+	require.NoError(t, err)
+	var rep struct {
+		CPUs    int `json:"cpus"`
+		Results []struct {
+			Mode           string  `json:"mode"`
+			Workers        int     `json:"workers"`
+			PerWorker      int     `json:"concurrency_per_worker"`
+			ArticlesPerSec float64 `json:"articles_per_sec"`
+			VsEmbedded     float64 `json:"vs_embedded"`
+			State          string  `json:"state"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(out, &rep), string(out))
+	require.Positive(t, rep.CPUs)
+	require.Len(t, rep.Results, 3)
+	require.Equal(t, "embedded", rep.Results[0].Mode)
+	require.InDelta(t, 1.0, rep.Results[0].VsEmbedded, 1e-9)
+	for i, w := range []int{1, 2} {
+		r := rep.Results[i+1]
+		require.Equal(t, "postgres", r.Mode)
+		require.Equal(t, w, r.Workers)
+		require.Equal(t, 2/w, r.PerWorker, "same total concurrency")
+	}
+	for _, r := range rep.Results {
+		require.Equal(t, "completed", r.State)
+		require.Positive(t, r.ArticlesPerSec)
+	}
+
+	code := exec.Command(bin, "bench", "scale", "--workers", "3", "--concurrency", "4", "--db", dbURL).Run()
+	require.Error(t, code)
+	require.Equal(t, 2, code.(*exec.ExitError).ExitCode(), "3 does not divide 4: a usage error")
 }
