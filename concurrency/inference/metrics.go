@@ -126,6 +126,10 @@ var (
 		"GPU batches retried on the CPU after a device error.", []string{"model"}, nil)
 	descPath = prometheus.NewDesc("masx_inference_on_gpu",
 		"1 when the model runs on the GPU, 0 on the CPU.", []string{"model"}, nil)
+	descStarted = prometheus.NewDesc("masx_inference_runtime_started",
+		"1 while the inference runtime is started (and not stopped).", nil, nil)
+	descModels = prometheus.NewDesc("masx_inference_models",
+		"Models registered with the runtime (0 when vectors come from TF-IDF).", nil, nil)
 )
 
 // runtimeCollector exports per-model counters; batchers export their own.
@@ -135,10 +139,19 @@ func (c runtimeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descRequests
 	ch <- descFallbacks
 	ch <- descPath
+	ch <- descStarted
+	ch <- descModels
 }
 
 func (c runtimeCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range c.rt.snapshotAll() {
+	started := 0.0
+	if c.rt.IsStarted() {
+		started = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descStarted, prometheus.GaugeValue, started)
+	models := c.rt.snapshotAll()
+	ch <- prometheus.MustNewConstMetric(descModels, prometheus.GaugeValue, float64(len(models)))
+	for _, m := range models {
 		ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(m.GPURequests), m.Name, "cuda")
 		ch <- prometheus.MustNewConstMetric(descRequests, prometheus.CounterValue, float64(m.CPURequests), m.Name, "cpu")
 		ch <- prometheus.MustNewConstMetric(descFallbacks, prometheus.CounterValue, float64(m.Fallbacks), m.Name)

@@ -364,7 +364,7 @@ func TestPrometheusCollectors(t *testing.T) {
 		names = append(names, mf.GetName())
 	}
 	all := strings.Join(names, " ")
-	for _, want := range []string{"masx_inference_requests_total", "masx_inference_gpu_fallbacks_total", "masx_batch_requests_total", "masx_batch_items_per_batch"} {
+	for _, want := range []string{"masx_inference_requests_total", "masx_inference_runtime_started", "masx_inference_models", "masx_inference_gpu_fallbacks_total", "masx_batch_requests_total", "masx_batch_items_per_batch"} {
 		require.Contains(t, all, want)
 	}
 }

@@ -299,27 +299,6 @@ type runSummary struct {
 	Errors         []string       `json:"errors,omitempty"`
 }
 
-func summarizeRun(env *etlEnv, rep pipeline.RunReport) runSummary {
-	s := runSummary{
-		RunID: rep.RunID, State: rep.State, Flashpoints: len(rep.Flashpoints), Articles: rep.Articles,
-		ByStatus: map[string]int{}, Clusters: rep.Clusters, WallSeconds: rep.Duration.Seconds(),
-		ExecutionPath: string(env.Runtime.ExecutionPath()), Vectorizer: env.Vectors.Name(),
-	}
-	for st, n := range rep.ByStatus {
-		s.ByStatus[string(st)] = n
-	}
-	if rep.Duration > 0 {
-		s.ArticlesPerSec = float64(rep.Articles) / rep.Duration.Seconds()
-	}
-	m := env.Runtime.Metrics()
-	s.Inference = map[string]any{"total_requests": m["total_requests"], "gpu_worker": m["gpu_worker"], "gpu_fallbacks": m["gpu_fallbacks"]}
-	for id, err := range rep.Errors {
-		s.Errors = append(s.Errors, fmt.Sprintf("%s: %v", id, err))
-	}
-	sort.Strings(s.Errors)
-	return s
-}
-
 // summarizeStatus reports a finished job run; wall is this process's time
 // (submission included), which is what articles/s is measured over.
 func summarizeStatus(env *etlEnv, st jobs.Status, clusters int, wall time.Duration) runSummary {
