@@ -353,3 +353,46 @@ func TestPermanentClassification(t *testing.T) {
 	require.False(t, permanent(errors.New("connection refused")))
 	require.False(t, permanent(context.DeadlineExceeded))
 }
+
+// A transient failure (here a real one: the clusters table is gone for a
+// moment) is retried with River's backoff and the run then completes; with
+// no attempts left, the flashpoint and the run are recorded failed.
+func TestTransientFailureIsRetried(t *testing.T) {
+	st := openPostgres(t)
+	ctx := context.Background()
+	s := newSite(t, demo.SyntheticOptions{Articles: 6, Flashpoints: 1, Topics: 2})
+	_, err := st.Pool().Exec(ctx, "ALTER TABLE clusters RENAME TO clusters_away")
+	require.NoError(t, err)
+
+	j := newJobs(t, Config{Workers: 1, MaxAttempts: 5}, Deps{Store: st, Pipeline: newPipeline(t, st)})
+	require.NoError(t, j.Start(ctx))
+	_, err = j.Submit(ctx, news.Run{ID: "t"}, pipeline.Slice(s.works()), SubmitOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var state string
+		_ = st.Pool().QueryRow(ctx, "SELECT state FROM river_job WHERE args->>'run_id' = 't'").Scan(&state)
+		return state == "retryable"
+	}, time.Minute, 20*time.Millisecond, "the failed attempt is scheduled for a retry")
+	_, err = st.Pool().Exec(ctx, "ALTER TABLE clusters_away RENAME TO clusters")
+	require.NoError(t, err)
+
+	r := waitRun(t, st, "t")
+	require.Equal(t, news.RunCompleted, r.State, r.Error)
+	var attempt int
+	require.NoError(t, st.Pool().QueryRow(ctx, "SELECT attempt FROM river_job WHERE args->>'run_id' = 't'").Scan(&attempt))
+	require.GreaterOrEqual(t, attempt, 2, "retried, not run once")
+	require.Equal(t, float64(attempt-1), testutil.ToFloat64(j.metrics.outcomes.WithLabelValues("retried")))
+	require.Equal(t, 1.0, testutil.ToFloat64(j.metrics.outcomes.WithLabelValues("completed")))
+	checkOnce(t, st, "t", s)
+
+	// Out of attempts: the run fails, naming the cause.
+	_, err = st.Pool().Exec(ctx, "ALTER TABLE clusters RENAME TO clusters_away")
+	require.NoError(t, err)
+	j1 := newJobs(t, Config{MaxAttempts: 1}, Deps{Store: st})
+	_, err = j1.Submit(ctx, news.Run{ID: "t1"}, pipeline.Slice(s.works()), SubmitOptions{})
+	require.NoError(t, err)
+	r = waitRun(t, st, "t1")
+	require.Equal(t, news.RunFailed, r.State)
+	require.Contains(t, r.Error, "after 1 attempts")
+	require.Contains(t, r.Error, "clusters")
+}
