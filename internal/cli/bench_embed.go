@@ -75,6 +75,7 @@ follows MASX_FORCE_CPU / MASX_FORCE_GPU; fp16 follows MASX_FP16.`,
 			fmt.Fprintf(tw, "unbatched\t%.1f\t%.1f\t\n", rep.UnbatchedItemsPerSec, rep.UnbatchedPerCPUSec)
 			fmt.Fprintf(tw, "batched\t%.1f\t%.1f\t(mean batch %.1f; %.2f× unbatched, %.2f× per CPU-s)\n", rep.BatchedItemsPerSec, rep.BatchedPerCPUSec, rep.BatchedMeanBatch, rep.Speedup, rep.CPUSpeedup)
 			fmt.Fprintf(tw, "raw ONNX Runtime\t%.1f\t%.1f\t(batches of %d)\n", rep.RawItemsPerSec, rep.RawPerCPUSec, rep.BatchSize)
+			fmt.Fprintf(tw, "raw, one per call\t%.1f\t\t(batching ceiling on this hardware: %.2f×)\n", rep.RawBatch1ItemsPerSec, rep.BatchingCeiling)
 			fmt.Fprintf(tw, "through runtime\t%.1f\t%.1f\t(mean batch %.1f; overhead %.1f%%, %.1f%% per CPU-s)\n", rep.RuntimeItemsPerSec, rep.RuntimePerCPUSec, rep.RuntimeMeanBatch, rep.RuntimeOverheadPct, rep.RuntimeCPUOverhead)
 			fmt.Fprintf(tw, "mixed, bucketed\t%.1f\t\t(padding efficiency %.2f)\n", rep.MixedItemsPerSec, rep.PaddingEfficiency)
 			fmt.Fprintf(tw, "mixed, unsorted\t%.1f\t\t(padding efficiency %.2f)\n", rep.MixedUnsortedItemsPerSec, rep.PaddingEfficiencyUnsorted)

@@ -110,7 +110,7 @@ func TestBenchEmbedCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	for _, k := range []string{"unbatched_items_per_sec", "batched_items_per_sec", "speedup", "runtime_overhead_pct", "padding_efficiency"} {
+	for _, k := range []string{"unbatched_items_per_sec", "batched_items_per_sec", "speedup", "runtime_overhead_pct", "padding_efficiency", "raw_batch1_items_per_sec", "batching_ceiling"} {
 		if _, ok := rep[k].(float64); !ok {
 			t.Errorf("JSON lacks number %q: %s", k, out)
 		}

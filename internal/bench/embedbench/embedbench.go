@@ -12,6 +12,9 @@
 //     full batches of BatchSize texts, against two callers each handing the
 //     runtime BatchSize texts at a time (so it always has a full batch
 //     ready); the gap is the runtime's overhead;
+//   - the batching ceiling: the raw model one text per call in one loop,
+//     against the full-batch loop above; what batching can buy on this
+//     hardware with no batcher involved;
 //   - mixed lengths (8 to MaxLength tokens) through the runtime with and
 //     without length bucketing; padding efficiency is real tokens over
 //     padded tokens.
@@ -94,13 +97,20 @@ type Report struct {
 	BatchedPerCPUSec     float64 `json:"batched_items_per_cpu_sec"`
 	CPUSpeedup           float64 `json:"cpu_speedup"` // per CPU-second, batched / unbatched
 
-	RawItemsPerSec     float64 `json:"raw_items_per_sec"`     // model called with full batches
-	RuntimeItemsPerSec float64 `json:"runtime_items_per_sec"` // same batches through the runtime
-	RuntimeMeanBatch   float64 `json:"runtime_mean_batch"`
-	RuntimeOverheadPct float64 `json:"runtime_overhead_pct"` // (raw - runtime) / raw × 100
-	RawPerCPUSec       float64 `json:"raw_items_per_cpu_sec"`
-	RuntimePerCPUSec   float64 `json:"runtime_items_per_cpu_sec"`
-	RuntimeCPUOverhead float64 `json:"runtime_cpu_overhead_pct"`
+	RawItemsPerSec float64 `json:"raw_items_per_sec"` // model called with full batches
+	// RawBatch1ItemsPerSec is the model called one text at a time in one
+	// loop, alternated with the full-batch loop. BatchingCeiling is
+	// RawItemsPerSec over it: what batching can buy on this hardware at
+	// all, with no batcher in between. A batcher's Speedup cannot exceed
+	// it by more than what concurrent unbatched callers lose to contention.
+	RawBatch1ItemsPerSec float64 `json:"raw_batch1_items_per_sec"`
+	BatchingCeiling      float64 `json:"batching_ceiling"`
+	RuntimeItemsPerSec   float64 `json:"runtime_items_per_sec"` // same batches through the runtime
+	RuntimeMeanBatch     float64 `json:"runtime_mean_batch"`
+	RuntimeOverheadPct   float64 `json:"runtime_overhead_pct"` // (raw - runtime) / raw × 100
+	RawPerCPUSec         float64 `json:"raw_items_per_cpu_sec"`
+	RuntimePerCPUSec     float64 `json:"runtime_items_per_cpu_sec"`
+	RuntimeCPUOverhead   float64 `json:"runtime_cpu_overhead_pct"`
 
 	MixedItemsPerSec          float64 `json:"mixed_items_per_sec"`
 	MixedUnsortedItemsPerSec  float64 `json:"mixed_unsorted_items_per_sec"`
@@ -295,9 +305,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	// Raw and runtime alternate in halves so drifting background load hits
 	// both alike.
 	cfg.Logf("raw vs runtime: batches of %d, %v each", bs, cfg.Duration)
-	var raw, viaRT rate
+	var raw, raw1, viaRT rate
 	var batches, items float64
 	for range 2 {
+		r1, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
+			_, err := model.Infer(ctx, fixed[i%len(fixed):i%len(fixed)+1])
+			return 1, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("raw, one text per call: %w", err)
+		}
+		raw1.perSec, raw1.perCPUSec = raw1.perSec+r1.perSec/2, raw1.perCPUSec+r1.perCPUSec/2
 		r, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
 			_, err := model.Infer(ctx, full(i))
 			return bs, err
@@ -320,6 +338,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		batches, items = batches+float64(m.Batches), items+float64(m.Items)
 	}
 	rep.RawItemsPerSec, rep.RuntimeItemsPerSec = raw.perSec, viaRT.perSec
+	rep.RawBatch1ItemsPerSec = raw1.perSec
+	rep.BatchingCeiling = ratio(raw.perSec, raw1.perSec)
 	rep.RawPerCPUSec, rep.RuntimePerCPUSec = raw.perCPUSec, viaRT.perCPUSec
 	rep.RuntimeMeanBatch = ratio(items, batches)
 	rep.RuntimeOverheadPct = 100 * (1 - ratio(viaRT.perSec, raw.perSec))
