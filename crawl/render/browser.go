@@ -54,6 +54,7 @@ type instance struct {
 	bgMu      sync.Mutex
 	closing   bool
 	handlers  sync.WaitGroup // interceptors, page creations and disposals; Add under bgMu
+	idle      []*slot        // pages between visits; under bgMu
 	loopDone  chan struct{}
 	unsub     func()
 	closeOnce sync.Once
@@ -85,7 +86,7 @@ func (p *Pool) chromiumArgs(dir string) []chromedp.ExecAllocatorOption {
 	}
 	opts = append(opts,
 		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions"),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,BackForwardCache"),
 		chromedp.Flag("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"),
 		chromedp.Flag("window-size", "1280,1024"),
 		// Every connection, loopback included, goes through the egress
@@ -187,6 +188,13 @@ func (in *instance) close() {
 			<-in.loopDone
 		}
 		in.handlers.Wait()
+		in.bgMu.Lock()
+		idle := in.idle
+		in.idle = nil
+		in.bgMu.Unlock()
+		for _, s := range idle {
+			s.cancel()
+		}
 		killLeftovers(in.dir)
 		if err := os.RemoveAll(in.dir); err != nil {
 			in.pool.log.Warn("render: removing browser profile", "dir", in.dir, "err", err)
@@ -204,6 +212,49 @@ func (in *instance) goBackground(f func()) bool {
 	}
 	in.handlers.Go(f)
 	return true
+}
+
+// takeIdle removes and returns an idle page, one whose last visit was to
+// site if there is one; nil when none is idle or the instance is closing.
+func (in *instance) takeIdle(site string) *slot {
+	in.bgMu.Lock()
+	defer in.bgMu.Unlock()
+	if in.closing || len(in.idle) == 0 {
+		return nil
+	}
+	i := len(in.idle) - 1
+	for j, s := range in.idle {
+		if s.site == site {
+			i = j
+			break
+		}
+	}
+	s := in.idle[i]
+	in.idle = append(in.idle[:i], in.idle[i+1:]...)
+	return s
+}
+
+// putIdle keeps a cleared page for the next visit; false once the instance
+// is closing.
+func (in *instance) putIdle(s *slot) bool {
+	in.bgMu.Lock()
+	defer in.bgMu.Unlock()
+	if in.closing {
+		return false
+	}
+	in.idle = append(in.idle, s)
+	return true
+}
+
+// idleTargets is the set of idle pages and their browser contexts.
+func (in *instance) idleTargets() (map[target.ID]bool, map[cdp.BrowserContextID]bool) {
+	in.bgMu.Lock()
+	defer in.bgMu.Unlock()
+	ts, bcs := map[target.ID]bool{}, map[cdp.BrowserContextID]bool{}
+	for _, s := range in.idle {
+		ts[s.ref.target], bcs[s.ref.bc] = true, true
+	}
+	return ts, bcs
 }
 
 // interceptLoop answers every paused request. It ends when the subscription

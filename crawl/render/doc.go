@@ -16,17 +16,31 @@
 //
 // # Leak-free
 //
-// Every page gets its own browser context (its own cookies and storage),
-// and the context is disposed of on every path: success, error, timeout and
-// caller cancellation; disposing of the context also closes popups the page
-// opened. Creating and disposing run on goroutines the browser instance
-// owns, so a caller that leaves mid-command never orphans a page the
-// browser creates a moment later: the goroutine finishes the job and keeps
-// the page slot until the page is gone. A browser that fails to close a page
-// is replaced. A browser that crashes or is killed is replaced on the next
-// Render; the old one's processes are killed and its profile directory
-// removed. [Pool.OpenPages] and [Pool.RendererProcesses] let monitoring (and
-// the tests) check that nothing is left.
+// Every page is a tab in its own browser context (its own cookies and
+// storage). A page serves up to Config.MaxVisitsPerPage visits (default
+// 20), one at a time, and between two visits it is cleared: it goes to
+// about:blank (the back-forward cache is off, so the old document is gone),
+// then the context's cookies and HTTP cache and the storage of every origin
+// whose document the visit loaded (local and session storage, IndexedDB,
+// Cache API, service workers) are cleared. A page is never reused after a
+// visit that failed, timed out or was cancelled, that opened a window, or
+// whose context holds any other target; it is disposed of at once. What
+// survives a reuse is the history length and the renderer process of the
+// last site, which is the point: a new renderer costs more CPU than
+// rendering the page. Idle pages (at most Config.MaxPages; see
+// [Pool.IdlePages]) wait for the next visit, preferably to the same site.
+//
+// A page's context is disposed of on every path that ends it: error,
+// timeout, caller cancellation, its visit limit; disposing of the context
+// also closes popups the page opened. Creating, clearing and disposing run
+// on goroutines the browser instance owns, so a caller that leaves
+// mid-command never orphans a page the browser creates a moment later: the
+// goroutine finishes the job and keeps the page slot until the page is gone
+// or idle again. A browser that fails to close a page is replaced. A
+// browser that crashes or is killed is replaced on the next Render; the old
+// one's processes are killed and its profile directory removed.
+// [Pool.OpenPages] and [Pool.RendererProcesses] let monitoring (and the
+// tests) check that nothing is left.
 //
 // # Guarded
 //
@@ -57,22 +71,19 @@
 //
 // # Cost
 //
-// A visit pays for a fresh browser context and page — Chromium starts a new
-// renderer process for it — plus the page's own loading and at least
-// Config.IdleWindow of waiting; the caller gets its result before the page
-// is disposed of (the slot stays taken until it is). On the shared 2-core
-// development machine under a load average of 12 (other builds running), a
-// 2 KB article page took: page and context 0.13–0.47 s, attaching the
-// protocol session 0.6–2.2 s (the new renderer starting), navigation to
-// DOMContentLoaded 0.1–0.3 s, the idle wait 0.5–0.7 s, reading the DOM
-// 10 ms, disposal 0.25 s. The Go side costs about 30 ms of CPU per page;
-// Chromium, over all its processes, about 0.7 CPU-seconds per page
-// (`masx bench render`, 200 pages of 147 KB: browser_cpu_ms_per_page 705,
-// of which some 0.5 s is the fixed cost of the new context and renderer:
-// a 2 KB page costs 0.68 s). So on C cores a pool cannot render much more
-// than C / 0.7 pages per second, whatever its width: the pool buys
-// latency hiding (most of a visit is waiting), which is worth up to about
-// 4× on an idle 2-core machine and nothing on a saturated one. Measured
-// here under load averages of 6 → 28 (other engineers' builds), pool and
-// sequential rendering both ran at about 0.5 pages/s.
+// Chromium's CPU, not waiting, bounds a pool on a small machine: on C
+// cores it cannot render much more than C / (CPU-seconds per page) pages
+// per second, whatever its width. A fresh context and page per visit cost
+// Chromium about 2.5 CPU-seconds per 150 KB page (a new renderer process
+// and protocol session each time, 1.8 s of it in the renderer), so on the
+// idle 2-core development machine a pool of 5 rendered 0.6–1.0 pages/s
+// against 0.6–0.7 one at a time. Reusing pages cut that to 0.6–0.9
+// CPU-seconds per page (`masx bench render`, 200 pages of 147 KB:
+// browser_cpu_ms_per_page 800–890, read from /proc with [Pool.BrowserCPU];
+// some of it is Chromium's own background work, which weighs more per page
+// when pages come one at a time), and the pool to 2.2–2.6 pages/s against
+// 0.9–1.1 sequential (2.1–2.6×). A sequential visit is mostly waiting —
+// navigation to DOMContentLoaded 0.1–0.5 s, then at least
+// Config.IdleWindow — which the pool hides; the Go side costs about 30 ms
+// of CPU per page.
 package render

@@ -53,6 +53,8 @@ func TestNoLeaksUnderCancellation(t *testing.T) {
 	if _, err := p.Render(ctx, s.URL+"/article"); err != nil {
 		t.Fatal(err)
 	}
+	// Idle pages (kept for reuse) hold renderers; count without them.
+	p.closeIdle()
 	var baseline int
 	waitFor(5*time.Second, func() bool { baseline = p.RendererProcesses(); return baseline <= 2 })
 	t.Logf("renderer processes at rest: %d", baseline)
@@ -125,6 +127,10 @@ func TestNoLeaksUnderCancellation(t *testing.T) {
 	}
 
 	requireNoPages(t, p)
+	if n := p.IdlePages(); n > p.cfg.MaxPages {
+		t.Errorf("IdlePages = %d; want ≤ MaxPages (%d)", n, p.cfg.MaxPages)
+	}
+	p.closeIdle()
 	var procs int
 	if !waitFor(10*time.Second, func() bool { procs = p.RendererProcesses(); return procs <= baseline }) {
 		t.Errorf("renderer processes: %d after the batch, %d at rest before it", procs, baseline)

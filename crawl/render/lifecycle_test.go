@@ -22,6 +22,7 @@ func TestConfigValidation(t *testing.T) {
 		{Config{Timeout: -time.Second}, "Timeout"},
 		{Config{MaxHTMLBytes: -5}, "MaxHTMLBytes"},
 		{Config{CleanupTimeout: -1}, "CleanupTimeout"},
+		{Config{MaxVisitsPerPage: -1}, "MaxVisitsPerPage"},
 	} {
 		_, err := New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), "Config."+tc.field) {

@@ -2,17 +2,30 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
 )
 
 // backgroundLimit bounds a page creation or disposal that continues after
 // its caller left. A browser that takes longer is stuck and is replaced.
 const backgroundLimit = 60 * time.Second
+
+// resetLimit bounds clearing a page between two visits; a page that takes
+// longer is disposed of instead.
+const resetLimit = 5 * time.Second
 
 // pageRef is one page and the browser context made for it.
 type pageRef struct {
@@ -20,7 +33,43 @@ type pageRef struct {
 	target target.ID
 }
 
-// openPage creates a browser context and a page in it.
+// slot is a page — a tab in a browser context of its own — with its
+// protocol session, which serves successive visits (at most
+// Config.MaxVisitsPerPage) so that the renderer process and the session
+// are reused. Between visits it is cleared (see reset); after an error it is
+// disposed of.
+type slot struct {
+	ref    pageRef
+	ctx    context.Context // chromedp tab context, attached for the slot's life
+	cancel context.CancelFunc
+	cur    atomic.Pointer[visit] // the visit events go to; nil between visits
+	visits int                   // visits served; touched by one owner at a time
+	site   string                // scheme://host of the last visit
+}
+
+// onEvent hands the page's events to the current visit. It runs on
+// chromedp's reader goroutine.
+func (s *slot) onEvent(ev any) {
+	if v := s.cur.Load(); v != nil {
+		v.onEvent(ev)
+	}
+}
+
+func siteOf(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+// takeSlot returns an idle page of in, preferring one whose last visit was
+// to u's site (the renderer process can then be reused), or opens a new
+// one. On error the slot release has been handled as openPage describes.
+func (p *Pool) takeSlot(ctx context.Context, in *instance, u *url.URL, release func()) (*slot, error) {
+	if s := in.takeIdle(siteOf(u)); s != nil {
+		p.stats.reused.Add(1)
+		return s, nil
+	}
+	return p.openPage(ctx, in, release)
+}
+
+// openPage creates a browser context and a page in it and attaches a
+// protocol session to the page.
 //
 // The creation runs on a goroutine of the instance, not the caller's: a
 // command the browser carries out after the caller stopped waiting would
@@ -29,10 +78,10 @@ type pageRef struct {
 //
 // release frees the caller's page slot. On error openPage has called it,
 // or hands it to the goroutine, which calls it once the page is gone; on
-// success the caller passes it to closePage.
-func (p *Pool) openPage(ctx context.Context, in *instance, release func()) (pageRef, error) {
+// success the caller passes it to closePage or recycle.
+func (p *Pool) openPage(ctx context.Context, in *instance, release func()) (*slot, error) {
 	type created struct {
-		ref pageRef
+		s   *slot
 		err error
 	}
 	ch := make(chan created)
@@ -40,53 +89,166 @@ func (p *Pool) openPage(ctx context.Context, in *instance, release func()) (page
 	started := in.goBackground(func() {
 		cctx, cancel := context.WithTimeout(in.ctx, backgroundLimit)
 		defer cancel()
-		ref, err := p.createPage(cctx, in)
+		s, err := p.createPage(cctx, in)
 		select {
-		case ch <- created{ref, err}:
+		case ch <- created{s, err}:
 		case <-gone:
 			if err == nil {
-				p.disposePage(in, ref)
+				p.disposePage(in, s)
 			}
 			release()
 		}
 	})
 	if !started {
 		release()
-		return pageRef{}, ErrBrowserLost
+		return nil, ErrBrowserLost
 	}
 	select {
 	case c := <-ch:
 		if c.err != nil {
 			release()
 		}
-		return c.ref, c.err
+		return c.s, c.err
 	case <-ctx.Done():
 		close(gone)
-		return pageRef{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
-func (p *Pool) createPage(ctx context.Context, in *instance) (pageRef, error) {
+func (p *Pool) createPage(ctx context.Context, in *instance) (*slot, error) {
 	bc, err := cdp.Call(ctx, in.b, target.CreateBrowserContext, target.CreateBrowserContextParams{DisposeOnDetach: ptr(true)})
 	if err != nil {
-		return pageRef{}, p.setupFailed(in, "creating a browser context", err)
+		return nil, p.setupFailed(in, "creating a browser context", err)
 	}
-	ref := pageRef{bc: bc.BrowserContextID}
+	s := &slot{ref: pageRef{bc: bc.BrowserContextID}}
 	if _, err := cdp.Call(ctx, in.b, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorDeny, BrowserContextID: ref.bc,
+		Behavior: browser.SetDownloadBehaviorBehaviorDeny, BrowserContextID: s.ref.bc,
 	}); err != nil {
-		p.disposePage(in, ref)
-		return pageRef{}, p.setupFailed(in, "denying downloads", err)
+		p.disposePage(in, s)
+		return nil, p.setupFailed(in, "denying downloads", err)
 	}
 	tg, err := cdp.Call(ctx, in.b, target.CreateTarget, target.CreateTargetParams{
-		URL: "about:blank", BrowserContextID: ref.bc, NewWindow: ptr(true),
+		URL: "about:blank", BrowserContextID: s.ref.bc,
 	})
 	if err != nil {
-		p.disposePage(in, ref)
-		return pageRef{}, p.setupFailed(in, "opening a page", err)
+		p.disposePage(in, s)
+		return nil, p.setupFailed(in, "opening a page", err)
 	}
-	ref.target = tg.TargetID
-	return ref, nil
+	s.ref.target = tg.TargetID
+	// The session lives as long as the slot: chromedp binds a target to
+	// the context of its first Run, so that Run gets the tab context
+	// itself and ctx bounds it from outside. The session only detaches on
+	// cancel; disposePage disposes of the browser context first, so the
+	// detach then finds the session gone and returns at once.
+	s.ctx, s.cancel = chromedp.NewContext(in.ctx,
+		chromedp.WithTargetID(s.ref.target),
+		chromedp.WithDetachOnCancel(),
+		chromedp.WithListener(s.onEvent))
+	abort := context.AfterFunc(ctx, s.cancel)
+	err = chromedp.Do(s.ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		// chromedp turns these on for its DOM queries, which the pool
+		// does not use; they make the renderer track every node and
+		// style sheet.
+		if _, err := cdp.Call(ctx, t, css.Disable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, dom.Disable, cdp.Empty{})
+		return err
+	}))
+	if !abort() && err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		p.disposePage(in, s)
+		return nil, p.setupFailed(in, "attaching to the page", err)
+	}
+	return s, nil
+}
+
+// recycle clears a page whose visit succeeded and puts it back among the
+// instance's idle pages, then calls done. The visit (s.cur) keeps
+// recording the page's events until the page has left its document; final
+// is the page's URL when it was read (which frees the page slot). A
+// page that served Config.MaxVisitsPerPage visits, or that cannot be
+// cleared, is disposed of instead. Like closePage it runs on a goroutine of
+// the instance and does not wait.
+func (p *Pool) recycle(in *instance, s *slot, final string, done func()) {
+	s.visits++
+	if s.visits >= p.cfg.MaxVisitsPerPage {
+		s.cur.Store(nil)
+		p.closePage(in, s, done)
+		return
+	}
+	if !in.goBackground(func() {
+		defer done()
+		ctx, cancel := context.WithTimeout(s.ctx, min(resetLimit, p.cfg.CleanupTimeout))
+		defer cancel()
+		err := p.reset(ctx, in, s, final)
+		s.cur.Store(nil)
+		if err != nil {
+			p.log.Debug("render: clearing a page failed; disposing of it", "err", err)
+			p.disposePage(in, s)
+			return
+		}
+		if !in.putIdle(s) {
+			s.cancel() // the instance is closing: the page dies with it
+		}
+	}) {
+		s.cur.Store(nil)
+		s.cancel()
+		done()
+	}
+}
+
+// reset makes a page that served a visit fit for the next one: it leaves
+// the document for about:blank (the back-forward cache is off, so the
+// document is gone, not frozen: a later page that goes back in history
+// loads the URL afresh, with the cookies already cleared), then clears the browser context's cookies
+// and HTTP cache and the storage (local, session, IndexedDB, Cache API,
+// service workers…) of every origin whose document the visit loaded. A
+// context that holds any other target — a popup, a worker, a service
+// worker — is not cleared but disposed of (a visit whose page opened a
+// window never gets here: see visit).
+func (p *Pool) reset(ctx context.Context, in *instance, s *slot, final string) error {
+	_, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		nav, err := cdp.Call(ctx, t, page.Navigate, page.NavigateParams{URL: "about:blank"})
+		if err != nil {
+			return chromedp.Void{}, fmt.Errorf("navigating to about:blank: %w", err)
+		}
+		if nav.ErrorText != "" {
+			return chromedp.Void{}, fmt.Errorf("navigating to about:blank: %s", nav.ErrorText)
+		}
+		v := s.cur.Load()
+		if v == nil {
+			return chromedp.Void{}, errors.New("no visit to clear after")
+		}
+		if v.openedWindow() {
+			return chromedp.Void{}, errors.New("the page opened a window")
+		}
+		origins := v.origins(final)
+		infos, err := cdp.Call(ctx, in.b, target.GetTargets, target.GetTargetsParams{})
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		for _, ti := range infos.TargetInfos {
+			if ti.BrowserContextID == s.ref.bc && ti.TargetID != s.ref.target && ti.Type != "browser_ui" {
+				return chromedp.Void{}, fmt.Errorf("the context holds a %s target", ti.Type)
+			}
+		}
+		if _, err := cdp.Call(ctx, in.b, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: s.ref.bc}); err != nil {
+			return chromedp.Void{}, fmt.Errorf("clearing cookies: %w", err)
+		}
+		for _, o := range origins {
+			if _, err := cdp.Call(ctx, t, storage.ClearDataForOrigin, storage.ClearDataForOriginParams{Origin: o, StorageTypes: "all"}); err != nil {
+				return chromedp.Void{}, fmt.Errorf("clearing the storage of %s: %w", o, err)
+			}
+		}
+		if _, err = cdp.Call(ctx, t, network.ClearBrowserCache, cdp.Empty{}); err != nil {
+			return chromedp.Void{}, fmt.Errorf("clearing the cache: %w", err)
+		}
+		return chromedp.Void{}, nil
+	})
+	return err
 }
 
 // closePage disposes of the page's browser context, which closes the page
@@ -95,22 +257,26 @@ func (p *Pool) createPage(ctx context.Context, in *instance) (pageRef, error) {
 // wait for it: the caller has its result as soon as the page is read, and
 // the slot stays taken until the page is really gone, so open pages never
 // exceed MaxPages.
-func (p *Pool) closePage(in *instance, ref pageRef, done func()) {
+func (p *Pool) closePage(in *instance, s *slot, done func()) {
 	if !in.goBackground(func() {
 		defer done()
-		p.disposePage(in, ref)
+		p.disposePage(in, s)
 	}) {
+		s.cancel()
 		done() // the instance is closing: its pages die with the process
 	}
 }
 
-// disposePage disposes of a browser context, within CleanupTimeout. If a
-// live browser fails to do it, the browser is replaced: a page nobody can
-// close is a leak.
-func (p *Pool) disposePage(in *instance, ref pageRef) {
+// disposePage disposes of a browser context, within CleanupTimeout, and
+// ends the page's session. If a live browser fails to do it, the browser
+// is replaced: a page nobody can close is a leak.
+func (p *Pool) disposePage(in *instance, s *slot) {
 	ctx, cancel := context.WithTimeout(in.ctx, p.cfg.CleanupTimeout)
 	defer cancel()
-	_, err := cdp.Call(ctx, in.b, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: ref.bc})
+	_, err := cdp.Call(ctx, in.b, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: s.ref.bc})
+	if s.cancel != nil {
+		s.cancel()
+	}
 	if err != nil && in.alive() {
 		p.stats.cleanupFailures.Add(1)
 		in.unhealthy.Store(true)

@@ -52,6 +52,7 @@ type Stats struct {
 	EgressBlocked    int64 // connections the egress proxy refused (preconnects, WebSockets, rebinding)
 	Restarts         int64 // browsers started after the first
 	CleanupFailures  int64 // pages whose cleanup failed (their browser was replaced)
+	Reused           int64 // renders that reused an idle page instead of opening one
 	RenderTime       time.Duration
 	BrowserPID       int // 0 when no browser runs
 }
@@ -61,7 +62,7 @@ type poolStats struct {
 	total, ok, failed, timedOut, full   atomic.Int64
 	blockedRequests, blockedResources   atomic.Int64
 	restarts, cleanupFailures, renderNS atomic.Int64
-	egressBlocked                       atomic.Int64
+	egressBlocked, reused               atomic.Int64
 }
 
 const (
@@ -72,7 +73,8 @@ const (
 )
 
 // Pool renders pages in one headless Chromium, at most Config.MaxPages at
-// once, each in its own browser context. See the package documentation.
+// once, each page in its own browser context and reused, cleared, for up
+// to Config.MaxVisitsPerPage visits. See the package documentation.
 type Pool struct {
 	cfg Config
 	log *slog.Logger
@@ -195,8 +197,9 @@ func (p *Pool) Stop(ctx context.Context) error {
 
 // Render visits rawURL and returns the rendered page. It waits for a free
 // page while the queue has room, else fails with ErrQueueFull at once. The
-// visit has a hard deadline of Config.Timeout; the page and its browser
-// context are closed on every path, also after ctx is cancelled.
+// visit has a hard deadline of Config.Timeout; the page is cleared for the
+// next visit after a success and its browser context closed on every other
+// path, also after ctx is cancelled.
 func (p *Pool) Render(ctx context.Context, rawURL string) (*Result, error) {
 	u, err := parseURL(rawURL)
 	if err != nil {
@@ -347,6 +350,7 @@ func (p *Pool) Stats() Stats {
 		EgressBlocked:    s.egressBlocked.Load(),
 		Restarts:         s.restarts.Load(),
 		CleanupFailures:  s.cleanupFailures.Load(),
+		Reused:           s.reused.Load(),
 	}
 	if st.Succeeded > 0 {
 		st.RenderTime = time.Duration(s.renderNS.Load() / st.Succeeded)
@@ -361,8 +365,10 @@ func (p *Pool) Stats() Stats {
 
 // OpenPages counts the browser's pages and browser contexts that belong to
 // renders: those outside the browser's default context, where the pool
-// never renders. Between renders it is 0; anything else is a leak. It is
-// exported for monitoring and for tests.
+// never renders, less the idle pages kept for the next renders (at most
+// Config.MaxPages, one context each; see [Pool.IdlePages]). Between
+// renders it is 0; anything else is a leak. It is exported for monitoring
+// and for tests.
 func (p *Pool) OpenPages(ctx context.Context) (pages, contexts int, err error) {
 	p.mu.Lock()
 	in := p.browser
@@ -378,13 +384,51 @@ func (p *Pool) OpenPages(ctx context.Context) (pages, contexts int, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("listing browser contexts: %w", err)
 	}
+	idleT, idleBC := in.idleTargets()
 	def := bcs.DefaultBrowserContextID
 	for _, t := range infos.TargetInfos {
-		if t.BrowserContextID != def {
+		if t.BrowserContextID != def && !idleT[t.TargetID] && !idleBC[t.BrowserContextID] {
 			pages++
 		}
 	}
-	return pages, len(bcs.BrowserContextIDs), nil
+	for _, bc := range bcs.BrowserContextIDs {
+		if !idleBC[bc] {
+			contexts++
+		}
+	}
+	return pages, contexts, nil
+}
+
+// closeIdle disposes of the idle pages of the running browser.
+func (p *Pool) closeIdle() {
+	p.mu.Lock()
+	in := p.browser
+	p.mu.Unlock()
+	if in == nil {
+		return
+	}
+	in.bgMu.Lock()
+	idle := in.idle
+	in.idle = nil
+	in.bgMu.Unlock()
+	for _, s := range idle {
+		p.disposePage(in, s)
+	}
+}
+
+// IdlePages is how many pages wait, cleared, for the next render (see
+// Config.MaxVisitsPerPage). Each holds a browser context and a renderer
+// process; there are never more than Config.MaxPages.
+func (p *Pool) IdlePages() int {
+	p.mu.Lock()
+	in := p.browser
+	p.mu.Unlock()
+	if in == nil {
+		return 0
+	}
+	in.bgMu.Lock()
+	defer in.bgMu.Unlock()
+	return len(in.idle)
 }
 
 // RendererProcesses counts the live Chromium renderer processes of this
@@ -397,6 +441,21 @@ func (p *Pool) RendererProcesses() int {
 		return 0
 	}
 	return len(procsUsing(dir, "renderer"))
+}
+
+// BrowserCPU is the CPU time, user and system, that the running browser's
+// processes have used so far, the renderers and other children they
+// reaped included, read from /proc. A browser that was replaced takes its
+// time with it. For monitoring and benchmarks: Chromium's time reaches the
+// Go process's own child usage only partly (the processes it reaps itself).
+func (p *Pool) BrowserCPU() time.Duration {
+	p.mu.Lock()
+	in := p.browser
+	p.mu.Unlock()
+	if in == nil {
+		return 0
+	}
+	return procsCPU(in.dir)
 }
 
 // UserDataDir is the pool's Chromium profile directory; each browser it

@@ -81,3 +81,36 @@ func killLeftovers(dir string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// clockTick is the unit of the times in /proc/<pid>/stat (USER_HZ, 100 on
+// every Linux architecture Go supports).
+const clockTick = 10 * time.Millisecond
+
+// procsCPU sums the CPU time (user and system) of the processes that use
+// dir and of the children they reaped. Chromium's renderers are forked by
+// its zygote and reaped by it, so their time is in the zygote's children
+// time; a process that exited unreaped, or whose parent exited, is missed.
+func procsCPU(dir string) time.Duration {
+	var ticks int64
+	for _, pid := range procsUsing(dir, "") {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name (field 2) may hold spaces; fields restart
+		// after its closing parenthesis, with the state (field 3) first.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := bytes.Fields(b[i+1:])
+		if len(f) < 15 {
+			continue
+		}
+		for _, v := range f[11:15] { // utime, stime, cutime, cstime (fields 14–17)
+			n, _ := strconv.ParseInt(string(v), 10, 64)
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * clockTick
+}

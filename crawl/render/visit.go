@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,8 +30,10 @@ type visit struct {
 	docStatus map[network.RequestID]int // main-frame document responses
 	docURL    map[network.RequestID]string
 	docFailed map[network.RequestID]string // main-frame document failures
+	docOrigin map[string]bool              // origins of every document loaded (any frame)
 	blocked   []blockedReq
 	crashed   bool
+	opened    bool // the page opened a window (a popup): its page is not reused
 	frame     cdp.FrameID
 
 	notify chan struct{} // a state change; capacity 1
@@ -50,6 +53,7 @@ func newVisit(frame cdp.FrameID) *visit {
 		docStatus: map[network.RequestID]int{},
 		docURL:    map[network.RequestID]string{},
 		docFailed: map[network.RequestID]string{},
+		docOrigin: map[string]bool{},
 		frame:     frame,
 		notify:    make(chan struct{}, 1),
 		dialog:    make(chan struct{}, 1),
@@ -71,6 +75,9 @@ func (v *visit) onEvent(ev any) {
 	case *network.EventRequestWillBeSent:
 		v.inflight[ev.RequestID] = struct{}{} // a redirect keeps its ID
 		v.netChange = time.Now()
+		if ev.Type == network.ResourceTypeDocument && ev.Request != nil {
+			v.noteOrigin(ev.Request.URL)
+		}
 	case *network.EventLoadingFinished:
 		delete(v.inflight, ev.RequestID)
 		v.netChange = time.Now()
@@ -89,6 +96,8 @@ func (v *visit) onEvent(ev any) {
 		if ev.FrameID == v.frame && ev.Name == "DOMContentLoaded" {
 			v.domReady[ev.LoaderID] = true
 		}
+	case *page.EventWindowOpen:
+		v.opened = true
 	case *page.EventJavascriptDialogOpening:
 		signal(v.dialog)
 	case *inspector.EventTargetCrashed:
@@ -97,6 +106,41 @@ func (v *visit) onEvent(ev any) {
 		return
 	}
 	signal(v.notify)
+}
+
+// noteOrigin records the origin of a document URL; v.mu is held.
+func (v *visit) noteOrigin(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	v.docOrigin[u.Scheme+"://"+host] = true
+}
+
+// origins lists the origins whose storage the visit may have touched: every
+// document it loaded, and the page's final URL.
+func (v *visit) origins(final string) []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.noteOrigin(final)
+	out := make([]string, 0, len(v.docOrigin))
+	for o := range v.docOrigin {
+		out = append(out, o)
+	}
+	return out
+}
+
+func (v *visit) openedWindow() bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.opened
 }
 
 // noteBlocked records a request of this page that the guard refused.
@@ -124,24 +168,29 @@ func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Resu
 		release()
 		return nil, p.visitError(ctx, wctx, nil, p.cfg.Timeout, err)
 	}
-	ref, err := p.openPage(wctx, in, release)
+	sl, err := p.takeSlot(wctx, in, u, release)
 	if err != nil {
 		return nil, p.visitError(ctx, wctx, in, p.cfg.Timeout, err)
 	}
-	v := newVisit(cdp.FrameID(ref.target))
-	p.visits.Store(ref.target, v)
-	// The tab context only detaches on cancel. closePage disposes of the
-	// browser context first, so the detach then finds the session gone
-	// and returns at once.
-	tabCtx, tabCancel := chromedp.NewContext(in.ctx,
-		chromedp.WithTargetID(ref.target),
-		chromedp.WithDetachOnCancel(),
-		chromedp.WithListener(v.onEvent))
+	v := newVisit(cdp.FrameID(sl.ref.target))
+	sl.site = siteOf(u)
+	sl.cur.Store(v)
+	p.visits.Store(sl.ref.target, v)
 	defer func() {
-		p.visits.Delete(ref.target)
-		p.closePage(in, ref, func() { tabCancel(); release() })
+		p.visits.Delete(sl.ref.target)
+		if err != nil || wctx.Err() != nil || v.openedWindow() {
+			// Never reuse a page after an error: it may be stuck, crashed
+			// or half-way through something.
+			sl.cur.Store(nil)
+			p.closePage(in, sl, release)
+			return
+		}
+		// v keeps recording until the page has left the document, so a
+		// navigation the page starts after the read still has its
+		// origin's storage cleared.
+		p.recycle(in, sl, res.FinalURL, release)
 	}()
-	vctx, vcancel := context.WithCancel(tabCtx)
+	vctx, vcancel := context.WithCancel(sl.ctx)
 	defer vcancel()
 	defer context.AfterFunc(wctx, vcancel)()
 

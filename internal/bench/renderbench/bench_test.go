@@ -61,6 +61,9 @@ func TestRunSmall(t *testing.T) {
 	if rep.BrowserPoolPagesPerSec <= 0 || rep.BrowserSequentialPagesPerSec <= 0 || rep.HTTPPagesPerSec <= 0 || rep.ExtractPagesPerSec <= 0 {
 		t.Errorf("a rate is missing: %+v", rep)
 	}
+	if rep.BrowserCPUMSPerPage <= 0 {
+		t.Errorf("browser_cpu_ms_per_page = %v; want Chromium's CPU time", rep.BrowserCPUMSPerPage)
+	}
 	if rep.BrowserFailures+rep.HTTPFailures+rep.ExtractFailures != 0 {
 		t.Errorf("failures in %+v", rep)
 	}
