@@ -98,6 +98,10 @@ type Config struct {
 	// cannot notify them (SQLite), and how often Wait reads the run.
 	// Default 1s for River, 250ms for Wait.
 	PollInterval time.Duration
+	// SweepInterval is how often a process with workers looks for
+	// flashpoints whose job River discarded unrecorded (see Sweep).
+	// Default 1m.
+	SweepInterval time.Duration
 	// Logger receives job events; River's own chatter is logged at warn.
 	Logger *slog.Logger
 }
@@ -136,6 +140,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.QueueMax == 0 {
 		c.QueueMax = QueueMaxDefault
 	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = SweepIntervalDefault
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -160,6 +167,7 @@ type riverClient interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 }
 
 // Jobs submits runs as flashpoint jobs and, with Workers > 0, works them.
@@ -170,9 +178,11 @@ type Jobs struct {
 	client  riverClient
 	metrics *metrics
 
-	mu      sync.Mutex
-	started bool
-	stopped bool
+	mu        sync.Mutex
+	started   bool
+	stopped   bool
+	stopSweep chan struct{}
+	sweepDone sync.WaitGroup
 }
 
 // New migrates River's tables in the store's database and builds a client.
@@ -277,6 +287,8 @@ func (j *Jobs) Start(ctx context.Context) error {
 		return fmt.Errorf("jobs: starting workers: %w", err)
 	}
 	j.started = true
+	j.stopSweep = make(chan struct{})
+	j.sweepDone.Go(func() { j.sweepLoop(j.stopSweep, j.cfg.SweepInterval) })
 	return nil
 }
 
@@ -291,6 +303,8 @@ func (j *Jobs) Stop(ctx context.Context) error {
 	if !started {
 		return nil
 	}
+	close(j.stopSweep)
+	j.sweepDone.Wait()
 	err := j.client.Stop(ctx)
 	if err == nil {
 		return nil

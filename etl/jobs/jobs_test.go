@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/concurrency/executor"
@@ -395,4 +396,75 @@ func TestTransientFailureIsRetried(t *testing.T) {
 	require.Equal(t, news.RunFailed, r.State)
 	require.Contains(t, r.Error, "after 1 attempts")
 	require.Contains(t, r.Error, "clusters")
+}
+
+// A job that ends without its worker recording the flashpoint (here
+// cancelled from outside with River's own JobCancel, as an operator would;
+// a worker killed on the last attempt leaves the same picture) is found by
+// Sweep: the flashpoint is recorded failed and, with the last one, the run
+// finishes. Sweeping again changes nothing.
+func TestSweepFinishesFlashpointsOfEndedJobs(t *testing.T) {
+	for name, st := range map[string]store.Store{"sqlite": openSQLite(t), "postgres": openPostgres(t)} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newSite(t, demo.SyntheticOptions{Articles: 4, Flashpoints: 2, Topics: 1})
+			j := newJobs(t, Config{}, Deps{Store: st})
+			_, err := j.Submit(ctx, news.Run{ID: "sw"}, pipeline.Slice(s.works()), SubmitOptions{})
+			require.NoError(t, err)
+			n, err := j.Sweep(ctx)
+			require.NoError(t, err)
+			require.Zero(t, n, "queued jobs are not swept")
+
+			cl := j.client.(interface {
+				JobCancel(context.Context, int64) (*rivertype.JobRow, error)
+			})
+			_, err = cl.JobCancel(ctx, 1)
+			require.NoError(t, err)
+			n, err = j.Sweep(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 1, n)
+			fs, err := st.FlashpointStates(ctx, "sw")
+			require.NoError(t, err)
+			require.Equal(t, news.RunFailed, fs[0].State)
+			require.Contains(t, fs[0].Error, "job 1 cancelled after 0 attempt(s)")
+			require.Equal(t, news.RunRunning, fs[1].State)
+			r, err := st.GetRun(ctx, "sw")
+			require.NoError(t, err)
+			require.Equal(t, news.RunRunning, r.State, "one flashpoint is still queued")
+
+			_, err = cl.JobCancel(ctx, 2)
+			require.NoError(t, err)
+			n, err = j.Sweep(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 1, n)
+			r, err = st.GetRun(ctx, "sw")
+			require.NoError(t, err)
+			require.Equal(t, news.RunFailed, r.State)
+			require.Contains(t, r.Error, "2 of 2 flashpoint(s) did not complete")
+			n, err = j.Sweep(ctx)
+			require.NoError(t, err)
+			require.Zero(t, n)
+		})
+	}
+}
+
+// A process with workers sweeps on its own, every SweepInterval.
+func TestWorkersSweepPeriodically(t *testing.T) {
+	st := openSQLite(t)
+	ctx := context.Background()
+	s := newSite(t, demo.SyntheticOptions{Articles: 2, Flashpoints: 1, Topics: 1})
+	ins := newJobs(t, Config{}, Deps{Store: st})
+	_, err := ins.Submit(ctx, news.Run{ID: "auto"}, pipeline.Slice(s.works()), SubmitOptions{})
+	require.NoError(t, err)
+	// Workers on another queue: they never take the job, only sweep.
+	w := newJobs(t, Config{Workers: 1, Queue: "elsewhere", SweepInterval: 50 * time.Millisecond}, Deps{Store: st, Pipeline: newPipeline(t, st)})
+	require.NoError(t, w.Start(ctx))
+	_, err = ins.client.(interface {
+		JobCancel(context.Context, int64) (*rivertype.JobRow, error)
+	}).JobCancel(ctx, 1)
+	require.NoError(t, err)
+	r := waitRun(t, st, "auto")
+	require.Equal(t, news.RunFailed, r.State)
+	require.Contains(t, r.Error, "cancelled after 0 attempt(s)")
+	require.Equal(t, 1.0, testutil.ToFloat64(w.metrics.outcomes.WithLabelValues("swept")))
 }
