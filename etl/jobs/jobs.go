@@ -18,7 +18,9 @@
 // cancelled. A worker killed with SIGKILL leaves its jobs running in the
 // table until River's rescuer (RescueAfter) hands them to another worker;
 // the store's idempotent keys make the second attempt skip what the first
-// already stored.
+// already stored. A job River gives up on with nobody left to record it
+// (its worker died on the last attempt) is found by the workers' periodic
+// Sweep, so its run still finishes.
 package jobs
 
 import (
@@ -94,9 +96,9 @@ type Config struct {
 	// before Submit refuses a run with ErrQueueFull (MASX_JOB_QUEUE_MAX).
 	// Default 10000.
 	QueueMax int
-	// PollInterval is how often workers look for jobs when the database
-	// cannot notify them (SQLite), and how often Wait reads the run.
-	// Default 1s for River, 250ms for Wait.
+	// PollInterval is how often workers look for new jobs. On SQLite,
+	// which cannot notify them, it is the only way they learn of one.
+	// Default 500ms on SQLite, River's default (1s) on PostgreSQL.
 	PollInterval time.Duration
 	// SweepInterval is how often a process with workers looks for
 	// flashpoints whose job River discarded unrecorded (see Sweep).

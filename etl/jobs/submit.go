@@ -75,9 +75,11 @@ func (j *Jobs) Submit(ctx context.Context, run news.Run, src pipeline.Source, op
 	err = st.CreateRun(ctx, run)
 	switch {
 	case errors.Is(err, store.ErrExists):
-		if run, err = st.ResumeRun(ctx, run.ID, news.RunQueued); err != nil {
+		resumed, err := st.ResumeRun(ctx, run.ID, news.RunQueued)
+		if err != nil {
 			return sub, fmt.Errorf("jobs: resuming run %s: %w", run.ID, err)
 		}
+		run = resumed
 		states, err := st.FlashpointStates(ctx, run.ID)
 		if err != nil {
 			return sub, fmt.Errorf("jobs: reading run %s: %w", run.ID, err)

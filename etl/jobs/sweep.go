@@ -86,7 +86,8 @@ func (j *Jobs) sweepOne(ctx context.Context, st store.Store, row *rivertype.JobR
 			return false, fmt.Errorf("jobs: sweep: recording flashpoint %s of run %s: %w", a.FlashpointID, a.RunID, err)
 		}
 		j.log.Warn("jobs: flashpoint recorded failed: its job was discarded", "run", a.RunID, "flashpoint", a.FlashpointID, "job", row.ID)
-		j.metrics.observe("swept", 0)
+		// Counted, not timed: no job attempt ran here.
+		j.metrics.outcomes.WithLabelValues("swept").Inc()
 		return true, nil
 	}
 	return false, nil

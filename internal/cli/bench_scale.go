@@ -25,7 +25,6 @@ import (
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/store"
 	"github.com/masx-ai/masx/store/open"
-	"github.com/masx-ai/masx/store/postgres"
 )
 
 // scaleBench is `masx bench scale --json`.
@@ -81,6 +80,12 @@ to it and left there.`,
 			}
 			if db == "" {
 				return Usagef("bench scale needs --db postgres://… (or MASX_DB_URL): a PostgreSQL database the workers share")
+			}
+			// Checked before the embedded run, which takes a while.
+			if t, err := open.Parse(db); err != nil {
+				return AsUsage(err)
+			} else if t.Kind != open.Postgres {
+				return Usagef("--db %s: want a postgres:// URL (the workers share it)", open.Redact(db))
 			}
 			counts, err := parseWorkerCounts(workersList, total)
 			if err != nil {
@@ -215,9 +220,6 @@ func benchPostgres(ctx context.Context, app *App, bin, db string, works []pipeli
 		return res, AsUsage(err)
 	}
 	defer st.Close()
-	if _, ok := st.(*postgres.Store); !ok {
-		return res, Usagef("--db %s: want a postgres:// URL", open.Redact(db))
-	}
 	var procs []*exec.Cmd
 	defer func() {
 		for _, p := range procs {

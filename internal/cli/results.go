@@ -12,7 +12,6 @@ import (
 
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/store"
-	"github.com/masx-ai/masx/store/open"
 )
 
 func newResultsCmd(app *App) *cobra.Command {
@@ -29,16 +28,9 @@ and URLs. --json prints an array of clusters.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			url := db
-			if url == "" {
-				url = app.Settings.ResolvedDBURL()
-			}
-			st, err := open.Open(ctx, url)
+			st, err := openStore(ctx, app, db)
 			if err != nil {
-				if errors.Is(err, store.ErrBadURL) {
-					return AsUsage(err)
-				}
-				return fmt.Errorf("opening the store: %w", err)
+				return err
 			}
 			defer st.Close()
 			return printResults(ctx, app.Stdout, st, runID, fpID, asJSON)
@@ -52,18 +44,8 @@ and URLs. --json prints an array of clusters.`,
 }
 
 func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID string, asJSON bool) error {
-	if runID == "" {
-		r, err := st.LatestRun(ctx)
-		if errors.Is(err, store.ErrNotFound) {
-			return Usagef("no run stored yet: run 'masx run --input …' or 'masx demo' first")
-		}
-		if err != nil {
-			return err
-		}
-		runID = r.ID
-	} else if _, err := st.GetRun(ctx, runID); errors.Is(err, store.ErrNotFound) {
-		return Usagef("run %q not found", runID)
-	} else if err != nil {
+	runID, err := resolveRun(ctx, st, runID)
+	if err != nil {
 		return err
 	}
 	cs, err := st.Clusters(ctx, store.ClusterQuery{RunID: runID, FlashpointID: fpID})
@@ -120,4 +102,22 @@ func wrap(s string, width int, indent string) string {
 		n += len([]rune(word))
 	}
 	return b.String()
+}
+
+// resolveRun returns runID when it is stored, or the latest run's id when
+// runID is empty; a missing run is a usage error.
+func resolveRun(ctx context.Context, st store.Store, runID string) (string, error) {
+	if runID == "" {
+		r, err := st.LatestRun(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", Usagef("no run stored yet: run 'masx run --input …' or 'masx demo' first")
+		}
+		return r.ID, err
+	}
+	if _, err := st.GetRun(ctx, runID); errors.Is(err, store.ErrNotFound) {
+		return "", Usagef("run %q not found", runID)
+	} else if err != nil {
+		return "", err
+	}
+	return runID, nil
 }

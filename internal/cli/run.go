@@ -80,7 +80,7 @@ failed, 2 bad input or usage.`,
 	fl.StringVar(&f.db, "db", "", "database URL (sqlite://path or postgres://…); default MASX_DB_URL or sqlite://<data dir>/masx.db")
 	fl.StringVar(&f.runID, "run-id", "", "run id; reuse one to resume an interrupted run (default: a new id)")
 	fl.StringVar(&f.method, "method", "auto", "how pages are got: auto (HTTP, then the browser), http or browser")
-	fl.IntVar(&f.workers, "workers", 0, "flashpoint jobs worked in this process at once (default MASX_FLASHPOINT_CONCURRENCY; 0 with --workers=0: only wait for other workers)")
+	fl.IntVar(&f.workers, "workers", 0, "flashpoint jobs worked in this process at once (default MASX_FLASHPOINT_CONCURRENCY; 0: only wait for masx worker processes)")
 	fl.BoolVar(&f.detach, "detach", false, "queue the jobs, print the run id and return without waiting")
 	fl.BoolVar(&f.asJSON, "json", false, "print the run summary as JSON")
 	return cmd

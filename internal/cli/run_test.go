@@ -25,6 +25,12 @@ func TestRunInputErrorsExitTwo(t *testing.T) {
 		{[]string{"run", "--db", db, "--input", bad, "--method", "carrier-pigeon"}, "carrier-pigeon"},
 		{[]string{"run", "--db", "mysql://x", "--input", bad}, "mysql"},
 		{[]string{"results", "--db", "sqlite://" + filepath.Join(dir, "empty.db")}, "no run stored yet"},
+		{[]string{"status", "--db", "sqlite://" + filepath.Join(dir, "empty.db")}, "no run stored yet"},
+		{[]string{"status", "nope", "--db", "sqlite://" + filepath.Join(dir, "empty.db")}, `run "nope" not found`},
+		{[]string{"run", "--db", db, "--source", "masx", "--date", "2025-02-30"}, `date "2025-02-30": want YYYY-MM-DD`},
+		{[]string{"run", "--db", db, "--input", bad, "--date", "2025-06-01"}, "go with --source masx"},
+		{[]string{"bench", "scale", "--db", "sqlite://" + filepath.Join(dir, "x.db")}, "want a postgres:// URL"},
+		{[]string{"worker", "--db", db, "--concurrency", "0"}, "needs at least 1"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

@@ -44,21 +44,11 @@ Exit codes: 0 shown, 1 the database failed, 2 no such run.`,
 			if len(args) == 1 {
 				runID = args[0]
 			}
-			if runID == "" {
-				r, err := st.LatestRun(ctx)
-				if errors.Is(err, store.ErrNotFound) {
-					return Usagef("no run stored yet")
-				}
-				if err != nil {
-					return err
-				}
-				runID = r.ID
+			if runID, err = resolveRun(ctx, st, runID); err != nil {
+				return err
 			}
 			for {
 				s, err := jobs.RunStatus(ctx, st, runID)
-				if errors.Is(err, store.ErrNotFound) {
-					return Usagef("run %q: not stored in %s", runID, redactURL(db, app))
-				}
 				if err != nil {
 					return err
 				}
