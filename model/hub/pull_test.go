@@ -361,8 +361,19 @@ func TestPullNeverShowsPartialFile(t *testing.T) {
 	if _, err := os.Stat(final); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("final file exists mid-transfer (stat: %v)", err)
 	}
-	if _, err := os.Stat(final + partSuffix); err != nil {
-		t.Errorf("no .part file mid-transfer: %v", err)
+	// The server has sent half the file; wait until the client has written
+	// some of it, or there would be nothing to resume (and, on a loaded
+	// machine, cancel could land before the first byte is on disk).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		fi, err := os.Stat(final + partSuffix)
+		if err == nil && fi.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no bytes in the .part file mid-transfer (stat: %v)", err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); !errors.Is(err, ErrLocked) {
 		t.Errorf("concurrent pull = %v; want ErrLocked", err)
