@@ -56,7 +56,7 @@ type Settings struct {
 	RespectRobots   bool   `env:"MASX_RESPECT_ROBOTS" default:"true" help:"Honour robots.txt."`
 	UserAgent       string `env:"MASX_USER_AGENT" default:"masx/0.1 (+https://github.com/masx-ai/masx)" help:"User-Agent sent by the fetcher and the browser."`
 	AllowPrivate    bool   `env:"MASX_ALLOW_PRIVATE" default:"false" help:"Allow fetching loopback, private and link-local addresses (tests, the demo)."`
-	ChromiumPath    string `env:"MASX_CHROMIUM_PATH" default:"/usr/bin/chromium" help:"Chromium binary used for rendering; never downloaded."`
+	ChromiumPath    string `env:"MASX_CHROMIUM_PATH" default:"auto" help:"Chromium binary used for rendering; auto: Debian's headless shell when installed, else /usr/bin/chromium. Never downloaded."`
 	MinTextChars    int    `env:"MASX_MIN_TEXT_CHARS" default:"1000" help:"Extracted text shorter than this sends the fetch to the browser, then drops the article."`
 
 	// Models and ONNX Runtime.

@@ -74,10 +74,7 @@ func newSite(t *testing.T, held, release chan struct{}) *httptest.Server {
 
 func chromium(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("MASX_CHROMIUM_PATH")
-	if path == "" {
-		path = render.DefaultChromiumPath
-	}
+	path := render.ResolveChromiumPath(os.Getenv("MASX_CHROMIUM_PATH"))
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s: install Debian's chromium (scripts/setup.sh) or set MASX_CHROMIUM_PATH", path)
 		if os.Getenv("CI") == "true" {

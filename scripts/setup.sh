@@ -93,8 +93,11 @@ fi
 
 [ $minimal = 1 ] && { say "done (minimal)"; exit 0; }
 
-# 4. Test and runtime tools from Debian: Chromium for rendering, python3-onnx
-#    to generate the small test models, PostgreSQL for the scale-out tests.
-apt_install chromium python3-onnx python3-numpy postgresql-15
+# 4. Test and runtime tools from Debian: Chromium for rendering (the headless
+#    shell, which the render pool prefers, and the full browser, which it
+#    falls back to and the tests also cover), python3-onnx to generate the
+#    small test models, PostgreSQL for the scale-out tests.
+apt_install chromium chromium-headless-shell python3-onnx python3-numpy postgresql-15
 say "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
+say "chromium-headless-shell: $(/usr/lib/chromium/chromium-headless-shell --version 2>/dev/null || echo missing)"
 say "done"

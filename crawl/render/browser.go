@@ -8,11 +8,13 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -47,7 +49,8 @@ type instance struct {
 	ctx         context.Context // chromedp browser context; done when the browser stops
 	cancel      context.CancelFunc
 	b           *chromedp.Browser
-	pid         int
+	pid         int     // the browser process (below a wrapper script, if any)
+	sess        session // marks the browser's processes in /proc
 
 	unhealthy atomic.Bool // a cleanup failed on a live browser: replace it
 
@@ -68,6 +71,12 @@ func (p *Pool) chromiumArgs(dir string) []chromedp.ExecAllocatorOption {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(p.cfg.ChromiumPath),
 		chromedp.UserDataDir(dir),
+		// A session of its own marks every process of the browser (see
+		// procs.go). This replaces chromedp's own settings, so the
+		// browser is again killed when this process dies.
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+		}),
 	}
 	for _, f := range []string{
 		"headless", "no-sandbox", "disable-gpu",
@@ -134,7 +143,11 @@ func (p *Pool) launch(ctx context.Context, gen int) (*instance, error) {
 	}
 	in.b = chromedp.FromContext(bctx).Browser
 	if proc := in.b.Process(); proc != nil {
-		in.pid = proc.Pid
+		in.sess.sid = proc.Pid // a session leader's pid is its session id
+		in.pid, in.sess.exe = browserProcess(proc.Pid)
+		if in.pid == 0 {
+			in.pid = proc.Pid
+		}
 	}
 
 	// Interception at the browser level, not per page: it also sees the
@@ -180,7 +193,7 @@ func (in *instance) close() {
 			_ = chromedp.Cancel(gctx)
 			cancel()
 		}
-		killLeftovers(in.dir)
+		killLeftovers(in.dir, in.sess)
 		in.cancel()      // stops the handler, reaps the process
 		in.allocCancel() // waits for the allocator's goroutines
 		if in.unsub != nil {
@@ -195,7 +208,7 @@ func (in *instance) close() {
 		for _, s := range idle {
 			s.cancel()
 		}
-		killLeftovers(in.dir)
+		killLeftovers(in.dir, in.sess)
 		if err := os.RemoveAll(in.dir); err != nil {
 			in.pool.log.Warn("render: removing browser profile", "dir", in.dir, "err", err)
 		}

@@ -3,16 +3,53 @@ package render
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/netguard"
 )
 
+// The Chromium binaries of Debian's packages. [ResolveChromiumPath] picks
+// one for AutoChromium.
+const (
+	// AutoChromium (the default) is the headless shell when it is
+	// installed, else the full browser.
+	AutoChromium = "auto"
+	// HeadlessShellPath is the binary of the chromium-headless-shell
+	// package: Chromium's Blink and V8 without the browser's user
+	// interface, made for automation. It renders the same pages for about
+	// 45% less CPU per page than the full browser in headless mode, whose
+	// window, tab and compositor machinery runs even with no screen (see
+	// the package documentation).
+	HeadlessShellPath = "/usr/lib/chromium/chromium-headless-shell"
+	// headlessShellWrapper is the package's script in /usr/bin; it runs
+	// the binary without exec, so the pool starts the binary itself.
+	headlessShellWrapper = "/usr/bin/chromium-headless-shell"
+	// DefaultChromiumPath is the chromium package's browser.
+	DefaultChromiumPath = "/usr/bin/chromium"
+)
+
+// ResolveChromiumPath returns the binary that path names: for "" or
+// AutoChromium, HeadlessShellPath when it exists, else
+// DefaultChromiumPath; for the headless shell's wrapper script, the binary
+// it runs; any other path unchanged.
+func ResolveChromiumPath(path string) string {
+	switch path {
+	case "", AutoChromium:
+		if _, err := os.Stat(HeadlessShellPath); err == nil {
+			return HeadlessShellPath
+		}
+		return DefaultChromiumPath
+	case headlessShellWrapper:
+		return HeadlessShellPath
+	}
+	return path
+}
+
 // Defaults for the zero fields of [Config]. The first four are the seed's
 // RENDER_* settings.
 const (
-	DefaultChromiumPath     = "/usr/bin/chromium"
 	DefaultMaxPages         = 5
 	DefaultQueueMax         = 100
 	DefaultTimeout          = 30 * time.Second
@@ -25,8 +62,9 @@ const (
 
 // Config configures a [Pool]. Zero fields take the defaults named on each.
 type Config struct {
-	// ChromiumPath is the Chromium binary (MASX_CHROMIUM_PATH). Default
-	// /usr/bin/chromium. It is never downloaded.
+	// ChromiumPath is the Chromium binary (MASX_CHROMIUM_PATH), resolved by
+	// [ResolveChromiumPath]. Default AutoChromium: Debian's headless shell
+	// when installed, else Debian's chromium. It is never downloaded.
 	ChromiumPath string
 	// MaxPages is how many pages render at once (RENDER_MAX_PAGES). Default 5.
 	MaxPages int
@@ -101,9 +139,7 @@ func ConfigFrom(s *config.Settings) Config {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.ChromiumPath == "" {
-		c.ChromiumPath = DefaultChromiumPath
-	}
+	c.ChromiumPath = ResolveChromiumPath(c.ChromiumPath)
 	set := func(v *int, def int) {
 		if *v == 0 {
 			*v = def

@@ -3,7 +3,10 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -143,17 +146,31 @@ func TestNoLeaksUnderCancellation(t *testing.T) {
 
 // TestBrowserKilled kills Chromium while five renders are in flight: they
 // fail with ErrBrowserLost, the next renders get a new browser, and nothing
-// of the old one is left.
+// of the old one is left. It runs on both of Debian's binaries: the headless
+// shell gives its children no --user-data-dir, so only their session tells
+// them apart, and its /usr/bin script does not exec.
 func TestBrowserKilled(t *testing.T) {
+	for _, bin := range []string{HeadlessShellPath, DefaultChromiumPath} {
+		t.Run(bin, func(t *testing.T) { testBrowserKilled(t, bin) })
+	}
+}
+
+func testBrowserKilled(t *testing.T, bin string) {
 	s := newSite(t)
-	p := startPool(t, Config{Guard: guardFor(s.Server)})
+	p := startPool(t, Config{ChromiumPath: bin, Guard: guardFor(s.Server)})
 	ctx := context.Background()
 	if _, err := p.Render(ctx, s.URL+"/article"); err != nil {
 		t.Fatal(err)
 	}
+	if n := p.RendererProcesses(); n < 1 {
+		t.Errorf("RendererProcesses = %d after a render; want ≥ 1", n)
+	}
 	old := p.Stats().BrowserPID
+	if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", old)); err != nil || !strings.HasPrefix(exe, "/usr/lib/chromium/") {
+		t.Errorf("BrowserPID %d runs %q (%v); want the browser binary, not a wrapper", old, exe, err)
+	}
 	p.mu.Lock()
-	oldDir := p.browser.dir
+	oldDir, oldSess := p.browser.dir, p.browser.sess
 	p.mu.Unlock()
 
 	errs := make(chan error, 5)
@@ -188,8 +205,9 @@ func TestBrowserKilled(t *testing.T) {
 	if st.Restarts != 1 || st.BrowserPID == old || st.BrowserPID == 0 {
 		t.Errorf("stats %+v; want one restart and a new browser pid (old %d)", st, old)
 	}
-	if !waitFor(3*time.Second, func() bool { return len(procsUsing(oldDir, "")) == 0 }) {
-		t.Errorf("processes of the killed browser remain: %v", procsUsing(oldDir, ""))
+	left := func() []int { return procsUsing(oldDir, []session{oldSess}, "") }
+	if !waitFor(3*time.Second, func() bool { return len(left()) == 0 }) {
+		t.Errorf("processes of the killed browser remain: %v", left())
 	}
 	requireNoPages(t, p)
 }

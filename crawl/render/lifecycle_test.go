@@ -33,7 +33,7 @@ func TestConfigValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.cfg.MaxPages != 5 || p.cfg.QueueMax != 100 || p.cfg.Timeout != 30*time.Second || p.cfg.ChromiumPath != "/usr/bin/chromium" {
+	if p.cfg.MaxPages != 5 || p.cfg.QueueMax != 100 || p.cfg.Timeout != 30*time.Second || p.cfg.ChromiumPath != ResolveChromiumPath(AutoChromium) {
 		t.Errorf("defaults not applied: %+v", p.cfg)
 	}
 }

@@ -27,10 +27,13 @@ func TestMain(m *testing.M) {
 // is missing (failing under CI=true, where it must be installed).
 func chromiumPath(t testing.TB) string {
 	t.Helper()
-	path := os.Getenv("MASX_CHROMIUM_PATH")
-	if path == "" {
-		path = DefaultChromiumPath
-	}
+	return requireBinary(t, ResolveChromiumPath(os.Getenv("MASX_CHROMIUM_PATH")))
+}
+
+// requireBinary skips the test when the browser at path is missing, or
+// fails it under CI=true, where both Debian packages must be installed.
+func requireBinary(t testing.TB, path string) string {
+	t.Helper()
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s (%v): install Debian's chromium package (scripts/setup.sh does) or set MASX_CHROMIUM_PATH", path, err)
 		if os.Getenv("CI") == "true" {
@@ -151,7 +154,11 @@ func guardFor(servers ...*httptest.Server) *netguard.Guard {
 // that Stop left no process and no directory behind.
 func startPool(t testing.TB, cfg Config) *Pool {
 	t.Helper()
-	cfg.ChromiumPath = chromiumPath(t)
+	if cfg.ChromiumPath == "" {
+		cfg.ChromiumPath = chromiumPath(t)
+	} else {
+		requireBinary(t, cfg.ChromiumPath)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger(t)
 	}
@@ -171,7 +178,7 @@ func startPool(t testing.TB, cfg Config) *Pool {
 		if err := p.Stop(ctx); err != nil {
 			t.Errorf("Stop: %v", err)
 		}
-		if pids := procsUsing(dir, ""); len(pids) > 0 {
+		if pids := p.processes(""); len(pids) > 0 {
 			t.Errorf("Stop left Chromium processes %v", pids)
 		}
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -226,25 +227,54 @@ func (p *Pool) reset(ctx context.Context, in *instance, s *slot, final string) e
 			return chromedp.Void{}, errors.New("the page opened a window")
 		}
 		origins := v.origins(final)
-		infos, err := cdp.Call(ctx, in.b, target.GetTargets, target.GetTargetsParams{})
-		if err != nil {
-			return chromedp.Void{}, err
+		// The check for other targets and the clearing commands are
+		// independent: sent together, they cost the slowest one's round
+		// trip rather than the sum, which was most of the time a page spent
+		// between two visits. A failed check disposes of the page however
+		// the clearing went.
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			errs []error
+		)
+		run := func(what string, call func() error) {
+			wg.Go(func() {
+				if err := call(); err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("%s: %w", what, err))
+					mu.Unlock()
+				}
+			})
 		}
-		for _, ti := range infos.TargetInfos {
-			if ti.BrowserContextID == s.ref.bc && ti.TargetID != s.ref.target && ti.Type != "browser_ui" {
-				return chromedp.Void{}, fmt.Errorf("the context holds a %s target", ti.Type)
+		run("checking the context", func() error {
+			infos, err := cdp.Call(ctx, in.b, target.GetTargets, target.GetTargetsParams{})
+			if err != nil {
+				return err
 			}
-		}
-		if _, err := cdp.Call(ctx, in.b, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: s.ref.bc}); err != nil {
-			return chromedp.Void{}, fmt.Errorf("clearing cookies: %w", err)
-		}
+			for _, ti := range infos.TargetInfos {
+				if ti.BrowserContextID == s.ref.bc && ti.TargetID != s.ref.target && ti.Type != "browser_ui" {
+					return fmt.Errorf("the context holds a %s target", ti.Type)
+				}
+			}
+			return nil
+		})
+		run("clearing cookies", func() error {
+			_, err := cdp.Call(ctx, in.b, storage.ClearCookies, storage.ClearCookiesParams{BrowserContextID: s.ref.bc})
+			return err
+		})
 		for _, o := range origins {
-			if _, err := cdp.Call(ctx, t, storage.ClearDataForOrigin, storage.ClearDataForOriginParams{Origin: o, StorageTypes: "all"}); err != nil {
-				return chromedp.Void{}, fmt.Errorf("clearing the storage of %s: %w", o, err)
-			}
+			run("clearing the storage of "+o, func() error {
+				_, err := cdp.Call(ctx, t, storage.ClearDataForOrigin, storage.ClearDataForOriginParams{Origin: o, StorageTypes: "all"})
+				return err
+			})
 		}
-		if _, err = cdp.Call(ctx, t, network.ClearBrowserCache, cdp.Empty{}); err != nil {
-			return chromedp.Void{}, fmt.Errorf("clearing the cache: %w", err)
+		run("clearing the cache", func() error {
+			_, err := cdp.Call(ctx, t, network.ClearBrowserCache, cdp.Empty{})
+			return err
+		})
+		wg.Wait()
+		if len(errs) > 0 {
+			return chromedp.Void{}, errors.Join(errs...)
 		}
 		return chromedp.Void{}, nil
 	})

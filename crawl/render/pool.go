@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,7 @@ type Pool struct {
 	state    int
 	dir      string
 	browser  *instance
+	sessions []session // of every browser started, for finding leftovers
 	gen      int
 	inflight sync.WaitGroup // Render calls past admission
 	kill     context.Context
@@ -147,6 +149,7 @@ func (p *Pool) Start(ctx context.Context) error {
 		return fmt.Errorf("starting render pool: %w", err)
 	}
 	p.browser = in
+	p.sessions = append(p.sessions, in.sess)
 	p.state = stateRunning
 	p.log.Debug("render: pool started", "dir", dir, "pid", in.pid)
 	return nil
@@ -330,6 +333,7 @@ func (p *Pool) current(ctx context.Context) (*instance, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBrowserLost, err)
 	}
 	p.browser = nin
+	p.sessions = append(p.sessions, nin.sess)
 	p.stats.restarts.Add(1)
 	return nin, nil
 }
@@ -432,15 +436,21 @@ func (p *Pool) IdlePages() int {
 }
 
 // RendererProcesses counts the live Chromium renderer processes of this
-// pool (by their --user-data-dir), for monitoring and leak tests.
+// pool, for monitoring and leak tests.
 func (p *Pool) RendererProcesses() int {
+	return len(p.processes("renderer"))
+}
+
+// processes lists the live processes of every browser the pool started;
+// with typ, only those with --type=typ.
+func (p *Pool) processes(typ string) []int {
 	p.mu.Lock()
-	dir := p.dir
+	dir, sessions := p.dir, slices.Clone(p.sessions)
 	p.mu.Unlock()
 	if dir == "" {
-		return 0
+		return nil
 	}
-	return len(procsUsing(dir, "renderer"))
+	return procsUsing(dir, sessions, typ)
 }
 
 // BrowserCPU is the CPU time, user and system, that the running browser's
@@ -455,7 +465,7 @@ func (p *Pool) BrowserCPU() time.Duration {
 	if in == nil {
 		return 0
 	}
-	return procsCPU(in.dir)
+	return procsCPU(in.dir, in.sess)
 }
 
 // UserDataDir is the pool's Chromium profile directory; each browser it

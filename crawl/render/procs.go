@@ -9,17 +9,69 @@ import (
 	"time"
 )
 
-// Chromium hands --user-data-dir to every child process it starts (zygotes,
-// renderers, utilities), and each browser of a pool has its own directory
-// under the pool's. So /proc tells which processes belong to a pool, with no
-// process group needed; Chromium does not keep its children in one anyway.
+// A browser's processes are found in /proc by two marks, either of which is
+// enough:
+//
+//   - the session: each browser starts in a session of its own (Setsid), and
+//     Chromium keeps every child in it. The headless shell passes no
+//     --user-data-dir to its children, so the session is the only mark they
+//     carry. A session id can outlive its processes and be reused by an
+//     unrelated session leader, so a process only counts when it also runs
+//     the browser's executable;
+//   - the command line: the full browser hands --user-data-dir to every
+//     child, and each browser of a pool has its own directory under the
+//     pool's. This still finds a child that left the session.
 
-// procsUsing lists the pids whose command line has a --user-data-dir inside
-// dir (dir itself or below it) and, when typ is not empty, --type=typ.
+// session marks the processes of one browser: its session id and the
+// executable of the browser process ("" when it was not found: then the
+// session id alone counts).
+type session struct {
+	sid int
+	exe string
+}
+
+// procInfo is what procsUsing reads of one process.
+type procInfo struct {
+	cmdline []byte
+	stat    [][]byte // the fields of /proc/<pid>/stat after the command name
+}
+
+func readProc(pid int) (procInfo, bool) {
+	base := "/proc/" + strconv.Itoa(pid)
+	cmdline, err := os.ReadFile(base + "/cmdline")
+	if err != nil {
+		return procInfo{}, false // gone already
+	}
+	b, err := os.ReadFile(base + "/stat")
+	if err != nil {
+		return procInfo{}, false
+	}
+	// The command name (field 2) may hold spaces; fields restart after its
+	// closing parenthesis, with the state (field 3) first.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return procInfo{}, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 15 {
+		return procInfo{}, false
+	}
+	return procInfo{cmdline: cmdline, stat: f}, true
+}
+
+// sid is the process's session id (field 6).
+func (pi procInfo) sid() int {
+	n, _ := strconv.Atoi(string(pi.stat[3]))
+	return n
+}
+
+// procsUsing lists the pids that belong to one of sessions, or whose
+// command line has a --user-data-dir inside dir (dir itself or below it);
+// when typ is not empty, only those with --type=typ.
 //
 // Zygote-forked children (renderers among them) rewrite their argv into
 // one space-separated string, so arguments end at a NUL or a space.
-func procsUsing(dir, typ string) []int {
+func procsUsing(dir string, sessions []session, typ string) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -33,15 +85,70 @@ func procsUsing(dir, typ string) []int {
 		if err != nil || pid == self {
 			continue
 		}
-		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil {
-			continue // gone already
+		pi, ok := readProc(pid)
+		if !ok || !belongs(pid, pi, dirArg, sessions) {
+			continue
 		}
-		if hasArg(cmdline, dirArg, true) && (typ == "" || hasArg(cmdline, typeArg, false)) {
+		if typ == "" || hasArg(pi.cmdline, typeArg, false) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+func belongs(pid int, pi procInfo, dirArg []byte, sessions []session) bool {
+	if hasArg(pi.cmdline, dirArg, true) {
+		return true
+	}
+	sid := pi.sid()
+	for _, s := range sessions {
+		if s.sid == sid && sid > 0 && (s.exe == "" || exeOf(pid) == s.exe) {
+			return true
+		}
+	}
+	return false
+}
+
+func exeOf(pid int) string {
+	exe, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	return exe
+}
+
+// browserProcess finds the browser process of the session sid: the one
+// that is not a child type (no --type=) and is not a wrapper script around
+// it. Debian's /usr/bin/chromium execs the browser, so the session leader
+// is the browser; a wrapper that does not exec (such as
+// /usr/bin/chromium-headless-shell) leaves a shell above it. It returns the
+// pid and executable, or 0 and "" when there is no such process.
+func browserProcess(sid int) (int, string) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, ""
+	}
+	parent := map[int]int{} // the session's processes without --type=, to their parents
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		pi, ok := readProc(pid)
+		if !ok || pi.sid() != sid || bytes.Contains(pi.cmdline, []byte("--type=")) {
+			continue
+		}
+		parent[pid], _ = strconv.Atoi(string(pi.stat[1]))
+	}
+	// The browser is the one no other of them has as a parent: a wrapper
+	// is its ancestor.
+	isParent := map[int]bool{}
+	for _, pp := range parent {
+		isParent[pp] = true
+	}
+	for pid := range parent {
+		if !isParent[pid] {
+			return pid, exeOf(pid)
+		}
+	}
+	return 0, ""
 }
 
 // hasArg reports whether cmdline holds arg as a whole argument, or, with
@@ -62,14 +169,14 @@ func hasArg(cmdline, arg []byte, below bool) bool {
 	}
 }
 
-// killLeftovers kills what is left of a browser that used dir: children can
-// outlive a killed browser for a moment, and a zygote can fork just as the
-// browser dies. It stops after three passes in a row that find nothing, or
-// after two seconds.
-func killLeftovers(dir string) {
+// killLeftovers kills what is left of a browser: children can outlive a
+// killed browser for a moment, and a zygote can fork just as the browser
+// dies. It stops after three passes in a row that find nothing, or after two
+// seconds.
+func killLeftovers(dir string, s session) {
 	deadline := time.Now().Add(2 * time.Second)
 	for quiet := 0; quiet < 3 && time.Now().Before(deadline); {
-		pids := procsUsing(dir, "")
+		pids := procsUsing(dir, []session{s}, "")
 		for _, pid := range pids {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
@@ -86,28 +193,18 @@ func killLeftovers(dir string) {
 // every Linux architecture Go supports).
 const clockTick = 10 * time.Millisecond
 
-// procsCPU sums the CPU time (user and system) of the processes that use
-// dir and of the children they reaped. Chromium's renderers are forked by
-// its zygote and reaped by it, so their time is in the zygote's children
-// time; a process that exited unreaped, or whose parent exited, is missed.
-func procsCPU(dir string) time.Duration {
+// procsCPU sums the CPU time (user and system) of a browser's processes
+// and of the children they reaped. Chromium's renderers are forked by its
+// zygote and reaped by it, so their time is in the zygote's children time;
+// a process that exited unreaped, or whose parent exited, is missed.
+func procsCPU(dir string, s session) time.Duration {
 	var ticks int64
-	for _, pid := range procsUsing(dir, "") {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
+	for _, pid := range procsUsing(dir, []session{s}, "") {
+		pi, ok := readProc(pid)
+		if !ok {
 			continue
 		}
-		// The command name (field 2) may hold spaces; fields restart
-		// after its closing parenthesis, with the state (field 3) first.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		f := bytes.Fields(b[i+1:])
-		if len(f) < 15 {
-			continue
-		}
-		for _, v := range f[11:15] { // utime, stime, cutime, cstime (fields 14–17)
+		for _, v := range pi.stat[11:15] { // utime, stime, cutime, cstime (fields 14–17)
 			n, _ := strconv.ParseInt(string(v), 10, 64)
 			ticks += n
 		}

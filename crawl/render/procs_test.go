@@ -1,6 +1,9 @@
 package render
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 func TestHasArg(t *testing.T) {
 	for _, tc := range []struct {
@@ -17,6 +20,24 @@ func TestHasArg(t *testing.T) {
 	} {
 		if got := hasArg([]byte(tc.cmdline), []byte(tc.arg), tc.below); got != tc.want {
 			t.Errorf("hasArg(%q, %q, %v) = %v; want %v", tc.cmdline, tc.arg, tc.below, got, tc.want)
+		}
+	}
+}
+
+func TestResolveChromiumPath(t *testing.T) {
+	if got := ResolveChromiumPath("/opt/chromium/chrome"); got != "/opt/chromium/chrome" {
+		t.Errorf("an explicit path became %q", got)
+	}
+	if got := ResolveChromiumPath("/usr/bin/chromium-headless-shell"); got != HeadlessShellPath {
+		t.Errorf("the headless shell's wrapper resolved to %q; want %q", got, HeadlessShellPath)
+	}
+	want := DefaultChromiumPath
+	if _, err := os.Stat(HeadlessShellPath); err == nil {
+		want = HeadlessShellPath
+	}
+	for _, in := range []string{"", AutoChromium} {
+		if got := ResolveChromiumPath(in); got != want {
+			t.Errorf("ResolveChromiumPath(%q) = %q; want %q", in, got, want)
 		}
 	}
 }

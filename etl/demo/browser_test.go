@@ -8,16 +8,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	crawlrender "github.com/masx-ai/masx/crawl/render"
 )
 
 // chromiumPath returns the browser to test with, skipping when it is
 // missing (failing under CI=true, where it must be installed).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("MASX_CHROMIUM_PATH")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
+	path := crawlrender.ResolveChromiumPath(os.Getenv("MASX_CHROMIUM_PATH"))
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s (%v): install Debian's chromium package (scripts/setup.sh does) or set MASX_CHROMIUM_PATH", path, err)
 		if os.Getenv("CI") == "true" {

@@ -16,6 +16,7 @@ import (
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/crawl/render"
 	"github.com/masx-ai/masx/model/hub"
 	"github.com/masx-ai/masx/model/onnx"
 )
@@ -126,9 +127,10 @@ func buildDoctorReport(ctx context.Context, s *config.Settings) (doctorReport, e
 }
 
 func probeChromium(ctx context.Context, path string) chromiumReport {
+	path = render.ResolveChromiumPath(path)
 	r := chromiumReport{Path: path}
 	if _, err := os.Stat(path); err != nil {
-		r.Error = fmt.Sprintf("%v; install it with scripts/setup.sh (Debian package chromium)", err)
+		r.Error = fmt.Sprintf("%v; install it with scripts/setup.sh (Debian packages chromium-headless-shell and chromium)", err)
 		return r
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/extract"
+	"github.com/masx-ai/masx/crawl/render"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -40,9 +41,9 @@ func TestGeneratedSite(t *testing.T) {
 }
 
 func TestRunSmall(t *testing.T) {
-	path := config.Defaults().ChromiumPath
+	path := render.ResolveChromiumPath(config.Defaults().ChromiumPath)
 	if v := os.Getenv("MASX_CHROMIUM_PATH"); v != "" {
-		path = v
+		path = render.ResolveChromiumPath(v)
 	}
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s: install Debian's chromium (scripts/setup.sh) or set MASX_CHROMIUM_PATH", path)
