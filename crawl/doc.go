@@ -25,14 +25,16 @@
 //
 // `masx bench render` on the shared 2-core development machine (a
 // generated site of 200 article pages, 147 KB on average, served on
-// loopback; load average 6 → 28 from other builds during the run):
+// loopback):
 //
-//	http, 32 in flight, politeness lifted   928 pages/s   (753–1,349 over runs)
-//	extraction, one goroutine              70 pages per CPU-second (25–70 over runs, by load)
-//	browser, pool of 5 / one at a time     0.46 / 0.50 pages/s; 705 ms of Chromium CPU per page
+//	http, 32 in flight, politeness lifted   928–1,780 pages/s
+//	extraction, one goroutine              61–70 pages per CPU-second
+//	browser, pool of 5 / one at a time     4.1–5.2 / 1.41–1.48 pages/s (2.9–3.6×);
+//	                                       345–435 ms of Chromium CPU per page
 //
 // HTTP costs well under a millisecond of CPU per page and extraction tens of
-// milliseconds, while a browser visit costs about 0.7 CPU-seconds and
-// seconds of wall time, which is why the browser is the fallback and not
-// the first try.
+// milliseconds, while a browser visit costs a third of a CPU-second and
+// over half a second of wall time, which is why the browser is the
+// fallback and not the first try. The render package's documentation
+// breaks the browser's cost down.
 package crawl

@@ -73,17 +73,35 @@
 //
 // Chromium's CPU, not waiting, bounds a pool on a small machine: on C
 // cores it cannot render much more than C / (CPU-seconds per page) pages
-// per second, whatever its width. A fresh context and page per visit cost
-// Chromium about 2.5 CPU-seconds per 150 KB page (a new renderer process
-// and protocol session each time, 1.8 s of it in the renderer), so on the
-// idle 2-core development machine a pool of 5 rendered 0.6–1.0 pages/s
-// against 0.6–0.7 one at a time. Reusing pages cut that to 0.6–0.9
-// CPU-seconds per page (`masx bench render`, 200 pages of 147 KB:
-// browser_cpu_ms_per_page 800–890, read from /proc with [Pool.BrowserCPU];
-// some of it is Chromium's own background work, which weighs more per page
-// when pages come one at a time), and the pool to 2.2–2.6 pages/s against
-// 0.9–1.1 sequential (2.1–2.6×). A sequential visit is mostly waiting —
-// navigation to DOMContentLoaded 0.1–0.5 s, then at least
-// Config.IdleWindow — which the pool hides; the Go side costs about 30 ms
-// of CPU per page.
+// per second, whatever its width. Three things set that cost, measured
+// with `masx bench render` (200 generated article pages of 147 KB on
+// loopback) on the shared 2-core development machine, whose speed drifts
+// by ±15% over an hour, so each pair below ran back to back:
+//
+//   - A page reused, cleared, instead of a fresh context and page per
+//     visit: a new renderer process and protocol session cost about 2.5
+//     CPU-seconds, reuse brings a visit to 0.8 CPU-seconds.
+//   - The binary. Debian ships the full browser (/usr/bin/chromium) and the
+//     headless shell (package chromium-headless-shell), Chromium's own
+//     automation build without the browser's windows, tab strip and user
+//     interface compositor, which the full browser runs even headless (its
+//     browser process composited and rasterized frames for every tab, and
+//     in a pool it started 1.6 renderer processes per visit). Same Blink,
+//     same V8, same pages: 345–435 ms of Chromium CPU per page against
+//     816–859 ms, and a pool of 5 rendering 4.1–5.2 pages/s against
+//     2.4–2.5. AutoChromium (the default) therefore takes the shell when
+//     it is installed.
+//   - What is left is Blink's own work on a 150 KB page (layout and style
+//     about 70 ms, parsing and commit, the protocol traffic, the clearing
+//     between visits, now sent as concurrent commands). Driving frames by
+//     hand (HeadlessExperimental.beginFrame) would save about 15% more but
+//     stops requestAnimationFrame and IntersectionObserver, which pages
+//     use to put content in, and crashed the shell under load; it is not
+//     used.
+//
+// A sequential visit is mostly waiting — navigation to DOMContentLoaded
+// 50–100 ms, then Config.IdleWindow (500 ms) — which the pool hides:
+// one at a time renders 1.41–1.48 pages/s, the pool of 5 2.9–3.6 times
+// that (the full browser: 2.1–2.3 times). The Go side costs about 30 ms of
+// CPU per page. [Pool.BrowserCPU] reads Chromium's time from /proc.
 package render
