@@ -280,21 +280,26 @@ func (v *visit) waitDOM(ctx context.Context, u *url.URL, loader cdp.LoaderID) er
 // waitSettled waits until no request has been in flight for idle, or, when
 // the network never rests, until the DOM has not changed for stable.
 func (v *visit) waitSettled(ctx context.Context, t *chromedp.Target, idle, stable time.Duration) error {
-	tick := time.NewTicker(idle / 5)
-	defer tick.Stop()
+	// One timer, set to the next moment something can change the answer:
+	// the idle window running out or the next DOM probe. Events wake the
+	// loop through v.notify. (A ticker would end the wait up to a tick
+	// after the window, on every visit.)
+	timer := time.NewTimer(idle)
+	defer timer.Stop()
 	var lastSig string
 	sigSince := time.Now()
 	nextProbe := time.Now().Add(probeEvery)
 	for {
 		now := time.Now()
 		v.mu.Lock()
-		quiet := len(v.inflight) == 0 && now.Sub(v.netChange) >= idle
+		resting := len(v.inflight) == 0
+		idleAt := v.netChange.Add(idle)
 		crashed := v.crashed
 		v.mu.Unlock()
 		if crashed {
 			return errors.New("page crashed")
 		}
-		if quiet {
+		if resting && !now.Before(idleAt) {
 			return nil
 		}
 		if !now.Before(nextProbe) {
@@ -310,11 +315,16 @@ func (v *visit) waitSettled(ctx context.Context, t *chromedp.Target, idle, stabl
 			}
 			nextProbe = now.Add(probeEvery)
 		}
+		next := nextProbe
+		if resting && idleAt.Before(next) {
+			next = idleAt
+		}
+		timer.Reset(time.Until(next))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-v.notify:
-		case <-tick.C:
+		case <-timer.C:
 		}
 	}
 }
