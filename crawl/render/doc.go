@@ -87,8 +87,8 @@
 //     interface compositor, which the full browser runs even headless (its
 //     browser process composited and rasterized frames for every tab, and
 //     in a pool it started 1.6 renderer processes per visit). Same Blink,
-//     same V8, same pages: 345–435 ms of Chromium CPU per page against
-//     816–859 ms, and a pool of 5 rendering 4.1–5.2 pages/s against
+//     same V8, same pages: 345–507 ms of Chromium CPU per page against
+//     816–859 ms, and a pool of 5 rendering 3.6–5.2 pages/s against
 //     2.4–2.5. AutoChromium (the default) therefore takes the shell when
 //     it is installed.
 //   - What is left is Blink's own work on a 150 KB page (layout and style
@@ -101,7 +101,7 @@
 //
 // A sequential visit is mostly waiting — navigation to DOMContentLoaded
 // 50–100 ms, then Config.IdleWindow (500 ms) — which the pool hides:
-// one at a time renders 1.41–1.48 pages/s, the pool of 5 2.9–3.6 times
+// one at a time renders 1.37–1.48 pages/s, the pool of 5 2.6–3.6 times
 // that (the full browser: 2.1–2.3 times). The Go side costs about 30 ms of
 // CPU per page. [Pool.BrowserCPU] reads Chromium's time from /proc.
 package render
