@@ -60,6 +60,7 @@ Chromium comes from MASX_CHROMIUM_PATH; the render deadline from RENDER_TIMEOUT_
 			}
 			tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "site\t%d pages, %.0f KB on average, %d cores, load average %.1f → %.1f\n", rep.Pages, rep.AvgPageKB, rep.Cores, rep.LoadAvgBefore, rep.LoadAvgAfter)
+			fmt.Fprintf(tw, "browser\t%s\n", rep.Chromium)
 			fmt.Fprintf(tw, "browser sequential\t%.2f pages/s\t(%d pages)\n", rep.BrowserSequentialPagesPerSec, rep.Sequential)
 			fmt.Fprintf(tw, "browser pool\t%.2f pages/s\t(%d pages at once; %.2f× sequential, target %.0f×: %s; %.0f ms per render)\n",
 				rep.BrowserPoolPagesPerSec, rep.PoolPages, rep.BrowserPoolSpeedup, renderbench.TargetPoolSpeedup, mark("browser_pool_speedup"), rep.BrowserAvgRenderMS)

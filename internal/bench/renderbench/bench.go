@@ -43,11 +43,14 @@ type Config struct {
 
 // Report is the result. Rates are pages per second of wall time.
 type Report struct {
-	Pages      int     `json:"pages"`
-	AvgPageKB  float64 `json:"avg_page_kb"`
-	Cores      int     `json:"cores"`
-	PoolPages  int     `json:"pool_pages"`
-	Sequential int     `json:"sequential_pages"`
+	Pages     int     `json:"pages"`
+	AvgPageKB float64 `json:"avg_page_kb"`
+	// Chromium is the browser binary the renders ran on (MASX_CHROMIUM_PATH
+	// resolved): the headless shell and the full browser differ twofold.
+	Chromium   string `json:"chromium"`
+	Cores      int    `json:"cores"`
+	PoolPages  int    `json:"pool_pages"`
+	Sequential int    `json:"sequential_pages"`
 
 	BrowserPoolPagesPerSec       float64 `json:"browser_pool_pages_per_sec"`
 	BrowserSequentialPagesPerSec float64 `json:"browser_sequential_pages_per_sec"`
@@ -107,7 +110,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	load := loadAvg()
 	pages := generate(cfg.Pages, cfg.Seed)
-	rep := &Report{Pages: cfg.Pages, Cores: runtime.GOMAXPROCS(0), PoolPages: cfg.PoolPages, Sequential: cfg.Sequential, HTTPConns: cfg.HTTPConns}
+	rep := &Report{Pages: cfg.Pages, Cores: runtime.GOMAXPROCS(0), PoolPages: cfg.PoolPages, Sequential: cfg.Sequential, HTTPConns: cfg.HTTPConns,
+		Chromium: render.ResolveChromiumPath(cfg.Settings.ChromiumPath)}
 	var total int
 	for _, p := range pages {
 		total += len(p.html)

@@ -62,6 +62,9 @@ func TestRunSmall(t *testing.T) {
 	if rep.BrowserPoolPagesPerSec <= 0 || rep.BrowserSequentialPagesPerSec <= 0 || rep.HTTPPagesPerSec <= 0 || rep.ExtractPagesPerSec <= 0 {
 		t.Errorf("a rate is missing: %+v", rep)
 	}
+	if rep.Chromium != path {
+		t.Errorf("chromium = %q; want the binary that ran, %q", rep.Chromium, path)
+	}
 	if rep.BrowserCPUMSPerPage <= 0 {
 		t.Errorf("browser_cpu_ms_per_page = %v; want Chromium's CPU time", rep.BrowserCPUMSPerPage)
 	}
