@@ -95,7 +95,14 @@ func (p *Pool) chromiumArgs(dir string) []chromedp.ExecAllocatorOption {
 	}
 	opts = append(opts,
 		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,BackForwardCache"),
+		// The second line is Chromium's speculative navigation: metrics on
+		// every link of a page for the navigation predictor, prerendering
+		// and prefetch heuristics, the LCP predictor. A crawler never
+		// follows a page's links by itself, and on a news page with
+		// hundreds of links they cost 6–9% of Chromium's CPU per page
+		// (paired `masx bench render` runs, headless shell).
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,BackForwardCache,"+
+			"NavigationPredictor,AnchorElementInteraction,SpeculationRulesPrefetchFuture,Prerender2,PreloadingHeuristicsMLModel,LCPCriticalPathPredictor"),
 		chromedp.Flag("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"),
 		chromedp.Flag("window-size", "1280,1024"),
 		// Every connection, loopback included, goes through the egress
