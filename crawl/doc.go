@@ -29,7 +29,7 @@
 //
 //	http, 32 in flight, politeness lifted   928–1,780 pages/s
 //	extraction, one goroutine              61–70 pages per CPU-second
-//	browser, pool of 5 / one at a time     3.6–5.2 / 1.37–1.48 pages/s (2.6–3.6×);
+//	browser, pool of 5 / one at a time     3.6–5.5 / 1.37–1.48 pages/s (2.6–3.8×);
 //	                                       345–507 ms of Chromium CPU per page
 //
 // HTTP costs well under a millisecond of CPU per page and extraction tens of

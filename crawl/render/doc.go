@@ -90,7 +90,7 @@
 //     browser process composited and rasterized frames for every tab, and
 //     in a pool it started 1.6 renderer processes per visit). Same Blink,
 //     same V8, same pages: 345–507 ms of Chromium CPU per page against
-//     816–859 ms, and a pool of 5 rendering 3.6–5.2 pages/s against
+//     816–859 ms, and a pool of 5 rendering 3.6–5.5 pages/s against
 //     2.4–2.5. AutoChromium (the default) therefore takes the shell when
 //     it is installed.
 //   - Speculative navigation switched off (the navigation predictor's
@@ -107,7 +107,7 @@
 //
 // A sequential visit is mostly waiting — navigation to DOMContentLoaded
 // 50–100 ms, then Config.IdleWindow (500 ms) — which the pool hides:
-// one at a time renders 1.37–1.48 pages/s, the pool of 5 2.6–3.6 times
+// one at a time renders 1.37–1.48 pages/s, the pool of 5 2.6–3.8 times
 // that (the full browser: 2.1–2.3 times). The Go side costs about 30 ms of
 // CPU per page. [Pool.BrowserCPU] reads Chromium's time from /proc.
 package render
