@@ -208,11 +208,7 @@ func (in *instance) close() {
 			<-in.loopDone
 		}
 		in.handlers.Wait()
-		in.bgMu.Lock()
-		idle := in.idle
-		in.idle = nil
-		in.bgMu.Unlock()
-		for _, s := range idle {
+		for _, s := range in.drainIdle() {
 			s.cancel()
 		}
 		killLeftovers(in.dir, in.sess)
@@ -264,6 +260,15 @@ func (in *instance) putIdle(s *slot) bool {
 	}
 	in.idle = append(in.idle, s)
 	return true
+}
+
+// drainIdle removes and returns every idle page.
+func (in *instance) drainIdle() []*slot {
+	in.bgMu.Lock()
+	defer in.bgMu.Unlock()
+	idle := in.idle
+	in.idle = nil
+	return idle
 }
 
 // idleTargets is the set of idle pages and their browser contexts.

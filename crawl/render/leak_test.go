@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,7 +207,7 @@ func testBrowserKilled(t *testing.T, bin string) {
 	if st.Restarts != 1 || st.BrowserPID == old || st.BrowserPID == 0 {
 		t.Errorf("stats %+v; want one restart and a new browser pid (old %d)", st, old)
 	}
-	left := func() []int { return procsUsing(oldDir, []session{oldSess}, "") }
+	left := func() []int { return slices.Sorted(maps.Keys(procsUsing(oldDir, []session{oldSess}, ""))) }
 	if !waitFor(3*time.Second, func() bool { return len(left()) == 0 }) {
 		t.Errorf("processes of the killed browser remain: %v", left())
 	}

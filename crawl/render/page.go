@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+	"golang.org/x/sync/errgroup"
 )
 
 // backgroundLimit bounds a page creation or disposal that continues after
@@ -232,18 +232,13 @@ func (p *Pool) reset(ctx context.Context, in *instance, s *slot, final string) e
 		// trip rather than the sum, which was most of the time a page spent
 		// between two visits. A failed check disposes of the page however
 		// the clearing went.
-		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			errs []error
-		)
+		var g errgroup.Group
 		run := func(what string, call func() error) {
-			wg.Go(func() {
+			g.Go(func() error {
 				if err := call(); err != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("%s: %w", what, err))
-					mu.Unlock()
+					return fmt.Errorf("%s: %w", what, err)
 				}
+				return nil
 			})
 		}
 		run("checking the context", func() error {
@@ -272,11 +267,7 @@ func (p *Pool) reset(ctx context.Context, in *instance, s *slot, final string) e
 			_, err := cdp.Call(ctx, t, network.ClearBrowserCache, cdp.Empty{})
 			return err
 		})
-		wg.Wait()
-		if len(errs) > 0 {
-			return chromedp.Void{}, errors.Join(errs...)
-		}
-		return chromedp.Void{}, nil
+		return chromedp.Void{}, g.Wait()
 	})
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -411,11 +412,7 @@ func (p *Pool) closeIdle() {
 	if in == nil {
 		return
 	}
-	in.bgMu.Lock()
-	idle := in.idle
-	in.idle = nil
-	in.bgMu.Unlock()
-	for _, s := range idle {
+	for _, s := range in.drainIdle() {
 		p.disposePage(in, s)
 	}
 }
@@ -450,7 +447,7 @@ func (p *Pool) processes(typ string) []int {
 	if dir == "" {
 		return nil
 	}
-	return procsUsing(dir, sessions, typ)
+	return slices.Sorted(maps.Keys(procsUsing(dir, sessions, typ)))
 }
 
 // BrowserCPU is the CPU time, user and system, that the running browser's

@@ -30,7 +30,7 @@ type session struct {
 	exe string
 }
 
-// procInfo is what procsUsing reads of one process.
+// procInfo is what readProc reads of one process.
 type procInfo struct {
 	cmdline []byte
 	stat    [][]byte // the fields of /proc/<pid>/stat after the command name
@@ -65,35 +65,41 @@ func (pi procInfo) sid() int {
 	return n
 }
 
-// procsUsing lists the pids that belong to one of sessions, or whose
-// command line has a --user-data-dir inside dir (dir itself or below it);
-// when typ is not empty, only those with --type=typ.
-//
-// Zygote-forked children (renderers among them) rewrite their argv into
-// one space-separated string, so arguments end at a NUL or a space.
-func procsUsing(dir string, sessions []session, typ string) []int {
+// eachProc calls fn for every process in /proc but this one, with what
+// readProc read of it; processes that are gone by then are skipped.
+func eachProc(fn func(pid int, pi procInfo)) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return nil
+		return
 	}
-	dirArg := []byte("--user-data-dir=" + filepath.Clean(dir))
-	typeArg := []byte("--type=" + typ)
 	self := os.Getpid()
-	var pids []int
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == self {
 			continue
 		}
-		pi, ok := readProc(pid)
-		if !ok || !belongs(pid, pi, dirArg, sessions) {
-			continue
-		}
-		if typ == "" || hasArg(pi.cmdline, typeArg, false) {
-			pids = append(pids, pid)
+		if pi, ok := readProc(pid); ok {
+			fn(pid, pi)
 		}
 	}
-	return pids
+}
+
+// procsUsing lists the processes that belong to one of sessions, or whose
+// command line has a --user-data-dir inside dir (dir itself or below it);
+// when typ is not empty, only those with --type=typ.
+//
+// Zygote-forked children (renderers among them) rewrite their argv into
+// one space-separated string, so arguments end at a NUL or a space.
+func procsUsing(dir string, sessions []session, typ string) map[int]procInfo {
+	dirArg := []byte("--user-data-dir=" + filepath.Clean(dir))
+	typeArg := []byte("--type=" + typ)
+	procs := map[int]procInfo{}
+	eachProc(func(pid int, pi procInfo) {
+		if belongs(pid, pi, dirArg, sessions) && (typ == "" || hasArg(pi.cmdline, typeArg, false)) {
+			procs[pid] = pi
+		}
+	})
+	return procs
 }
 
 func belongs(pid int, pi procInfo, dirArg []byte, sessions []session) bool {
@@ -121,22 +127,12 @@ func exeOf(pid int) string {
 // /usr/bin/chromium-headless-shell) leaves a shell above it. It returns the
 // pid and executable, or 0 and "" when there is no such process.
 func browserProcess(sid int) (int, string) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0, ""
-	}
 	parent := map[int]int{} // the session's processes without --type=, to their parents
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+	eachProc(func(pid int, pi procInfo) {
+		if pi.sid() == sid && !bytes.Contains(pi.cmdline, []byte("--type=")) {
+			parent[pid], _ = strconv.Atoi(string(pi.stat[1]))
 		}
-		pi, ok := readProc(pid)
-		if !ok || pi.sid() != sid || bytes.Contains(pi.cmdline, []byte("--type=")) {
-			continue
-		}
-		parent[pid], _ = strconv.Atoi(string(pi.stat[1]))
-	}
+	})
 	// The browser is the one no other of them has as a parent: a wrapper
 	// is its ancestor.
 	isParent := map[int]bool{}
@@ -176,11 +172,11 @@ func hasArg(cmdline, arg []byte, below bool) bool {
 func killLeftovers(dir string, s session) {
 	deadline := time.Now().Add(2 * time.Second)
 	for quiet := 0; quiet < 3 && time.Now().Before(deadline); {
-		pids := procsUsing(dir, []session{s}, "")
-		for _, pid := range pids {
+		procs := procsUsing(dir, []session{s}, "")
+		for pid := range procs {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
-		if len(pids) == 0 {
+		if len(procs) == 0 {
 			quiet++
 		} else {
 			quiet = 0
@@ -199,11 +195,7 @@ const clockTick = 10 * time.Millisecond
 // a process that exited unreaped, or whose parent exited, is missed.
 func procsCPU(dir string, s session) time.Duration {
 	var ticks int64
-	for _, pid := range procsUsing(dir, []session{s}, "") {
-		pi, ok := readProc(pid)
-		if !ok {
-			continue
-		}
+	for _, pi := range procsUsing(dir, []session{s}, "") {
 		for _, v := range pi.stat[11:15] { // utime, stime, cutime, cstime (fields 14–17)
 			n, _ := strconv.ParseInt(string(v), 10, 64)
 			ticks += n

@@ -18,6 +18,9 @@ import (
 // River gave up on without the job recording it.
 const SweepIntervalDefault = time.Minute
 
+// sweepPage is how many jobs one JobList call of Sweep reads.
+const sweepPage = 200
+
 // Sweep records failed every flashpoint whose job River discarded or
 // cancelled while the flashpoint was still unfinished in the store, and
 // returns how many it recorded. That happens when a worker dies (SIGKILL,
@@ -30,7 +33,7 @@ const SweepIntervalDefault = time.Minute
 func (j *Jobs) Sweep(ctx context.Context) (int, error) {
 	st := j.deps.Store
 	swept := 0
-	params := river.NewJobListParams().Kinds(KindFlashpoint).States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).First(200)
+	params := river.NewJobListParams().Kinds(KindFlashpoint).States(rivertype.JobStateDiscarded, rivertype.JobStateCancelled).First(sweepPage)
 	for {
 		res, err := j.client.JobList(ctx, params)
 		if err != nil {
@@ -50,7 +53,7 @@ func (j *Jobs) Sweep(ctx context.Context) (int, error) {
 				swept++
 			}
 		}
-		if len(res.Jobs) < 200 || res.LastCursor == nil {
+		if len(res.Jobs) < sweepPage || res.LastCursor == nil {
 			return swept, nil
 		}
 		params = params.After(res.LastCursor)

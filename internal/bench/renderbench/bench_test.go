@@ -41,10 +41,7 @@ func TestGeneratedSite(t *testing.T) {
 }
 
 func TestRunSmall(t *testing.T) {
-	path := render.ResolveChromiumPath(config.Defaults().ChromiumPath)
-	if v := os.Getenv("MASX_CHROMIUM_PATH"); v != "" {
-		path = render.ResolveChromiumPath(v)
-	}
+	path := render.ResolveChromiumPath(os.Getenv("MASX_CHROMIUM_PATH")) // "" is auto, the default
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s: install Debian's chromium (scripts/setup.sh) or set MASX_CHROMIUM_PATH", path)
 		if os.Getenv("CI") == "true" {
