@@ -18,7 +18,7 @@
 //
 // Every page is a tab in its own browser context (its own cookies and
 // storage). A page serves up to Config.MaxVisitsPerPage visits (default
-// 20), one at a time, and between two visits it is cleared: it goes to
+// 100), one at a time, and between two visits it is cleared: it goes to
 // about:blank (the back-forward cache is off, so the old document is gone),
 // then the context's cookies and HTTP cache and the storage of every origin
 // whose document the visit loaded (local and session storage, IndexedDB,
