@@ -153,7 +153,15 @@ func (p *Pool) createPage(ctx context.Context, in *instance) (*slot, error) {
 		if _, err := cdp.Call(ctx, t, css.Disable, cdp.Empty{}); err != nil {
 			return err
 		}
-		_, err := cdp.Call(ctx, t, dom.Disable, cdp.Empty{})
+		if _, err := cdp.Call(ctx, t, dom.Disable, cdp.Empty{}); err != nil {
+			return err
+		}
+		// chromedp also has every page session discover all targets
+		// (for its WaitNewTarget, unused here), so each title or URL
+		// change of any page reached every other page's session: ten
+		// events per visit with five pages open. Popups are seen through
+		// Page.windowOpen and Target.getTargets instead.
+		_, err := cdp.Call(ctx, t, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: false})
 		return err
 	}))
 	if !abort() && err == nil {
