@@ -109,8 +109,9 @@ type Config struct {
 	// UserAgent replaces Chromium's User-Agent header (MASX_USER_AGENT).
 	// Default: Chromium's own.
 	UserAgent string
-	// LoadResources lets images, media and fonts load. Default false: they
-	// are failed by request interception, which saves most of a page's bytes
+	// LoadResources lets images, media and fonts load. Default false:
+	// Blink is told not to request images at all, and media and fonts are
+	// failed by request interception, which saves most of a page's bytes
 	// and changes nothing in its text.
 	LoadResources bool
 	// AllowPrivate lets pages reach loopback, private and link-local

@@ -50,8 +50,10 @@
 //   - Request interception (the Fetch domain, enabled on the browser's own
 //     session so it also sees workers, service workers and out-of-process
 //     iframes) resolves each request's host and fails refused ones with
-//     BlockedByClient before anything is sent. Images, media and fonts are
-//     failed the same way unless Config.LoadResources is set.
+//     BlockedByClient before anything is sent. Media and fonts are failed
+//     the same way unless Config.LoadResources is set; images are then not
+//     even requested (--blink-settings=imagesEnabled=false), which spares
+//     the round trip per image.
 //   - An egress proxy on loopback carries every connection the browser
 //     makes (--proxy-server with loopback included) and checks the guard
 //     again at dial time, on the address it actually dials. It catches what

@@ -42,7 +42,9 @@ try { const ws = new WebSocket('%[2]s/ws'); ws.onerror = () => out('ws-refused')
 		"/to-secret":   "redirect:" + secret.URL + "/after-redirect",
 		"/to-metadata": "redirect:http://169.254.169.254/latest/meta-data/",
 	})
-	p := startPool(t, Config{Guard: guardFor(s.Server), extraArgs: map[string]string{"log-net-log": netLog}})
+	// LoadResources: images must meet the guard, not only the blink
+	// setting that keeps them from being requested at all by default.
+	p := startPool(t, Config{Guard: guardFor(s.Server), LoadResources: true, extraArgs: map[string]string{"log-net-log": netLog}})
 	ctx := context.Background()
 
 	res, err := p.Render(ctx, s.URL+"/ssrf")
@@ -55,8 +57,8 @@ try { const ws = new WebSocket('%[2]s/ws'); ws.onerror = () => out('ws-refused')
 			t.Errorf("page text lacks %q", want)
 		}
 	}
-	if res.BlockedRequests < 2 {
-		t.Errorf("BlockedRequests = %d; want ≥ 2", res.BlockedRequests)
+	if res.BlockedRequests < 3 { // the image and the two fetches at least
+		t.Errorf("BlockedRequests = %d; want ≥ 3", res.BlockedRequests)
 	}
 
 	for _, path := range []string{"/to-secret", "/to-metadata"} {
