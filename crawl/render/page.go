@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
@@ -154,6 +155,11 @@ func (p *Pool) createPage(ctx context.Context, in *instance) (*slot, error) {
 			return err
 		}
 		if _, err := cdp.Call(ctx, t, dom.Disable, cdp.Empty{}); err != nil {
+			return err
+		}
+		// Nor does it read the console: every refused request and every
+		// intervention would cross the pipe as a Log.entryAdded.
+		if _, err := cdp.Call(ctx, t, log.Disable, cdp.Empty{}); err != nil {
 			return err
 		}
 		// chromedp also has every page session discover all targets
