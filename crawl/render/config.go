@@ -81,8 +81,9 @@ type Config struct {
 	// the wait after DOMContentLoaded to end. Default 500ms.
 	IdleWindow time.Duration
 	// StableWindow ends the wait when the network never goes idle (long
-	// polls, beacons) but the DOM has not changed for this long. Default
-	// 1.5s.
+	// polls, beacons) but the DOM has not changed for this long. The DOM is
+	// sampled from the end of the first IdleWindow on, so such a page waits
+	// at least IdleWindow + StableWindow. Default 1.5s.
 	StableWindow time.Duration
 	// CleanupTimeout bounds closing one page and its browser context, which
 	// runs on every path, after the caller's ctx is cancelled too, on a

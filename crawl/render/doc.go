@@ -77,14 +77,19 @@
 //
 // Chromium's CPU, not waiting, bounds a pool on a small machine: on C
 // cores it cannot render much more than C / (CPU-seconds per page) pages
-// per second, whatever its width. Three things set that cost, measured
-// with `masx bench render` (200 generated article pages of 147 KB on
-// loopback) on the shared 2-core development machine, whose speed drifts
-// by ±15% over an hour, so each pair below ran back to back:
+// per second, whatever its width. These set that cost, measured with
+// `masx bench render` (200 generated article pages of 147 KB on loopback)
+// on the shared 2-core development machine, whose speed drifts by ±15%
+// over minutes, so each comparison ran back to back, alternating, or side
+// by side, and Chromium traces (--trace-startup=toplevel) gave the time
+// of single threads:
 //
 //   - A page reused, cleared, instead of a fresh context and page per
-//     visit: a new renderer process and protocol session cost about 2.5
-//     CPU-seconds, reuse brings a visit to 0.8 CPU-seconds.
+//     visit: a fresh page (browser context, renderer process, protocol
+//     session) costs about 0.8 CPU-seconds. Reuse for up to 20 visits
+//     still left 40 ms of that in every visit; up to 100 leaves 8, and
+//     took the pool from 283–345 to 240–283 ms per page in six
+//     alternating runs. A renderer's memory stays flat over 100 visits.
 //   - The binary. Debian ships the full browser (/usr/bin/chromium) and the
 //     headless shell (package chromium-headless-shell), Chromium's own
 //     automation build without the browser's windows, tab strip and user
@@ -99,17 +104,32 @@
 //     metrics on every link, prefetch and prerender heuristics): 6–9%
 //     less CPU per page in three paired runs (387 → 356, 317 → 289,
 //     330 → 311 ms).
-//   - What is left is Blink's own work on a 150 KB page (layout and style
-//     about 70 ms, parsing and commit, the protocol traffic, the clearing
-//     between visits, now sent as concurrent commands). Driving frames by
-//     hand (HeadlessExperimental.beginFrame) would save about 15% more but
+//   - Work nobody reads. Clearing the HTTP cache between visits also
+//     doomed every entry of three GPU shader caches on disk, 10–11 ms of
+//     the browser's cache thread per visit, gone with
+//     --disable-gpu-shader-disk-cache (there is no GPU). chromedp has
+//     every page session discover all targets, so with five pages each
+//     visit sent about ten Target.targetInfoChanged events through the
+//     pipe; the pool turns that off, and the Log domain, and tells Blink
+//     not to request images rather than refusing each at interception.
+//   - What is left is Blink's own work on a 150 KB page: of about 175 ms
+//     on the renderer's main thread, one full style, layout and paint of
+//     the page about 60 ms, parsing 30, two document commits (the page and
+//     the about:blank that clears it) 20, serializing the page for the
+//     read 15; raster, compositing and display another 50 across threads
+//     and the GPU process; the browser process 60–80, mostly carrying
+//     protocol and IPC messages. Driving frames by hand
+//     (HeadlessExperimental.beginFrame) would save about 15% more but
 //     stops requestAnimationFrame and IntersectionObserver, which pages
-//     use to put content in, and crashed the shell under load; it is not
-//     used.
+//     use to put content in, and crashed the shell under load; a device
+//     scale factor of 0.5 cut raster by a quarter but not the total, and
+//     returning the page as base64 moved cost from the browser to the
+//     renderer. Neither is used.
 //
 // A sequential visit is mostly waiting — navigation to DOMContentLoaded
 // 50–100 ms, then Config.IdleWindow (500 ms) — which the pool hides:
-// one at a time renders 1.37–1.48 pages/s, the pool of 5 2.6–3.8 times
-// that (the full browser: 2.1–2.3 times). The Go side costs about 30 ms of
-// CPU per page. [Pool.BrowserCPU] reads Chromium's time from /proc.
+// one at a time renders about 1.5 pages/s, the pool of 5 3.96–4.58 times
+// that in the last runs (245–300 ms of Chromium CPU per page; the full
+// browser: 2.1–2.3 times). The Go side costs about 20 ms of CPU per page.
+// [Pool.BrowserCPU] reads Chromium's time from /proc.
 package render
