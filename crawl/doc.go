@@ -27,13 +27,13 @@
 // generated site of 200 article pages, 147 KB on average, served on
 // loopback):
 //
-//	http, 32 in flight, politeness lifted   928–1,780 pages/s
-//	extraction, one goroutine              61–70 pages per CPU-second
-//	browser, pool of 5 / one at a time     3.6–5.5 / 1.37–1.48 pages/s (2.6–3.8×);
-//	                                       345–507 ms of Chromium CPU per page
+//	http, 32 in flight, politeness lifted   1,510–2,740 pages/s
+//	extraction, one goroutine              60–80 pages per CPU-second
+//	browser, pool of 5 / one at a time     7.49–7.96 / 1.50–1.59 pages/s (4.83–5.14×);
+//	                                       184–209 ms of Chromium CPU per page
 //
 // HTTP costs well under a millisecond of CPU per page and extraction tens of
-// milliseconds, while a browser visit costs a third of a CPU-second and
+// milliseconds, while a browser visit costs a fifth of a CPU-second and
 // over half a second of wall time, which is why the browser is the
 // fallback and not the first try. The render package's documentation
 // breaks the browser's cost down.

@@ -104,6 +104,13 @@
 //     metrics on every link, prefetch and prerender heuristics): 6–9%
 //     less CPU per page in three paired runs (387 → 356, 317 → 289,
 //     330 → 311 ms).
+//   - RenderDocument off. Chromium now gives every navigation a new frame
+//     in the renderer, so a reused page paid for a frame twice per visit
+//     (the page and the about:blank that clears it). With the feature off,
+//     a page visiting the same site again keeps its frame: 9–18% less
+//     Chromium CPU per page in four side-by-side traced runs (273.6 →
+//     250.2, 271.6 → 222.1 ms), and the pool went from 3.87–4.59× to
+//     4.83–5.14× sequential.
 //   - Work nobody reads. Clearing the HTTP cache between visits also
 //     doomed every entry of three GPU shader caches on disk, 10–11 ms of
 //     the browser's cache thread per visit, gone with
@@ -112,13 +119,13 @@
 //     visit sent about ten Target.targetInfoChanged events through the
 //     pipe; the pool turns that off, and the Log domain, and tells Blink
 //     not to request images rather than refusing each at interception.
-//   - What is left is Blink's own work on a 150 KB page: of about 175 ms
-//     on the renderer's main thread, one full style, layout and paint of
-//     the page about 60 ms, parsing 30, two document commits (the page and
-//     the about:blank that clears it) 20, serializing the page for the
-//     read 15; raster, compositing and display another 50 across threads
-//     and the GPU process; the browser process 60–80, mostly carrying
-//     protocol and IPC messages. Driving frames by hand
+//   - What is left is Blink's own work on a 150 KB page: on the
+//     renderer's main thread one full style, layout and paint of the page
+//     (about 60 ms), parsing (30), two document commits (the page and the
+//     about:blank that clears it) and serializing the page for the read
+//     (15); raster, compositing and display across threads and the GPU
+//     process; and the browser process, 50–60 ms, mostly carrying protocol
+//     and IPC messages. Driving frames by hand
 //     (HeadlessExperimental.beginFrame) would save about 15% more but
 //     stops requestAnimationFrame and IntersectionObserver, which pages
 //     use to put content in, and crashed the shell under load; a device
@@ -128,8 +135,8 @@
 //
 // A sequential visit is mostly waiting — navigation to DOMContentLoaded
 // 50–100 ms, then Config.IdleWindow (500 ms) — which the pool hides:
-// one at a time renders about 1.5 pages/s, the pool of 5 3.96–4.58 times
-// that in the last runs (245–300 ms of Chromium CPU per page; the full
-// browser: 2.1–2.3 times). The Go side costs about 20 ms of CPU per page.
+// one at a time renders 1.50–1.59 pages/s, the pool of 5 7.49–7.96, 4.83–
+// 5.14 times that (184–209 ms of Chromium CPU per page; the full browser:
+// 3.33 times, 499 ms). The Go side costs about 20 ms of CPU per page.
 // [Pool.BrowserCPU] reads Chromium's time from /proc.
 package render
