@@ -18,8 +18,8 @@ const (
 	AutoChromium = "auto"
 	// HeadlessShellPath is the binary of the chromium-headless-shell
 	// package: Chromium's Blink and V8 without the browser's user
-	// interface, made for automation. It renders the same pages for about
-	// 45% less CPU per page than the full browser in headless mode, whose
+	// interface, made for automation. It renders the same pages for less
+	// than half the CPU per page of the full browser in headless mode, whose
 	// window, tab and compositor machinery runs even with no screen (see
 	// the package documentation).
 	HeadlessShellPath = "/usr/lib/chromium/chromium-headless-shell"

@@ -74,3 +74,43 @@ func checkArticles(t *testing.T, p *Pool, s *site) {
 		t.Errorf("stats %+v (before: %+v); want 3 more succeeded, no failure", st, before)
 	}
 }
+
+// TestWaitSettles checks both ends of the wait after DOMContentLoaded: a
+// page whose network rests is read once IdleWindow has passed, and a page
+// that keeps polling is read once its DOM has not changed for
+// StableWindow, which starts counting only after the first IdleWindow.
+func TestWaitSettles(t *testing.T) {
+	s := newSite(t)
+	s.Config.Handler = withPages(s.Config.Handler, map[string]string{
+		// A request always in flight, and a DOM that changes once, late.
+		"/polling": `<!doctype html><title>Polling</title><p id="p">` + article(2) + `</p><script>
+(function poll() { fetch('/slow?ms=300').then(r => r.text()).then(poll, poll); })();
+setTimeout(() => { document.getElementById('p').insertAdjacentHTML('afterend', '<p>late paragraph</p>'); }, 400);
+</script>`,
+	})
+	const idle, stable = 200 * time.Millisecond, 600 * time.Millisecond
+	p := startPool(t, Config{Guard: guardFor(s.Server), IdleWindow: idle, StableWindow: stable, Timeout: 20 * time.Second})
+	ctx := context.Background()
+
+	res, err := p.Render(ctx, s.URL+"/article")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The idle window runs from the last request's end, which may come
+	// before DOMContentLoaded, so only its upper end is certain.
+	if w := res.Timings.Wait; w <= 0 || w >= idle+stable {
+		t.Errorf("a resting page waited %s; want at most the idle window, well below %s", w, idle+stable)
+	}
+
+	res, err = p.Render(ctx, s.URL+"/polling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := res.Timings.Wait; w < idle+stable || w > 10*time.Second {
+		t.Errorf("a polling page waited %s; want ≥ %s (idle window, then a stable DOM) and far below the deadline", w, idle+stable)
+	}
+	if !strings.Contains(string(res.HTML), "late paragraph") {
+		t.Errorf("the wait ended before the DOM changed: %.200q", res.HTML)
+	}
+	t.Logf("polling page waited %s", res.Timings.Wait)
+}
