@@ -24,6 +24,7 @@ func noopItem(_ context.Context, i int) (int, error) { return i, nil }
 // BenchmarkRun is one Run after another on a free pool: admission, a slot,
 // a goroutine, a context, and the hand-back.
 func BenchmarkRun(b *testing.B) {
+	defer executor.SetStackCapture(false)() // measure what production pays
 	p := executor.NewPool("bench", 4)
 	defer p.Shutdown(context.Background())
 	ctx := context.Background()
@@ -53,6 +54,7 @@ func BenchmarkGoroutineBaseline(b *testing.B) {
 // BenchmarkRunParallel has every P calling Run at once on a pool of
 // GOMAXPROCS slots, so the semaphore and counters are contended.
 func BenchmarkRunParallel(b *testing.B) {
+	defer executor.SetStackCapture(false)() // measure what production pays
 	p := executor.NewPool("bench", runtime.GOMAXPROCS(0))
 	defer p.Shutdown(context.Background())
 	ctx := context.Background()
@@ -72,6 +74,7 @@ const mapItems = 1000
 // BenchmarkMap maps 1000 no-op items on a 4-slot pool; ns/item is the
 // per-item overhead.
 func BenchmarkMap(b *testing.B) {
+	defer executor.SetStackCapture(false)() // measure what production pays
 	p := executor.NewPool("bench", 4)
 	defer p.Shutdown(context.Background())
 	ctx := context.Background()

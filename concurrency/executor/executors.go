@@ -75,7 +75,11 @@ func New(cfg Config) (*Executors, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Executors{IO: NewPool("io", cfg.MaxThreads), CPU: NewPool("cpu", cfg.MaxProcs)}, nil
+	// Ordered io → cpu: an I/O task may wait for CPU work (a fetch for its
+	// extraction), so a CPU task may never wait for an I/O slot (CheckWait).
+	io, cpu := NewPool("io", cfg.MaxThreads), NewPool("cpu", cfg.MaxProcs)
+	io.order, cpu.order = 1, 2
+	return &Executors{IO: io, CPU: cpu}, nil
 }
 
 // Shutdown shuts both pools down with Pool.Shutdown's drain-then-cancel

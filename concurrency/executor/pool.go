@@ -72,6 +72,10 @@ type Stats struct {
 type Pool struct {
 	name  string
 	limit int
+	// order ranks the pool against the others for CheckWait: a task may
+	// wait for a pool of higher order than every pool it holds. Zero means
+	// unordered: only waits on the pool itself are refused.
+	order int
 
 	// slots is the semaphore: a task holds one element while it runs.
 	slots chan struct{}

@@ -31,10 +31,16 @@ type result[T any] struct {
 //     owns that goroutine, holds its slot until then, and Shutdown waits for
 //     it. Its result is dropped.
 //   - A panic in fn is returned as a *PanicError.
+//   - When ctx is the context of a task that holds a slot of p, or of a
+//     pool ordered after p, Run returns a *WaitCycleError (ErrWaitCycle) at
+//     once and fn never runs: waiting could deadlock (see CheckWait).
 func Run[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if fn == nil {
 		return zero, errNilFunc
+	}
+	if err := CheckWait(ctx, p, "a task"); err != nil {
+		return zero, err
 	}
 	if err := p.accept(1); err != nil {
 		return zero, err
@@ -48,7 +54,8 @@ func Run[T any](ctx context.Context, p *Pool, fn func(context.Context) (T, error
 	}
 	// fn runs in its own goroutine only so that Run can return when ctx
 	// ends without waiting for an fn that ignores it.
-	tctx, cancel := context.WithCancelCause(ctx)
+	cctx, cancel := context.WithCancelCause(ctx)
+	tctx := withHeld(cctx, p)
 	out := make(chan result[T], 1) // buffered: the task never blocks on a caller that left
 	go func() {
 		defer p.done()
@@ -118,7 +125,9 @@ var ErrFailFast = fmt.Errorf("executor: skipped after another item failed (FailF
 //     ErrClosed;
 //   - FailFast and another item failed: an error wrapping ErrFailFast.
 //
-// A panic in fn is that item's *PanicError.
+// A panic in fn is that item's *PanicError. Like Run, Map refuses with a
+// *WaitCycleError, for every item, a ctx that holds a slot of p or of a
+// pool ordered after p.
 func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Context, T) (R, error), opts ...MapOption) ([]R, []error) {
 	n := len(items)
 	out := make([]R, n)
@@ -134,6 +143,9 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 	}
 	if fn == nil {
 		return fill(errNilFunc)
+	}
+	if err := CheckWait(ctx, p, "a Map"); err != nil {
+		return fill(err)
 	}
 	if err := p.accept(n); err != nil {
 		return fill(err)
@@ -153,6 +165,7 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 	// in advance, so a cancelled Map stops starting items at once.
 	var next atomic.Int64
 	work := func() {
+		wctx := withHeld(mctx, p) // each item runs holding a slot of p
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= n {
@@ -165,7 +178,7 @@ func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Cont
 				p.cancelledCount.Add(1)
 				continue
 			}
-			out[i], errs[i] = invoke(p, mctx, fn, items[i])
+			out[i], errs[i] = invoke(p, wctx, fn, items[i])
 			p.release()
 			if errs[i] != nil && o.failFast {
 				cancel(fmt.Errorf("%w (item %d failed first)", ErrFailFast, i))

@@ -440,8 +440,27 @@ func (rt *Runtime) stoppedNow() bool {
 	return rt.stopped
 }
 
-// Infer runs one item through the model's batcher.
+// checkWait refuses a call that would wait for a batch while holding a
+// slot of the CPU pool the batch runs on: when every slot is held by such a
+// caller, the batch never gets one (the deadlock that hung the pipeline).
+// GPU batches need the pool too, for the CPU fallback.
+func (h *Handle[In, Out]) checkWait(ctx context.Context) error {
+	if ex := h.rt.cfg.Executors; ex != nil {
+		if err := executor.CheckWait(ctx, ex.CPU, fmt.Sprintf("a call to model %q", h.modelName)); err != nil {
+			return fmt.Errorf("inference: %w", err)
+		}
+	}
+	return nil
+}
+
+// Infer runs one item through the model's batcher. It must not be called
+// from a task that holds a slot of the runtime's CPU pool: such a call
+// fails at once with an error wrapping executor.ErrWaitCycle.
 func (h *Handle[In, Out]) Infer(ctx context.Context, in In) (Out, error) {
+	if err := h.checkWait(ctx); err != nil {
+		var zero Out
+		return zero, err
+	}
 	b, err := h.batcher()
 	if err != nil {
 		var zero Out
@@ -451,9 +470,14 @@ func (h *Handle[In, Out]) Infer(ctx context.Context, in In) (Out, error) {
 }
 
 // InferMany runs items through the model's batcher and returns results in
-// input order with one error slot per item (nil where it succeeded).
+// input order with one error slot per item (nil where it succeeded). Like
+// Infer, it refuses a caller that holds a slot of the CPU pool.
 func (h *Handle[In, Out]) InferMany(ctx context.Context, in []In) ([]Out, []error) {
-	b, err := h.batcher()
+	var b *batch.Batcher[In, Out]
+	err := h.checkWait(ctx)
+	if err == nil {
+		b, err = h.batcher()
+	}
 	if err != nil {
 		errs := make([]error, len(in))
 		for i := range errs {

@@ -3,8 +3,9 @@
 // clusters summarized and stored.
 //
 //	feeds ─▶ fetch/render + extract (FetchWorkers, I/O pool, per-host politeness)
-//	      ─▶ analyze: length check, language id, compress (non-English),
-//	         translate, summarize, embed (neural) (CPU pool)
+//	      ─▶ analyze: length check, language id, compress (non-English) (CPU pool)
+//	         ─▶ translate (model, no slot held) ─▶ summarize (CPU pool)
+//	         ─▶ embed (model, no slot held)
 //	      ─▶ store (batched transactions)
 //	barrier per flashpoint ─▶ vectorize (TF-IDF/LSA) ─▶ cluster ─▶ cluster summaries ─▶ store
 //
@@ -12,6 +13,12 @@
 // soon as its stage is done and a slow stage holds back the ones before it
 // (backpressure) instead of letting work pile up in memory. The only barrier
 // is clustering, which needs all of a flashpoint's articles.
+//
+// Models are never called from a task on the CPU pool. Their batches run on
+// that pool too, so a task that held a slot while it waited for its batch
+// would, once every slot was held that way, wait for ever (the deadlock
+// executor.CheckWait now refuses). Model steps run in the stage goroutines,
+// between CPU steps, holding no slot.
 //
 // Every input article ends in the store with a status (news.Status) and,
 // when it failed, the reason. Writes are idempotent on (run, flashpoint,
@@ -135,7 +142,8 @@ type Getter interface {
 // does not depend on the other texts (neural embedders). The pipeline then
 // embeds each article in the streaming stage, so batches form across
 // articles in the inference runtime; corpus vectorizers (TF-IDF) run at the
-// clustering barrier instead.
+// clustering barrier instead, on the CPU pool. A per-text vectorizer is a
+// model: it is called holding no pool slot, and takes the slots it needs.
 type PerTextVectorizer interface {
 	vectorize.Vectorizer
 	PerText() bool
@@ -144,9 +152,11 @@ type PerTextVectorizer interface {
 // Deps are the parts a Pipeline runs on. Store, Getter, Vectorizer and
 // Executors are required.
 type Deps struct {
-	Store      store.Store
-	Getter     Getter
-	LangID     *langid.Detector // default langid.Default()
+	Store  store.Store
+	Getter Getter
+	LangID *langid.Detector // default langid.Default()
+	// Translator is called holding no pool slot (it is a model, or a
+	// server): it takes the slots it needs. Default translate.Keep.
 	Translator translate.Translator
 	Vectorizer vectorize.Vectorizer
 	Executors  *executor.Executors
@@ -479,19 +489,16 @@ func classify(ctx context.Context, err error, best *extract.Article) news.Status
 	return news.StatusFetchFailed
 }
 
-// analyze runs the text stages on the shared CPU pool.
+// analyze runs the text stages. The CPU steps (length check, language id,
+// compression, extractive summary) run on the shared CPU pool. The model
+// steps (translation, neural embeddings) are called from this stage
+// goroutine, holding no slot: a model's batches need CPU slots themselves,
+// and a caller that held one while it waited for its batch would deadlock
+// the pool once every slot was held that way (executor.CheckWait refuses
+// such a call). Translators and per-text vectorizers therefore take the
+// slots they need themselves.
 func (p *Pipeline) analyze(ctx context.Context, it *item) {
-	// The task works on a copy: Run returns at once when ctx ends, and the
-	// task may still be running then, so it must not share the item.
-	tmp := &item{a: it.a, article: it.article, started: it.started}
-	tmp.a.Timings = maps.Clone(it.a.Timings)
-	res, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) (news.Article, error) {
-		err := p.analyzeText(ctx, tmp)
-		return tmp.a, err
-	})
-	if res.RunID != "" {
-		it.a = res
-	}
+	err := p.analyzeSteps(ctx, it)
 	p.deps.Progress.analyzed()
 	if err != nil && it.a.Status == news.StatusPending {
 		if ctx.Err() != nil {
@@ -503,7 +510,42 @@ func (p *Pipeline) analyze(ctx context.Context, it *item) {
 	it.time("total", it.started)
 }
 
-func (p *Pipeline) analyzeText(ctx context.Context, it *item) error {
+func (p *Pipeline) analyzeSteps(ctx context.Context, it *item) error {
+	if err := p.onCPU(ctx, it, p.prepare); err != nil || it.a.Status != news.StatusPending {
+		return err
+	}
+	if err := p.translate(ctx, it); err != nil {
+		return err
+	}
+	if err := p.onCPU(ctx, it, p.summarize); err != nil {
+		return err
+	}
+	if err := p.embed(ctx, it); err != nil {
+		return err
+	}
+	it.finish(news.StatusOK, nil)
+	return nil
+}
+
+// onCPU runs step on the CPU pool. The step works on a copy: Run returns at
+// once when ctx ends, and the task may still be running then, so it must
+// not share the item. The copy's result is adopted when the step returns.
+func (p *Pipeline) onCPU(ctx context.Context, it *item, step func(*item) error) error {
+	tmp := &item{a: it.a, article: it.article, started: it.started}
+	tmp.a.Timings = maps.Clone(it.a.Timings)
+	res, err := executor.Run(ctx, p.deps.Executors.CPU, func(context.Context) (news.Article, error) {
+		err := step(tmp)
+		return tmp.a, err
+	})
+	if res.RunID != "" {
+		it.a = res
+	}
+	return err
+}
+
+// prepare keeps the extracted text, drops short articles, identifies the
+// language and compresses non-English text for translation (CPU).
+func (p *Pipeline) prepare(it *item) error {
 	art := it.article
 	text := strings.TrimSpace(art.Text)
 	it.a.RawText = text
@@ -522,53 +564,73 @@ func (p *Pipeline) analyzeText(ctx context.Context, it *item) error {
 	lr := p.deps.LangID.Detect(sample(text, languageSampleChars))
 	it.a.DetectedLang, it.a.LangConfidence = lr.Lang, lr.Confidence
 	it.time("langid", t0)
-
-	english := lr.Lang == "en"
-	processed := text
-	if !english {
-		t0 = time.Now()
-		it.a.CompressedText = summarize.Compress(text, summarize.Budget{Max: p.cfg.CompressBudget})
-		it.time("compress", t0)
-		t0 = time.Now()
-		en, translated, err := p.deps.Translator.Translate(ctx, it.a.CompressedText, lr.Lang)
-		it.time("translate", t0)
-		if err != nil {
-			return fmt.Errorf("translating from %s with %s: %w", lr.Lang, p.deps.Translator.Name(), err)
-		}
-		it.a.Translated = translated
-		if translated {
-			it.a.RawTextEN = en
-			processed = en
-		} else {
-			processed = it.a.CompressedText
-		}
-	} else {
-		it.a.RawTextEN = text
-		it.a.Translated = false
+	if lr.Lang == "en" {
+		it.a.RawTextEN, it.a.ProcessedText, it.a.Translated = text, text, false
+		return nil
 	}
-	it.a.ProcessedText = processed
-
 	t0 = time.Now()
-	sents := summarize.Summarize(processed, p.cfg.SummarySentences)
+	it.a.CompressedText = summarize.Compress(text, summarize.Budget{Max: p.cfg.CompressBudget})
+	it.time("compress", t0)
+	return nil
+}
+
+// translate turns a non-English article's compressed text into English
+// (model step: no slot held).
+func (p *Pipeline) translate(ctx context.Context, it *item) error {
+	if it.a.DetectedLang == "en" {
+		return nil
+	}
+	t0 := time.Now()
+	en, translated, err := p.deps.Translator.Translate(ctx, it.a.CompressedText, it.a.DetectedLang)
+	it.time("translate", t0)
+	if err != nil {
+		return fmt.Errorf("translating from %s with %s: %w", it.a.DetectedLang, p.deps.Translator.Name(), err)
+	}
+	it.a.Translated = translated
+	if translated {
+		it.a.RawTextEN, it.a.ProcessedText = en, en
+	} else {
+		it.a.ProcessedText = it.a.CompressedText
+	}
+	return nil
+}
+
+// summarize keeps the article's most central sentences (CPU).
+func (p *Pipeline) summarize(it *item) error {
+	t0 := time.Now()
+	sents := summarize.Summarize(it.a.ProcessedText, p.cfg.SummarySentences)
 	it.time("summarize", t0)
 	if len(sents) == 0 {
 		return errors.New("summarizing: no sentence to keep")
 	}
 	it.a.Summary = strings.Join(sents, " ")
-
-	if v, ok := p.deps.Vectorizer.(PerTextVectorizer); ok && v.PerText() {
-		t0 = time.Now()
-		vecs, err := v.Vectorize(ctx, []string{processed})
-		it.time("embed", t0)
-		if err != nil {
-			return fmt.Errorf("embedding with %s: %w", v.Name(), err)
-		}
-		if len(vecs) == 1 {
-			it.a.Embedding = vecs[0]
-		}
-	}
-	it.finish(news.StatusOK, nil)
 	return nil
+}
+
+// embed gives the article its vector when the vectorizer is a per-text
+// model (model step: no slot held); corpus vectorizers run at the
+// clustering barrier instead.
+func (p *Pipeline) embed(ctx context.Context, it *item) error {
+	v, ok := p.perText()
+	if !ok {
+		return nil
+	}
+	t0 := time.Now()
+	vecs, err := v.Vectorize(ctx, []string{it.a.ProcessedText})
+	it.time("embed", t0)
+	if err != nil {
+		return fmt.Errorf("embedding with %s: %w", v.Name(), err)
+	}
+	if len(vecs) == 1 {
+		it.a.Embedding = vecs[0]
+	}
+	return nil
+}
+
+// perText returns the vectorizer when it is a per-text model.
+func (p *Pipeline) perText() (PerTextVectorizer, bool) {
+	v, ok := p.deps.Vectorizer.(PerTextVectorizer)
+	return v, ok && v.PerText()
 }
 
 func sample(s string, n int) string {
@@ -705,9 +767,17 @@ func (p *Pipeline) vectors(ctx context.Context, ms []clusterMember) ([][]float32
 		texts[j] = ms[i].text
 	}
 	t0 := time.Now()
-	out, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) ([][]float32, error) {
-		return p.deps.Vectorizer.Vectorize(ctx, texts)
-	})
+	var out [][]float32
+	var err error
+	if v, ok := p.perText(); ok {
+		// A model: its batches take the CPU slots they need, so it is
+		// called holding none (see analyze).
+		out, err = v.Vectorize(ctx, texts)
+	} else {
+		out, err = executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) ([][]float32, error) {
+			return p.deps.Vectorizer.Vectorize(ctx, texts)
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
