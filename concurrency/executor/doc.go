@@ -33,6 +33,29 @@
 // drains what was accepted, and cancels what is left when its context ends;
 // it always waits for every goroutine the pool started.
 //
+// # The rule: never wait for a pool while holding its slot
+//
+// A task must not wait for work that needs a slot of a pool while it holds
+// a slot of that pool, or of a pool ordered after it. A task that does
+// deadlocks the pool as soon as every slot is held by such a waiter: the
+// work they wait for can never start. The pipeline hung exactly so when a
+// neural model was configured (analyze tasks on the CPU pool waited for
+// model batches that run on the CPU pool). [New] orders the shared pools
+// io → cpu, because an I/O task may wait for CPU work (a fetch waits for
+// its extraction), so a CPU task must never wait for an I/O slot.
+//
+// The rule is enforced, not only written down. Run and Map mark their
+// task's context with the slot it holds and refuse, with a
+// [*WaitCycleError] wrapping [ErrWaitCycle], a call whose context already
+// holds a slot of the same pool or of one ordered after it. Code that hands
+// work to a pool from another goroutine, where the context chain is broken
+// (the inference runtime's batchers), calls [CheckWait] before it waits. In
+// test binaries each slot records the stack that took it, and the error
+// prints both stacks. What to do instead: make the call from a goroutine
+// that holds no slot (the pipeline's stage goroutines call models between
+// their CPU steps), or do the work inline in the task that already holds
+// the slot.
+//
 // # Costs
 //
 // Measured with the benchmarks in bench_test.go, medians of 5 interleaved

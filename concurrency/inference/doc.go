@@ -30,6 +30,15 @@
 // cancelled context — reach the caller. The Python original fell back only
 // at start-up.
 //
+// # Callers never hold a CPU slot
+//
+// CPU batches run on the shared CPU pool. A caller that held a slot of
+// that pool while it waited for its result could, with every slot held so,
+// wait for ever: the batch would never get a slot. Infer and InferMany
+// therefore refuse a context that holds a CPU slot with an error wrapping
+// executor.ErrWaitCycle (see the executor package's rule). Call models from
+// goroutines that hold no slot, as the pipeline's stage goroutines do.
+//
 // # Metrics
 //
 // Metrics returns the seed's keys (total_requests, total_gpu_requests,
