@@ -344,7 +344,10 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 	for range p.cfg.FetchWorkers {
 		fetchWG.Go(func() {
 			for it := range fetchCh {
-				if p.fetch(ctx, it) {
+				prog.fetchStarted()
+				fetched := p.fetch(ctx, it)
+				prog.fetchEnded()
+				if fetched {
 					analyzeCh <- it
 				} else {
 					sinkCh <- it
@@ -355,7 +358,9 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 	for range p.cfg.AnalyzeWorkers {
 		analyzeWG.Go(func() {
 			for it := range analyzeCh {
+				prog.analyzeStarted()
 				p.analyze(ctx, it)
+				prog.analyzeEnded()
 				sinkCh <- it
 			}
 		})

@@ -15,6 +15,9 @@ import (
 type Progress struct {
 	nTotal, nFetched, nAnalyzed, nStored atomic.Int64
 	fpStarted, fpDone                    atomic.Int64
+	// inFetch and inAnalyze are gauges, not counters: articles inside that
+	// stage now. The stall watchdog reads them to name the stuck stage.
+	inFetch, inAnalyze atomic.Int64
 
 	// metrics mirrors the counters into Prometheus once a Pipeline is
 	// built on this Progress.
@@ -30,7 +33,10 @@ type Snapshot struct {
 	Total, Fetched, Analyzed, Stored int64
 	FlashpointsStarted               int64
 	FlashpointsDone                  int64
-	ByStatus                         map[news.Status]int64
+	// Fetching and Analyzing are the articles inside the fetch and the
+	// analyze stage now (entered it, not yet out of it).
+	Fetching, Analyzing int64
+	ByStatus            map[news.Status]int64
 	// StageTime sums time spent per stage over all articles ("fetch",
 	// "langid", "compress", "translate", "summarize", "embed", "vectorize",
 	// "cluster", "cluster_summary", "store").
@@ -40,6 +46,16 @@ type Snapshot struct {
 func (p *Progress) addTotal(n int) { p.nTotal.Add(int64(n)) }
 func (p *Progress) fetched()       { p.nFetched.Add(1) }
 func (p *Progress) analyzed()      { p.nAnalyzed.Add(1) }
+
+// fetchStarted and fetchEnded bracket one article's fetch, analyzeStarted
+// and analyzeEnded its analysis. They sit around the stage calls in the
+// stage loops, not inside the stages, so every way out of a stage (a
+// cancelled context included) leaves the gauge right.
+func (p *Progress) fetchStarted()   { p.inFetch.Add(1) }
+func (p *Progress) fetchEnded()     { p.inFetch.Add(-1) }
+func (p *Progress) analyzeStarted() { p.inAnalyze.Add(1) }
+func (p *Progress) analyzeEnded()   { p.inAnalyze.Add(-1) }
+
 func (p *Progress) flashpointStarted() {
 	p.fpStarted.Add(1)
 	if m := p.metrics.Load(); m != nil {
@@ -102,6 +118,7 @@ func (p *Progress) Snapshot() Snapshot {
 	return Snapshot{
 		Total: p.nTotal.Load(), Fetched: p.nFetched.Load(), Analyzed: p.nAnalyzed.Load(), Stored: p.nStored.Load(),
 		FlashpointsStarted: p.fpStarted.Load(), FlashpointsDone: p.fpDone.Load(),
+		Fetching: p.inFetch.Load(), Analyzing: p.inAnalyze.Load(),
 		ByStatus: maps.Clone(p.byStatus), StageTime: maps.Clone(p.stage),
 	}
 }
