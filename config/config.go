@@ -77,6 +77,7 @@ type Settings struct {
 	JobMaxAttempts        int           `env:"MASX_JOB_MAX_ATTEMPTS" default:"5" min:"1" help:"Attempts per flashpoint job; transient failures are retried with backoff until then."`
 	JobQueueMax           int           `env:"MASX_JOB_QUEUE_MAX" default:"10000" min:"1" help:"Unfinished flashpoints accepted over all runs; past it a new run gets ErrQueueFull (HTTP 429)."`
 	WorkerGrace           time.Duration `env:"MASX_WORKER_GRACE" default:"30s" help:"On SIGTERM, how long in-flight jobs may finish before they are cancelled (and retried elsewhere)."`
+	StallAfter            time.Duration `env:"MASX_STALL_AFTER" default:"2m" min:"0" help:"How long the pipeline may make no progress (nothing fetched, analysed or stored) with work pending before one warning names the stuck stage and masx_pipeline_stalled is 1; 0 turns the watchdog off."`
 	APIKey                string        `env:"MASX_API_KEY" default:"" secret:"true" help:"API key for masx serve (X-API-Key or Authorization: Bearer)."`
 	Listen                string        `env:"MASX_LISTEN" default:"127.0.0.1:8080" help:"Address masx serve listens on."`
 

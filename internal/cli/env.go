@@ -26,7 +26,7 @@ import (
 
 // etlEnv is one process's ETL machinery: the device decision, the shared
 // executors, the inference runtime, the fetcher and browser pool, the
-// store, and the pipeline over them. Everything is created once and shared
+// store, the pipeline over them, and its stall watchdog (MASX_STALL_AFTER). Everything is created once and shared
 // by every flashpoint, so batches and pools span the whole run.
 type etlEnv struct {
 	Settings  *config.Settings
@@ -155,7 +155,30 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		Progress:   env.Progress,
 		Registerer: env.Registry,
 	})
-	return env, err
+	if err != nil || s.StallAfter <= 0 {
+		return env, err
+	}
+
+	// The stall watchdog makes a hung pipeline visible: one warning naming
+	// the stuck stage, and masx_pipeline_stalled on /metrics. Closers run
+	// last-first, so it still watches while jobs drain and stops before the
+	// pools and the runtime it samples.
+	wd, err := pipeline.NewWatchdog(pipeline.WatchdogConfig{
+		Progress:   env.Progress,
+		StallAfter: s.StallAfter,
+		Pools:      []*executor.Pool{env.Executors.IO, env.Executors.CPU},
+		ModelQueue: env.Runtime.QueueDepth,
+		Logger:     log,
+		Registerer: env.Registry,
+	})
+	if err != nil {
+		return env, err
+	}
+	if err = wd.Start(ctx); err != nil {
+		return env, err
+	}
+	env.closers = append(env.closers, wd.Stop)
+	return env, nil
 }
 
 // Close stops everything newETLEnv started, last first; each part drains.
