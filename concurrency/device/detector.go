@@ -5,11 +5,11 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	"github.com/masx-ai/masx/concurrency/device/nvml"
 )
 
 // NVML is the part of the NVML API a Detector calls. [SystemNVML] is the
-// real one; go-nvml's nvml.Interface satisfies it as is.
+// real one, an [nvml.Library].
 //
 // NOTE: this is a seam for fault injection (a driver whose Init fails, a GPU
 // that stops answering), not a stable API; it grows with what Detect asks.
@@ -87,7 +87,7 @@ const maxProbedDevices = 1024
 
 // probeNVML initialises NVML, reads everything Detect may need for every
 // device, and shuts NVML down. It never panics: a panic inside the binding
-// (cgo, a half-loaded library) becomes the probe's initErr.
+// (a half-loaded library, a fake in a test) becomes the probe's initErr.
 func probeNVML(lib NVML) (p *probe) {
 	p = &probe{}
 	initialised := false
@@ -106,21 +106,21 @@ func probeNVML(lib NVML) (p *probe) {
 		}
 	}()
 
-	if ret := lib.Init(); ret != nvml.SUCCESS {
+	if ret := lib.Init(); ret != nvml.Success {
 		p.initErr = "NVML: " + describe(ret)
 		return p
 	}
 	initialised = true
 
-	if v, ret := lib.SystemGetDriverVersion(); ret == nvml.SUCCESS {
+	if v, ret := lib.SystemGetDriverVersion(); ret == nvml.Success {
 		p.driverVersion = v
 	}
-	if v, ret := lib.SystemGetCudaDriverVersion(); ret == nvml.SUCCESS && v > 0 {
+	if v, ret := lib.SystemGetCudaDriverVersion(); ret == nvml.Success && v > 0 {
 		// NVML encodes CUDA 12.4 as 12040.
 		p.cudaDriverVersion = fmt.Sprintf("%d.%d", v/1000, (v%1000)/10)
 	}
 	n, ret := lib.DeviceGetCount()
-	if ret != nvml.SUCCESS {
+	if ret != nvml.Success {
 		p.initErr = "NVML: counting devices: " + describe(ret)
 		return p
 	}
@@ -144,19 +144,19 @@ func queryDevice(lib NVML, i, n int) (d probedDevice) {
 		return probedDevice{err: fmt.Sprintf("NVML: %s of device %d of %d: %s", what, i, n, describe(ret))}
 	}
 	h, ret := lib.DeviceGetHandleByIndex(i)
-	if ret != nvml.SUCCESS {
+	if ret != nvml.Success {
 		return fail("getting the handle", ret)
 	}
 	name, ret := h.GetName()
-	if ret != nvml.SUCCESS {
+	if ret != nvml.Success {
 		return fail("reading the name", ret)
 	}
 	mem, ret := h.GetMemoryInfo()
-	if ret != nvml.SUCCESS {
+	if ret != nvml.Success {
 		return fail("reading the memory size", ret)
 	}
 	major, minor, ret := h.GetCudaComputeCapability()
-	if ret != nvml.SUCCESS {
+	if ret != nvml.Success {
 		return fail("reading the compute capability", ret)
 	}
 	return probedDevice{
@@ -167,33 +167,20 @@ func queryDevice(lib NVML, i, n int) (d probedDevice) {
 }
 
 // describe turns an NVML return code into words. The common ones on a
-// machine without a usable GPU get a hint; the rest keep NVML's own name so
-// they can be searched for.
+// machine without a usable GPU get a hint; the rest keep NVML's own name
+// (e.g. ERROR_GPU_IS_LOST) so they can be searched for.
 func describe(ret nvml.Return) string {
 	switch ret {
-	case nvml.ERROR_LIBRARY_NOT_FOUND:
+	case nvml.ErrorLibraryNotFound:
 		return "library not found (libnvidia-ml.so.1 did not load: no NVIDIA driver installed)"
-	case nvml.ERROR_DRIVER_NOT_LOADED:
+	case nvml.ErrorDriverNotLoaded:
 		return "driver not loaded (the NVIDIA kernel module is not running)"
-	case nvml.ERROR_NO_PERMISSION:
+	case nvml.ErrorNoPermission:
 		return "no permission (cannot open /dev/nvidia*)"
-	case nvml.ERROR_LIB_RM_VERSION_MISMATCH:
+	case nvml.ErrorLibRMVersionMismatch:
 		return "library and kernel driver versions differ (reboot or reinstall the driver)"
 	}
-	return nvmlName(ret)
-}
-
-// nvmlName is NVML's name for ret, e.g. ERROR_GPU_IS_LOST. go-nvml's
-// Return.Error asks the loaded library when there is one; that is fine here
-// because describe runs only inside the probe, between Init and Shutdown or
-// with no library at all.
-func nvmlName(ret nvml.Return) (s string) {
-	defer func() {
-		if recover() != nil {
-			s = fmt.Sprintf("NVML error %d", int32(ret))
-		}
-	}()
-	return ret.Error()
+	return ret.String()
 }
 
 // decide applies opts to a probe. It is pure: the same probe and options

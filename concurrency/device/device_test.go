@@ -7,10 +7,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/masx-ai/masx/concurrency/device/nvml"
+	"github.com/masx-ai/masx/concurrency/device/nvml/nvmltest"
 	"github.com/masx-ai/masx/config"
 )
 
@@ -39,7 +40,7 @@ func (f *fakeNVML) Init() nvml.Return {
 	if f.initPanic != nil {
 		panic(f.initPanic)
 	}
-	if f.initRet == nvml.SUCCESS {
+	if f.initRet == nvml.Success {
 		f.initialisedNow = true
 	}
 	return f.initRet
@@ -50,7 +51,7 @@ func (f *fakeNVML) Shutdown() nvml.Return {
 	defer f.mu.Unlock()
 	f.shutdowns++
 	f.initialisedNow = false
-	return nvml.SUCCESS
+	return nvml.Success
 }
 
 func (f *fakeNVML) check() {
@@ -64,34 +65,34 @@ func (f *fakeNVML) check() {
 func (f *fakeNVML) SystemGetDriverVersion() (string, nvml.Return) {
 	f.check()
 	if f.driver == "" {
-		return "", nvml.ERROR_NOT_SUPPORTED
+		return "", nvml.ErrorNotSupported
 	}
-	return f.driver, nvml.SUCCESS
+	return f.driver, nvml.Success
 }
 
 func (f *fakeNVML) SystemGetCudaDriverVersion() (int, nvml.Return) {
 	f.check()
 	if f.cuda == 0 {
-		return 0, nvml.ERROR_NOT_SUPPORTED
+		return 0, nvml.ErrorNotSupported
 	}
-	return f.cuda, nvml.SUCCESS
+	return f.cuda, nvml.Success
 }
 
 func (f *fakeNVML) DeviceGetCount() (int, nvml.Return) {
 	f.check()
-	if f.countRet != nvml.SUCCESS {
+	if f.countRet != nvml.Success {
 		return 0, f.countRet
 	}
-	return len(f.devices), nvml.SUCCESS
+	return len(f.devices), nvml.Success
 }
 
 func (f *fakeNVML) DeviceGetHandleByIndex(i int) (nvml.Device, nvml.Return) {
 	f.check()
 	d := f.devices[i]
-	if d.handleRet != nvml.SUCCESS {
+	if d.handleRet != nvml.Success {
 		return nil, d.handleRet
 	}
-	return d, nvml.SUCCESS
+	return d, nvml.Success
 }
 
 // fakeDevice embeds a nil nvml.Device: a call to any method the Detector is
@@ -110,18 +111,18 @@ func (d *fakeDevice) GetName() (string, nvml.Return) {
 	if d.namePanic != nil {
 		panic(d.namePanic)
 	}
-	return d.name, nvml.SUCCESS
+	return d.name, nvml.Success
 }
 
 func (d *fakeDevice) GetMemoryInfo() (nvml.Memory, nvml.Return) {
-	if d.memRet != nvml.SUCCESS {
+	if d.memRet != nvml.Success {
 		return nvml.Memory{}, d.memRet
 	}
-	return nvml.Memory{Total: d.mem, Free: d.mem}, nvml.SUCCESS
+	return nvml.Memory{Total: d.mem, Free: d.mem}, nvml.Success
 }
 
 func (d *fakeDevice) GetCudaComputeCapability() (int, int, nvml.Return) {
-	return d.major, d.minor, nvml.SUCCESS
+	return d.major, d.minor, nvml.Success
 }
 
 func h100() *fakeDevice {
@@ -244,11 +245,11 @@ func TestDetectBadDeviceID(t *testing.T) {
 func TestDetectNoUsableGPU(t *testing.T) {
 	t.Parallel()
 	lostSecond := twoGPUs()
-	lostSecond.devices[1].memRet = nvml.ERROR_GPU_IS_LOST
+	lostSecond.devices[1].memRet = nvml.ErrorGPUIsLost
 	panicSecond := twoGPUs()
 	panicSecond.devices[1].namePanic = "cgo went away"
 	noHandle := twoGPUs()
-	noHandle.devices[0].handleRet = nvml.ERROR_NO_PERMISSION
+	noHandle.devices[0].handleRet = nvml.ErrorNoPermission
 
 	tests := []struct {
 		name       string
@@ -260,15 +261,15 @@ func TestDetectNoUsableGPU(t *testing.T) {
 		wantCount  int
 		wantDriver string
 	}{
-		{"library not found", &fakeNVML{initRet: nvml.ERROR_LIBRARY_NOT_FOUND}, Options{},
+		{"library not found", &fakeNVML{initRet: nvml.ErrorLibraryNotFound}, Options{},
 			"NVML: library not found (libnvidia-ml.so.1 did not load: no NVIDIA driver installed)", 1, 0, 0, ""},
-		{"driver not loaded", &fakeNVML{initRet: nvml.ERROR_DRIVER_NOT_LOADED}, Options{},
+		{"driver not loaded", &fakeNVML{initRet: nvml.ErrorDriverNotLoaded}, Options{},
 			"NVML: driver not loaded (the NVIDIA kernel module is not running)", 1, 0, 0, ""},
-		{"unknown init error keeps NVML's name", &fakeNVML{initRet: nvml.ERROR_UNKNOWN}, Options{},
+		{"unknown init error keeps NVML's name", &fakeNVML{initRet: nvml.ErrorUnknown}, Options{},
 			"NVML: ERROR_UNKNOWN", 1, 0, 0, ""},
 		{"init panics", &fakeNVML{initPanic: "dlsym exploded"}, Options{},
 			"NVML: panic while probing: dlsym exploded", 1, 0, 0, ""},
-		{"count fails", &fakeNVML{driver: "550.1", countRet: nvml.ERROR_UNKNOWN}, Options{},
+		{"count fails", &fakeNVML{driver: "550.1", countRet: nvml.ErrorUnknown}, Options{},
 			"NVML: counting devices: ERROR_UNKNOWN", 1, 1, 0, "550.1"},
 		{"no devices", &fakeNVML{driver: "550.1"}, Options{},
 			"NVML: no GPU found (device count 0)", 1, 1, 0, "550.1"},
@@ -307,7 +308,7 @@ func TestDetectNoUsableGPU(t *testing.T) {
 func TestDetectHealthyDeviceBesideALostOne(t *testing.T) {
 	t.Parallel()
 	f := twoGPUs()
-	f.devices[1].memRet = nvml.ERROR_GPU_IS_LOST
+	f.devices[1].memRet = nvml.ErrorGPUIsLost
 	got, err := NewDetector(f).Detect(Options{DeviceID: 0, ForceGPU: true})
 	require.NoError(t, err)
 	require.Equal(t, CUDA, got.Type)
@@ -318,8 +319,7 @@ func TestDetectHealthyDeviceBesideALostOne(t *testing.T) {
 // driver it must choose the CPU and say NVML is why; on a GPU machine it must
 // report the GPU.
 func TestDetectSystemNVML(t *testing.T) {
-	// Not parallel: go-nvml swaps a package-level error-string function
-	// when it loads and unloads the library.
+	t.Parallel()
 	got, err := NewDetector(SystemNVML()).Detect(Options{})
 	require.NoError(t, err)
 	t.Logf("this machine: %s", got)
@@ -337,6 +337,34 @@ func TestDetectSystemNVML(t *testing.T) {
 	_, err = NewDetector(SystemNVML()).Detect(Options{ForceGPU: true})
 	require.ErrorIs(t, err, ErrForcedGPUUnavailable)
 	require.ErrorContains(t, err, got.Reason)
+}
+
+// TestDetectFakeLibrary runs the real binding against a fake
+// libnvidia-ml.so.1 with two GPUs: what a GPU machine's driver answers
+// reaches the Config, and a GPU that stops answering falls back to the CPU.
+func TestDetectFakeLibrary(t *testing.T) {
+	t.Parallel()
+	got, err := NewDetector(nvml.NewAt(nvmltest.Build(t))).Detect(Options{DeviceID: 1, ForceGPU: true})
+	require.NoError(t, err)
+	require.Equal(t, Config{
+		Type: CUDA, ID: 1, Name: "NVIDIA A10", TotalMemoryBytes: 24_146_608_128,
+		ComputeCapability: "8.6", DriverVersion: "550.54.15", CUDADriverVersion: "12.4", DeviceCount: 2,
+		ForceGPU: true, Reason: "MASX_FORCE_GPU=1: NVIDIA A10 (device 1 of 2)",
+	}, got)
+
+	got, err = NewDetector(nvml.NewAt(nvmltest.Build(t, "FAKE_LOST=0"))).Detect(Options{})
+	require.NoError(t, err)
+	require.Equal(t, CPU, got.Type)
+	require.Equal(t, "NVML: reading the name of device 0 of 2: ERROR_GPU_IS_LOST", got.Reason)
+	require.Equal(t, 2, got.DeviceCount)
+
+	got, err = NewDetector(nvml.NewAt(nvmltest.Build(t, "FAKE_INIT_RET=9"))).Detect(Options{})
+	require.NoError(t, err)
+	require.Equal(t, "NVML: driver not loaded (the NVIDIA kernel module is not running)", got.Reason)
+
+	got, err = NewDetector(nvml.NewAt(t.TempDir() + "/libnvidia-ml.so.1")).Detect(Options{})
+	require.NoError(t, err)
+	require.Equal(t, "NVML: library not found (libnvidia-ml.so.1 did not load: no NVIDIA driver installed)", got.Reason)
 }
 
 func TestDefaultDetector(t *testing.T) {

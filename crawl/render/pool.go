@@ -133,7 +133,8 @@ func (p *Pool) Start(ctx context.Context) error {
 	if _, err := os.Stat(p.cfg.ChromiumPath); err != nil {
 		return fmt.Errorf("starting render pool: chromium binary %q: %w (install Debian's chromium, or set MASX_CHROMIUM_PATH)", p.cfg.ChromiumPath, err)
 	}
-	dir, err := os.MkdirTemp("", "masx-render-")
+	sweepStaleProfiles(os.TempDir(), p.log)
+	dir, err := os.MkdirTemp("", profilePattern())
 	if err != nil {
 		return fmt.Errorf("starting render pool: %w", err)
 	}
