@@ -23,18 +23,8 @@
 //
 // # Cost
 //
-// `masx bench render` on the shared 2-core development machine (a
-// generated site of 200 article pages, 147 KB on average, served on
-// loopback):
-//
-//	http, 32 in flight, politeness lifted   1,510–2,740 pages/s
-//	extraction, one goroutine              60–80 pages per CPU-second
-//	browser, pool of 5 / one at a time     7.49–7.96 / 1.50–1.59 pages/s (4.83–5.14×);
-//	                                       184–209 ms of Chromium CPU per page
-//
-// HTTP costs well under a millisecond of CPU per page and extraction tens of
-// milliseconds, while a browser visit costs a fifth of a CPU-second and
-// over half a second of wall time, which is why the browser is the
-// fallback and not the first try. The render package's documentation
-// breaks the browser's cost down.
+// A page over HTTP costs well under a millisecond of CPU, a browser visit a
+// sizeable fraction of a CPU-second and over half a second of wall time,
+// which is why the browser is the fallback and not the first try. The
+// figures, with their commands and dates, are in docs/performance.md.
 package crawl

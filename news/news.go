@@ -4,7 +4,7 @@
 // share these types, and this package imports nothing of masx, so storage
 // never depends on the ETL.
 //
-// The field set follows the MASX original (ORIGINAL.md "Data model"): a
+// The field set follows the MASX original (docs/design.md, "Data model"): a
 // feed's GDELT-shaped columns, its text at each stage, its summary and
 // embedding; a cluster's summary, article count, top domains, languages,
 // URLs and images.

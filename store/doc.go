@@ -51,15 +51,5 @@
 // a cancelled PutArticles writes all of its batch or none of it, and the
 // store stays usable.
 //
-// # Measured cost
-//
-// A 10,000-article PutArticles batch (768-dimensional embeddings, four
-// texts of 2 KB: about 11.5 KB per article), one run on a shared 2-core VM
-// at load 8-11 (see the driver docs for the tables and commands):
-//
-//	SQLite      4,400-5,800 articles/s; 103 ms CPU per 1,000 articles,
-//	            database engine included; 7.5 KB allocated per article.
-//	PostgreSQL  4,900-5,300 articles/s (COPY path, local server);
-//	            21-26 ms client CPU + ≈ 140 ms server CPU per 1,000
-//	            articles; 5.9 KB allocated per article.
+// The drivers' write costs are measured in docs/performance.md.
 package store

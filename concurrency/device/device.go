@@ -2,20 +2,17 @@
 // a CUDA GPU or on the CPU. It is the seed's use_gpu()/get_device_config().
 //
 // The decision comes from NVML (libnvidia-ml.so.1, the library that ships
-// with the NVIDIA driver), loaded with dlopen at run time through go-nvml.
-// That keeps one binary for every machine: where no driver is installed,
-// nvml.Init reports ERROR_LIBRARY_NOT_FOUND and masx runs on the CPU, with a
-// [Config.Reason] that says so, instead of failing to start or to link.
+// with the NVIDIA driver), opened with dlopen at run time, without cgo, by
+// package [github.com/masx-ai/masx/concurrency/device/nvml]. That keeps one binary for every machine: where no driver is
+// installed, NVML's Init reports ERROR_LIBRARY_NOT_FOUND and masx runs on
+// the CPU, with a [Config.Reason] that says so, instead of failing to start
+// or to link.
 //
-// Probing is not free: on a machine without a driver the failed dlopen alone
-// measured 0.9–2.5 ms (BenchmarkProbeSystemNVML, 2-vCPU VM), and with a
-// driver nvmlInit also opens every GPU (not measured here: these machines
-// have none). So the probe runs once per process and is
-// cached by the package's one default [Detector]. [Detect] then applies
-// [Options] (MASX_FORCE_CPU, MASX_FORCE_GPU, MASX_DEVICE_ID) to the cached
-// probe: about 140 ns and no allocations (BenchmarkDetectCached).
-//
-//	go test -run '^$' -bench . -benchmem ./concurrency/device/
+// Probing loads a library and, with a driver, opens every GPU, so it runs
+// once per process and is cached by the package's one default [Detector].
+// [Detect] then applies [Options] (MASX_FORCE_CPU, MASX_FORCE_GPU,
+// MASX_DEVICE_ID) to the cached probe, without allocating. Both costs are
+// measured in docs/performance.md.
 //
 // NVML is shut down right after probing: masx never needs it again, and ONNX
 // Runtime's CUDA provider talks to the driver on its own.

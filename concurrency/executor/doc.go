@@ -2,25 +2,20 @@
 // cpu_executors (run_in_thread/map_threads on a thread pool of MAX_THREADS,
 // run_in_process/map_processes on a process pool of MAX_PROCS).
 //
-// # Why goroutines replace the process pool
+// # Two goroutine pools
 //
-// The seed needs a process pool because CPython's GIL lets only one thread
-// run Python code at a time: CPU-bound work on its thread pool would
-// serialise, so it pays for pickling arguments and results across process
-// boundaries to get parallelism. Go has no such lock. Goroutines run
-// CPU-bound Go code on every core at once, share memory without copying,
-// and cost a few hundred bytes to start, so both of masx's pools are
-// goroutine pools and Run returns a typed value instead of a pickled one.
+// Both pools run tasks on goroutines: CPU-bound Go code runs on every core
+// at once and shares memory without copying, so Run returns a typed value.
+// (docs/design.md says why this replaces the seed's process pool.)
 //
-// The CPU pool is still bounded, for two reasons that have nothing to do
-// with a GIL. Without a bound, a burst of CPU-heavy tasks (parsing,
-// clustering, CPU inference) would each take a core's share and all finish
-// late, oversubscribing the cores instead of finishing some early. And the
-// bound leaves cores for the I/O side (fetching, rendering, the database),
-// whose tasks mostly wait but need a core promptly when they wake. The I/O
-// pool is bounded by MAX_THREADS for the seed's reason: a blocking call
-// (a cgo call, a client without a context) pins an OS thread, and the
-// bound caps how many can pile up.
+// The CPU pool is bounded for two reasons. Without a bound, a burst of
+// CPU-heavy tasks (parsing, clustering, CPU inference) would each take a
+// core's share and all finish late, oversubscribing the cores instead of
+// finishing some early. And the bound leaves cores for the I/O side
+// (fetching, rendering, the database), whose tasks mostly wait but need a
+// core promptly when they wake. The I/O pool is bounded by MAX_THREADS
+// because a blocking call that ignores contexts (a cgo call, a client
+// without one) pins an OS thread, and the bound caps how many can pile up.
 //
 // # Semantics
 //
@@ -58,26 +53,11 @@
 //
 // # Costs
 //
-// Measured with the benchmarks in bench_test.go, medians of 5 interleaved
-// rounds at GOMAXPROCS=2 on a shared 2-vCPU VM that other builds kept at a
-// load average above 20, so read the ratios more than the absolute numbers:
-//
-//	go test -c -o /tmp/exec.test ./concurrency/executor/
-//	for i in 1 2 3 4 5; do /tmp/exec.test -test.run '^$' -test.bench . -test.benchmem -test.benchtime 0.5s; done
-//
-//	BenchmarkRun                          2.3 µs/op   296 B   5 allocs
-//	BenchmarkGoroutineBaseline            1.3 µs/op   168 B   3 allocs  (go func + channel)
-//	BenchmarkRunParallel                  3.3 µs/op   (2 callers contending)
-//	BenchmarkMap, 1000 items              169 ns/item, 14 allocs per call
-//	BenchmarkMapGoroutinePerItemBaseline  1.3 µs/item (goroutine per item + semaphore)
-//	BenchmarkMapWorkersBaseline            87 ns/item (bare workers, no pool)
-//
-// So Run adds about 1 µs to the goroutine hand-off it needs anyway (a
-// context for cancellation, the slot, the counters, the panic guard); a CPU
-// profile puts its own CPU time near 1.1 µs per call, the rest being the
-// wait for a loaded scheduler. Use it for work of tens of microseconds or
-// more, not for a single hash. Map costs about 2× the leanest possible
-// fan-out per item and about 8× less than a goroutine per item, because it
-// starts at most min(len(items), limit) goroutines, the caller's included,
-// and takes a free slot without blocking.
+// Run adds a context, a slot, counters and a panic guard to the goroutine
+// hand-off it needs anyway, so use it for work of tens of microseconds or
+// more, not for a single hash. Map starts at most min(len(items), limit)
+// goroutines, the caller's included, and takes a free slot without
+// blocking, so it costs far less per item than a goroutine per item. The
+// benchmarks in bench_test.go measure both; their latest figures are in
+// docs/performance.md.
 package executor

@@ -27,8 +27,7 @@
 // At run time, a GPU batch that fails with an error wrapping ErrDevice is
 // retried on a CPU model that is loaded the first time it is needed, and the
 // fallback is counted (gpu_fallbacks). Other errors — bad input, a
-// cancelled context — reach the caller. The Python original fell back only
-// at start-up.
+// cancelled context — reach the caller.
 //
 // # Callers never hold a CPU slot
 //

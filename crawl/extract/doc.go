@@ -27,10 +27,7 @@
 //
 // # Cost
 //
-// BenchmarkExtract on generated 110, 150 and 200 KB news pages (inline
-// scripts and styles, mega-menu, 1,000-word story, comments, teaser grids),
-// counted in CPU time because the shared 2-core development machine ran at a
-// load average above 20: about 75 pages per CPU-second at 110–150 KB and 45
-// at 200 KB, i.e. 13–22 ms of one core per page. Parsing is about a quarter
-// of it, trafilatura's metadata pass (dates included) another quarter.
+// BenchmarkExtract measures the CPU per page on generated news pages
+// (docs/performance.md); parsing is about a quarter of it, trafilatura's
+// metadata pass (dates included) another quarter.
 package extract

@@ -57,8 +57,7 @@
 //
 // # Cost
 //
-// A check is a scan of a dozen or so prefixes: 60–80 ns for a public
-// address without allocating, 150–300 ns for a refusal, which allocates its
-// error (BenchmarkCheckIP on the shared 2-core development machine). Nothing
-// next to a TCP handshake.
+// A check is a scan of a dozen or so prefixes; a public address allocates
+// nothing, a refusal allocates its error. That is nothing next to a TCP
+// handshake (BenchmarkCheckIP, docs/performance.md).
 package netguard

@@ -69,15 +69,7 @@
 //
 // # Costs
 //
-// Measured with go test -bench on a shared 2-vCPU VM under a load average
-// of about 25, so process CPU time per operation (cpu-ns/op, all threads,
-// GC included) is the figure to trust:
-//
-//	synthetic article page, 32 KiB    85–100 µs CPU, 27 KB allocated
-//	synthetic feed entry               4 µs CPU, 1.2 KB allocated
-//	bundled article page (html/template) 130 µs CPU, 34 KB allocated
-//
-// So one core generates about 10,000 synthetic pages a second, far more
-// than the pipeline under test can fetch and process.
-// Rerun: go test -run '^$' -bench . -benchtime 2s ./etl/demo
+// Generating a page costs far less than fetching and processing it, so the
+// generator never limits the pipeline under test (the benchmarks' figures
+// are in docs/performance.md).
 package demo

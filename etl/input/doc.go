@@ -1,8 +1,7 @@
 // Package input turns what a user hands masx — a file of flashpoints, a
 // GDELT-shaped export, an RSS or Atom feed — into news.Flashpoint values
 // with validated, deduplicated feeds, and says precisely what it left out
-// and why. The MASX original read flashpoints only from another system's
-// Postgres tables; here the input is a file or a feed, so it is hostile
+// and why. The input is a file or a feed a user hands in, so it is hostile
 // until checked.
 //
 // # Formats
@@ -85,17 +84,14 @@
 // over Options.MaxLineBytes, default 4 MiB, are reported and skipped) and
 // JSON arrays element by element. Stream and StreamItems hand flashpoint
 // records over as they are read, so memory stays at about one record plus
-// the set of flashpoint IDs seen: streaming 100,000 feeds (1,000 records,
-// 10 MB) grew the live heap by about 0.25 MB, against 28 MB for Load's
-// Result (TestStreamBoundedMemory). Flat formats must be grouped before
+// the set of flashpoint IDs seen (TestStreamBoundedMemory). Flat formats must be grouped before
 // any flashpoint is complete, so they are held in memory — about 600 bytes
 // of live heap per feed (BenchmarkGroupedFeedBytes) — up to
 // Options.MaxGroupedFeeds (default 1,000,000, about 600 MB); more is an
 // ErrInput error that suggests flashpoint JSONL instead.
 //
-// Parsing costs about 12 µs of CPU per GDELT-shaped feed in JSONL and 7 µs
-// per CSV row (BenchmarkStreamJSONL, BenchmarkLoadCSV on a shared 2-core
-// VM), two to three orders of magnitude below fetching the article.
+// Parsing a feed costs orders of magnitude less than fetching its article
+// (BenchmarkStreamJSONL, BenchmarkLoadCSV; docs/performance.md).
 //
 // gofeed is foreign code parsing hostile input: a panic in it becomes an
 // error. Fuzz targets (FuzzJSON, FuzzJSONL, FuzzCSV, FuzzFeed, FuzzDetect)

@@ -3,10 +3,10 @@
 // GPU.
 //
 // Why ONNX Runtime: it is the one engine that runs the same exported
-// Hugging Face graph on a CPU and on a GPU from Go. Measured on an H100 with
-// a 6-layer MiniLM-shaped encoder at sequence length 128 (DESIGN.md): batch 1
-// gives 479 items/s, batch 256 gives 13,877 items/s, so callers batch (see
-// concurrency/inference) rather than calling a session per item.
+// Hugging Face graph on a CPU and on a GPU from Go. On a GPU a session run
+// of a big batch costs little more than a run of one item, so callers batch
+// (see concurrency/inference) rather than calling a session per item
+// (docs/performance.md has the figures).
 //
 // # One environment per process
 //

@@ -10,11 +10,9 @@
 // seed. Both the script and the real all-MiniLM-L6-v2 tokenizer.json are
 // embedded, so `masx bench embed` can build its model outside a checkout.
 //
-// Costs, measured on a 2-core machine: the tiny model (2 layers, hidden 32,
-// about 4 MB) takes about 1 s to generate; the MiniLM-shaped one (6 layers,
-// hidden 384, about 90 MB) a few seconds. [Ensure] caches each under
-// <cache>/testmodels/<name>-<hash>, keyed by the script, the tokenizer and
-// the spec, so a changed generator never serves a stale model.
+// Generating a model takes seconds (docs/performance.md), so [Ensure] caches
+// each under <cache>/testmodels/<name>-<hash>, keyed by the script, the
+// tokenizer and the spec, so a changed generator never serves a stale model.
 package testmodel
 
 import (

@@ -66,14 +66,8 @@
 // come from a pool. EncodeBatch runs on the calling goroutine, so callers
 // parallelize through the shared executors.
 //
-// BenchmarkEncode (the 203 news paragraphs of the golden file, about 99
-// tokens each) measures 1.2 to 1.4 million tokens (12,000 to 14,000 texts)
-// per CPU-second on one core, with 10.7 KB and 8.7 allocations per text; the
-// vocabulary lookups of WordPiece are a third of the time. Text without
-// control characters, CJK ideographs or decomposable characters is never
-// copied or realigned: normalization steps that would not change it are
-// skipped. Loading the 30,522-token MiniLM file costs about 35 ms of CPU,
-// most of it JSON decoding.
-//
-//	go test -run XXX -bench . -cpu 1 ./model/tokenizer/
+// Text without control characters, CJK ideographs or decomposable
+// characters is never copied or realigned: normalization steps that would
+// not change it are skipped. BenchmarkEncode measures the throughput
+// (docs/performance.md).
 package tokenizer

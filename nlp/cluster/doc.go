@@ -46,18 +46,8 @@
 //
 // # Costs
 //
-// Measured on the 2-core development machine while other builds and tests
-// kept its load average at 15–30, so wall times are pessimistic; CPU times
-// are steadier. Rerun with `masx bench cluster --json` and
-// `go test -run '^$' -bench . -benchtime 3x ./nlp/cluster/`.
-//
-//   - HDBSCAN, 10,000 × 256 (20 blobs): 9–14 s wall, about 3.6 s of CPU
-//     (projection 0.2 s, core distances 1.0 s, spanning tree 2.4 s), peak
-//     RSS 117 MB for the whole bench process. The policy on the same
-//     vectors (normalise, PCA to 20, HDBSCAN) takes 7–10 s wall.
-//   - HDBSCAN, 1,000 × 256: 0.13–0.29 s; 1,000 × 20: 40 ms.
-//   - Spanning tree, 4,000 × 256, one worker, side by side: 0.95–1.13 s
-//     exact-only, 0.27–0.37 s with the projected bound (about 3.5×).
-//   - Auto on 768-dimensional embeddings: 500 vectors 0.16 s, 2,000
-//     vectors 0.6–1.4 s (mostly the PCA); 40 vectors (k-means) 15 ms.
+// The spanning tree is most of an HDBSCAN run, and the projected bound
+// makes it several times faster than exact distances alone. `masx bench
+// cluster` and the benchmarks in bench_test.go measure time and memory
+// (docs/performance.md).
 package cluster

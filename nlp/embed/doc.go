@@ -26,18 +26,12 @@
 // length (SortKey); Embed also hands a call's texts over shortest first.
 // Padding efficiency (real tokens / padded tokens) is in [Metrics].
 //
-// # Measured
+// # Batch sizes
 //
-// With `masx bench embed` on a 2-core VM shared with other builds, the
-// MiniLM-shaped model and ONNX Runtime 1.29 on the CPU with 2 intra-op
-// threads. On a CPU, batching pays for short texts and not for long ones: in texts
-// per CPU-second, 16-token texts go from 147 (64 callers, one text per
-// call) to 230 through the runtime (1.56×), while 128-token texts stay at
-// 27 unbatched and 25 batched. Activations of big batches fall out of
-// cache, hence the CPU token budget of 1024 ([MaxBatchTokensCPU]); on a GPU
-// the budget is BATCH_SIZE × max length, as big batches are what pays
-// there (DESIGN.md: 29× from batch 1 to 256 on an H100). The runtime costs
-// nothing measurable against calling ONNX Runtime directly at equal batch
-// size (−6% to −15% per CPU-second, within noise). Length bucketing lifts
-// padding efficiency on mixed 6–256-token texts from 0.55 to 0.84–0.94.
+// On a CPU, batching pays for short texts and not for long ones, and the
+// activations of big batches fall out of cache, hence the CPU token budget
+// [MaxBatchTokensCPU]. On a GPU the budget is BATCH_SIZE × the maximum
+// length, because big batches are what pays there. `masx bench embed`
+// measures both, and the runtime's overhead against calling ONNX Runtime
+// directly (docs/performance.md).
 package embed

@@ -73,29 +73,15 @@
 // not linked into masx: its detector embeds 124 MB of models for all 75 of
 // its languages whatever mode is chosen.
 //
-// # Why this detector (measured)
+// # Why this detector
 //
-// Three candidates on the same test set, benchmark and probe program, in
-// one run on the 2-core development machine (shared, load average ~25:
-// throughput is computed from CPU time per detection, which other people's
-// processes do not inflate):
-//
-//	go test -tags langid_compare -run Compare -bench Compare -cpu 2 -v ./nlp/langid
-//
-// | detector | 200+ chars | short (<200) | CPU per 1000-char text | detections/s on 2 cores | binary added | peak RSS added |
-// |---|---|---|---|---|---|---|
-// | masx langid (this package, 68 languages) | 100.0 % (620/620) | 98.8 % (79/80) | 51 µs | 38,900 | 1.6 MB | 13.8 MB |
-// | whatlanggo v1.0.1, 20-language whitelist | 100.0 % (620/620) | 91.2 % (73/80) | 1,184 µs | 1,700 | 3.4 MB | 7.6 MB |
-// | lingua-go v1.4.0 low accuracy, 20 languages | 100.0 % (620/620) | 97.5 % (78/80) | 5,551 µs | 360 | 125.3 MB | 55.9 MB |
-//
-// All three are right on every long paragraph, so the rest decides:
-// whatlanggo misses the 5,000/s target by 3× and is the weakest on short
-// text; lingua-go is 108× slower and adds 125 MB to the binary. This
-// package is 23× faster than whatlanggo, does not allocate, and names 68
-// languages instead of 20. Its 13.8 MB of RSS is the parsed model, built
-// once per process on first use (BenchmarkParseModel: ~240 ms on the
-// loaded machine, 12 MB allocated). `masx langid` peaks at 30.5 MB RSS
-// against 16.0 MB for `masx --help` (/usr/bin/time -v).
+// whatlanggo and lingua-go were measured beside this package on the same
+// test set: all three are right on every long paragraph, but whatlanggo is
+// too slow for the pipeline's target and the weakest on short text, and
+// lingua-go is slower still and adds its models to the binary. This package
+// allocates nothing per detection and names 68 languages instead of 20. Its
+// parsed model is built once per process on first use. The comparison, with
+// its command and date, is in docs/performance.md.
 //
 // # Accuracy (testdata/paragraphs)
 //
@@ -107,31 +93,7 @@
 //
 //	go test -run 'TestAccuracy$|TestShortTexts|TestCalibration' -v ./nlp/langid
 //
-// | lang | 200+ chars | accuracy | short | right | und |
-// |---|---|---|---|---|---|
-// | ar | 31 | 100.0 % | 4 | 4 | 0 |
-// | de | 31 | 100.0 % | 4 | 4 | 0 |
-// | en | 31 | 100.0 % | 4 | 4 | 0 |
-// | es | 31 | 100.0 % | 4 | 4 | 0 |
-// | fa | 31 | 100.0 % | 4 | 4 | 0 |
-// | fr | 31 | 100.0 % | 4 | 4 | 0 |
-// | he | 31 | 100.0 % | 4 | 4 | 0 |
-// | hi | 31 | 100.0 % | 4 | 3 | 0 |
-// | id | 31 | 100.0 % | 4 | 4 | 0 |
-// | it | 31 | 100.0 % | 4 | 4 | 0 |
-// | ja | 31 | 100.0 % | 4 | 4 | 0 |
-// | ko | 31 | 100.0 % | 4 | 4 | 0 |
-// | nl | 31 | 100.0 % | 4 | 4 | 0 |
-// | pl | 31 | 100.0 % | 4 | 4 | 0 |
-// | pt | 31 | 100.0 % | 4 | 4 | 0 |
-// | ru | 31 | 100.0 % | 4 | 4 | 0 |
-// | tr | 31 | 100.0 % | 4 | 4 | 0 |
-// | uk | 31 | 100.0 % | 4 | 4 | 0 |
-// | ur | 31 | 100.0 % | 4 | 4 | 0 |
-// | zh | 31 | 100.0 % | 4 | 4 | 0 |
-// | all | 620 | 100.0 % | 80 | 79 | 0 |
-//
-// The one miss is a 26-character Hindi headline read as Marathi (0.53).
+// The per-language results are in docs/performance.md.
 // TestAccuracyArticles also gets every 1000-character article (paragraphs
 // joined) right with confidence ≥ 0.95, and TestRobustness keeps 100 % on
 // the long paragraphs in upper case, without accents, in NFD, with a URL
@@ -140,28 +102,17 @@
 // from lingua-go's corpora); the constants that were (typical cost per
 // script, the fit margin, the hiragana share) only shape Confidence.
 //
-// Short text, windows of k words cut from the long paragraphs (3k
-// characters for zh and ja), default settings (TestShortTexts):
-//
-// | words | mean chars | right | und | wrong | wrong with confidence ≥ 0.9 |
-// |---|---|---|---|---|---|
-// | 1 | 4 | 4.1 % | 95.6 % | 0.3 % | 0.01 % |
-// | 2 | 10 | 46.8 % | 51.2 % | 2.1 % | 0.41 % |
-// | 3 | 16 | 77.4 % | 19.6 % | 3.0 % | 0.52 % |
-// | 4 | 22 | 91.7 % | 5.9 % | 2.4 % | 0.53 % |
-// | 6 | 34 | 98.2 % | 0.7 % | 1.1 % | 0.30 % |
-// | 8 | 46 | 99.2 % | 0.1 % | 0.8 % | 0.08 % |
-// | 12 | 67 | 99.6 % | 0.0 % | 0.4 % | 0.12 % |
+// TestShortTexts measures short text, windows of k words cut from the long
+// paragraphs (3k characters for zh and ja); its results are in
+// docs/performance.md too.
 //
 // # Cost and concurrency
 //
-// Detect costs about 51 µs of CPU for a 1000-character article and 28 µs
-// for a 300-character paragraph, allocates nothing, and stops early: after
-// 150 letters a language more than 150 nats behind is no longer scored,
-// and with one left scoring stops at 300 letters. A 10 MB input costs the
-// same as its first 1000 characters. A Detector is immutable and safe for
-// any number of goroutines; [Default] builds one on first use and shares
-// it, with the parsed model, for the life of the process.
-//
-//	go test -run '^$' -bench Detect -cpu 2 ./nlp/langid
+// Detect allocates nothing and stops early: after 150 letters a language
+// more than 150 nats behind is no longer scored, and with one left scoring
+// stops at 300 letters, so a 10 MB input costs the same as its first 1000
+// characters. BenchmarkDetect measures the cost (docs/performance.md). A
+// Detector is immutable and safe for any number of goroutines; [Default]
+// builds one on first use and shares it, with the parsed model, for the life
+// of the process.
 package langid

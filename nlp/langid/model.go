@@ -91,7 +91,7 @@ type model struct {
 }
 
 // sharedModel parses the embedded model once per process: about 12 MB of
-// tables, the bulk of the package's 13.8 MB RSS (see the package doc).
+// tables, the bulk of the package's 13.8 MB RSS (docs/performance.md).
 var sharedModel = sync.OnceValues(func() (*model, error) {
 	return parseModel(modelData)
 })

@@ -28,9 +28,8 @@
 // name splits ("Brig. Smith"), and a sentence-final initial followed by a
 // capitalised non-opener does not ("vitamin C. Doctors …").
 //
-// Cost: one pass over the text, no regular expressions; about 100 MB/s
-// (BenchmarkSplit, best of 5 on a shared 2-vCPU VM). Split allocates one
-// string per sentence.
+// Split makes one pass over the text, without regular expressions, and
+// allocates one string per sentence (BenchmarkSplit; docs/performance.md).
 package sentences
 
 import (

@@ -49,19 +49,6 @@
 //
 // Selection uses an inverted index and a lazily refreshed heap (MMR scores
 // only fall as sentences are taken), so cost grows about linearly with
-// length rather than with its square (see Costs).
-//
-// # Costs
-//
-// Measured with go test -bench on a shared 2-vCPU VM (AMD EPYC, load
-// average 25, so wall time mostly measures the neighbours); process CPU time
-// per call, best of 3:
-//
-//	Compress, 5,000-character article           0.9 ms   270 kB allocated
-//	Summarize, same article, 5 sentences         0.65 ms
-//	Compress, 50 kB (10 articles' worth)         11 ms
-//	Compress, 500 kB (100 articles' worth)       0.10 s
-//	ClusterSummary, 20 articles of 5,000 chars   26 ms
-//
-// Rerun: go test -run '^$' -bench . -count 3 ./nlp/summarize
+// length rather than with its square. The benchmarks in bench_test.go
+// measure it (docs/performance.md).
 package summarize

@@ -27,8 +27,7 @@
 // discounts common words; the list only keeps the most frequent function
 // words from dominating short sentences.
 //
-// Cost: about 40 MB/s on one core (BenchmarkTerms, best of 5 on a shared
-// 2-vCPU VM), one string allocation per token.
+// It allocates one string per token (BenchmarkTerms; docs/performance.md).
 package tokens
 
 import (

@@ -43,17 +43,9 @@
 //
 // # Costs
 //
-// Measured with go test -bench on a shared 2-vCPU VM (AMD EPYC, load
-// average 25, so wall time mostly measures the neighbours); process CPU
-// time per call, all threads, best of 3; synthetic 500-word articles on 20
-// topics, Dim 256:
-//
-//	100 texts      24 ms CPU    6 MB allocated
-//	1,000 texts   0.63 s CPU   52 MB   (tokenising ≈ 0.1 s, SVD most of the rest)
-//	2,000 texts   1.4 s CPU   100 MB
-//
-// The eigensolvers alone on 1,000 texts: exact 2.3 s, randomized 0.41 s.
-// Rerun: go test -run '^$' -bench . -count 3 ./nlp/vectorize
+// The truncated SVD is most of the CPU of a call, tokenising a small part.
+// BenchmarkVectorize and BenchmarkEigen measure both, and the exact and
+// randomized eigensolvers side by side (docs/performance.md).
 package vectorize
 
 import (

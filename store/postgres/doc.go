@@ -25,28 +25,12 @@
 // PutArticles is one transaction. A batch of at least CopyRows (100)
 // articles is streamed by COPY into a temporary table and moved into
 // articles by one INSERT … SELECT … ON CONFLICT; smaller batches are
-// pipelined upserts, BatchRows (500) per round trip. Measured side by side
-// (BenchmarkPutArticles, articles of ≈ 11.5 KB: a 768-dimensional embedding
-// and four 2 KB texts; a shared 2-core VM at load 8-11, server on the same
-// machine, fsync off):
-//
-//	batch   path       articles/s    client CPU   server CPU   allocated
-//	                                 ms per 1,000 articles     per article
-//	10,000  COPY       4,900-5,300       21-26        138-142      5.9 KB
-//	10,000  pipelined  2,300-3,700       68-87        130-145       90 KB
-//	   200  COPY       3,500-5,300      93-100        144-190      7.4 KB
-//	   200  pipelined  3,100-3,500     200-217        125-130       90 KB
-//	    20  COPY             2,100         580           340        21 KB
-//	    20  pipelined        2,550         630           175        83 KB
-//	     1  COPY               150-185   9,500        3,700-5,550
-//	     1  pipelined          400-530   8,900-10,600   400-450
-//
-// Pipelined upserts build the whole round trip's messages in one growing
-// buffer, which is where their 90 KB per article goes; COPY streams in
-// small buffers. The temporary table costs 3-5 ms of server time per
-// call, so small batches skip it. Rerun with:
-//
-//	go test -run '^$' -bench 'PutArticles/^n=10000$/' -benchtime 3x ./store/postgres/
+// pipelined upserts, BatchRows (500) per round trip. On large batches COPY
+// takes a fraction of the client CPU and memory of pipelined upserts, which
+// build each round trip's messages in one growing buffer, while its
+// temporary table costs a few milliseconds of server time per call: hence
+// the CopyRows threshold. BenchmarkPutArticles compares the two paths by
+// batch size; the figures are in docs/performance.md.
 //
 // # MASX compatibility
 //

@@ -17,7 +17,8 @@ import (
 	"github.com/masx-ai/masx/store/internal/record"
 )
 
-// MASX daily table prefixes (ORIGINAL.md "Inputs" and stage 9).
+// MASX daily table prefixes (docs/design.md, "Inputs" and "Stages per
+// flashpoint").
 const (
 	masxFlashpoints = "flash_point"
 	masxFeeds       = "feed_entries"

@@ -38,18 +38,12 @@
 // the other, and reopening applies nothing. A file recording a version this
 // binary does not know is refused (migrate.ErrNewerSchema).
 //
-// # Measured cost
+// # Cost
 //
-// BenchmarkPutArticles10k writes 10,000-article batches (768-dimensional
-// embeddings, four 2 KB texts, ≈ 11.5 KB an article) in one transaction:
-// 4,400-5,800 articles/s on a shared 2-core VM at load 8-11, and 103 ms of
-// CPU per 1,000 articles with SQLite's own work included (so ≈ 9,700
-// articles/s for a whole idle core); 7.5 KB allocated per article. About
-// half of that CPU is the kernel copying pages: the WAL and then the
-// checkpoint each write the batch once. Page sizes of 16 and 32 KB cost the
-// same CPU as the default 4 KB in a side-by-side run, so the default stays.
-// Under -race the engine (transpiled C, checkptr on) runs about ten times
-// slower.
-//
-//	go test -run '^$' -bench PutArticles10k -benchtime 3x ./store/sqlite/
+// A large PutArticles batch costs about as much CPU in the kernel, which
+// copies each page twice (into the WAL, then at the checkpoint), as in the
+// engine. Larger page sizes did not lower it, so SQLite's default page size
+// stays. Under -race the engine (transpiled C with checkptr on) is much
+// slower. BenchmarkPutArticles10k measures it; the figures are in
+// docs/performance.md.
 package sqlite
