@@ -33,14 +33,17 @@
 //  6. Stop waits for a Start in progress to finish first (Start's ctx
 //     bounds that wait), then stops what it started.
 //
-// NOTE: rule 4 is river's StopAndCancel and the shutdown of net/http, not
-// river's Stop: a Stop whose ctx ends does not return until the goroutines
-// are gone, so "call Stop again to finish" is never needed.
+// NOTE: rule 4 differs from river, whose Stop and StopAndCancel return
+// ctx.Err() as soon as ctx ends and may be called again to keep waiting.
+// Here a Stop whose ctx ends cancels what is left and still waits, so
+// "call Stop again to finish" is never needed and no goroutine outlives
+// Stop. The executors' Shutdown has always worked so.
 //
-// The executors' Shutdown (concurrency/executor) meets rules 3 to 5; the
-// pools have no Start, and work submitted after Shutdown fails with
-// executor.ErrClosed, which is their latch. startstoptest checks the
-// contract against a component in one table.
+// The executors' Shutdown (concurrency/executor) meets rules 3 to 5, save
+// that a pool already idle returns nil even for an ended ctx (there is
+// nothing to cancel); the pools have no Start, and work submitted after
+// Shutdown fails with executor.ErrClosed, which is their latch.
+// startstoptest checks the contract against a component in one table.
 package startstop
 
 import (
