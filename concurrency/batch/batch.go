@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/masx-ai/masx/concurrency/panics"
+	"github.com/masx-ai/masx/concurrency/startstop"
 )
 
 // Defaults, the seed's values.
@@ -44,7 +46,8 @@ var (
 	// ErrQueueFull: the queue holds QueueMax items and the policy is Reject
 	// (HTTP 429 at the API).
 	ErrQueueFull = errors.New("batch: queue full")
-	// ErrClosed: the batcher is stopping or stopped.
+	// ErrClosed: the batcher is stopping or stopped; also Start after
+	// Stop.
 	ErrClosed = errors.New("batch: closed")
 	// ErrNotStarted: Submit before Start.
 	ErrNotStarted = errors.New("batch: not started")
@@ -65,15 +68,11 @@ func (e *ResultCountError) Error() string {
 func (e *ResultCountError) Is(target error) bool { return target == ErrResultCount }
 
 // PanicError carries a panic recovered from the batch function, with the
-// stack of the goroutine that panicked.
-type PanicError struct {
-	Value any
-	Stack []byte
-}
-
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("batch: batch function panicked: %v", e.Value)
-}
+// stack of the goroutine that panicked. It is masx's one panic type,
+// [panics.Error], under the name this package has always used, so
+// errors.As with a *batch.PanicError, a *executor.PanicError or a
+// *panics.Error finds the same panic.
+type PanicError = panics.Error
 
 // ItemErrors lets a batch function fail single items: return it with the
 // full result slice and one error slot per input (nil where the item
@@ -232,6 +231,8 @@ type Batcher[In, Out any] struct {
 	sem *slots
 	m   *metrics
 
+	life startstop.Lifecycle
+
 	kick        chan struct{}   // wakes the dispatcher; capacity 1
 	closingCtx  context.Context // cancelled when Stop begins
 	closeSignal context.CancelFunc
@@ -241,8 +242,8 @@ type Batcher[In, Out any] struct {
 	abortBase context.CancelCauseFunc
 
 	mu          sync.Mutex
-	started     bool
-	closing     bool
+	started     bool                // set by Start: Submit accepts items
+	closing     bool                // set by Stop: Submit refuses items
 	pending     []*request[In, Out] // FIFO: pending[0] is the oldest
 	pendingCost int
 	enqueued    int64 // items that entered the queue; requests = this + refused
@@ -277,20 +278,22 @@ func New[In, Out any](fn Func[In, Out], cfg Config[In]) (*Batcher[In, Out], erro
 func (b *Batcher[In, Out]) Config() Config[In] { return b.cfg }
 
 // Start launches the dispatcher goroutine. Values of ctx (not its
-// cancellation) reach batch contexts; stop the batcher with Stop. A second
-// Start is a no-op.
+// cancellation) reach batch contexts; stop the batcher with Stop. Start
+// follows the lifecycle contract of package startstop: a second Start is a
+// no-op, and Start after Stop fails with ErrClosed (and
+// startstop.ErrStopped).
 func (b *Batcher[In, Out]) Start(ctx context.Context) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.started {
+	err := b.life.Start(func() error {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.started = true
+		b.baseCtx, b.abortBase = context.WithCancelCause(context.WithoutCancel(ctx))
+		go b.dispatch()
 		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w: %w", b.cfg.Name, ErrClosed, err)
 	}
-	if b.closing {
-		return ErrClosed
-	}
-	b.started = true
-	b.baseCtx, b.abortBase = context.WithCancelCause(context.WithoutCancel(ctx))
-	go b.dispatch()
 	return nil
 }
 
@@ -714,36 +717,45 @@ func (b *Batcher[In, Out]) call(ins []In) (outs []Out, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			b.m.panics.Add(1)
-			outs, err = nil, fmt.Errorf("%s: %w", b.cfg.Name, &PanicError{Value: v, Stack: debug.Stack()})
+			outs, err = nil, fmt.Errorf("%s: batch: batch function %w", b.cfg.Name, panics.New(v))
 		}
 	}()
 	return b.fn(b.baseCtx, ins)
 }
 
-// Stop refuses new items with ErrClosed, flushes what is queued and waits
-// for in-flight batches. If ctx ends first, Stop fails everything still
-// queued or in flight with ErrClosed, cancels the batch context, and
-// returns ctx's error; call it again to wait for the batch goroutines.
-// Stop before Start, and a second Stop, are safe.
+// Stop refuses new items with ErrClosed, flushes what is queued at once
+// (MaxDelay does not apply any more) and waits for the batches to finish.
+// It follows the lifecycle contract of package startstop: if ctx ends
+// first, Stop fails everything still queued or in flight with ErrClosed,
+// cancels the batch context (cause ErrClosed), waits for the batch
+// goroutines to return, and returns ctx's error. Stop before Start, and
+// any number of Stop calls, are safe.
 func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
+	return b.life.Stop(ctx, b.stop)
+}
+
+// stop is Stop's work, run once; abort ends when a Stop's ctx does.
+func (b *Batcher[In, Out]) stop(abort context.Context) error {
 	b.mu.Lock()
-	if !b.closing {
-		b.closing = true
-		b.closeSignal()
-	}
-	started := b.started
+	b.closing = true
 	b.mu.Unlock()
-	if !started {
-		return nil
-	}
+	b.closeSignal()
 	b.wake()
 	select {
 	case <-b.doneCh:
-		b.wg.Wait()
-		b.abortBase(ErrClosed)
-		return nil
-	case <-ctx.Done():
+	case <-abort.Done():
+		b.failRest()
+		<-b.doneCh
 	}
+	b.wg.Wait()
+	b.abortBase(ErrClosed)
+	return nil
+}
+
+// failRest answers every queued and in-flight item with ErrClosed and
+// cancels the batch context, so the batches end and the dispatcher with
+// them.
+func (b *Batcher[In, Out]) failRest() {
 	b.mu.Lock()
 	rest := b.pending
 	for _, r := range rest {
@@ -766,7 +778,6 @@ func (b *Batcher[In, Out]) Stop(ctx context.Context) error {
 	}
 	b.abortBase(ErrClosed)
 	b.wake()
-	return ctx.Err()
 }
 
 // Stats is a snapshot of a Batcher's counters.

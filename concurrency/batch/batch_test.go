@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -103,10 +104,25 @@ func submitAsync(ctx context.Context, b *batch.Batcher[int, int], v int) <-chan 
 	return ch
 }
 
-// waitDepth waits until the batcher reports n queued items.
+// waitDepth, inside a synctest bubble, waits until every goroutine of the
+// test is blocked and checks that the batcher then holds n queued items.
 func waitDepth(t *testing.T, b *batch.Batcher[int, int], n int) {
 	t.Helper()
-	require.Eventually(t, func() bool { return b.QueueDepth() == n }, 5*time.Second, time.Millisecond, "queue depth never reached %d", n)
+	synctest.Wait()
+	require.Equal(t, n, b.QueueDepth(), "queued items once everything settled")
+}
+
+// blocked, inside a synctest bubble, says whether ch has nothing to receive
+// once every goroutine of the test is blocked: the sender is stuck, not
+// merely slow.
+func blocked[T any](ch <-chan T) bool {
+	synctest.Wait()
+	select {
+	case <-ch:
+		return false
+	default:
+		return true
+	}
 }
 
 func TestFlushesWhenBatchIsFull(t *testing.T) {
@@ -128,163 +144,193 @@ func TestFlushesWhenBatchIsFull(t *testing.T) {
 
 func TestFlushesWhenOldestItemReachesMaxDelay(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	const delay = 30 * time.Millisecond
-	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 100, MaxDelay: delay})
-	t0 := time.Now()
-	out, err := b.Submit(context.Background(), 7)
-	require.NoError(t, err)
-	require.Equal(t, 70, out)
-	require.GreaterOrEqual(t, time.Since(t0), delay, "a lone item must wait for MaxDelay")
-	require.Equal(t, int64(1), b.Stats().Flushes["delay"])
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		const delay = 30 * time.Millisecond
+		b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 100, MaxDelay: delay})
+		t0 := time.Now()
+		out, err := b.Submit(context.Background(), 7)
+		require.NoError(t, err)
+		require.Equal(t, 70, out)
+		require.Equal(t, delay, time.Since(t0), "a lone item waits exactly MaxDelay")
+		require.Equal(t, int64(1), b.Stats().Flushes["delay"])
+
+		// The delay counts from the oldest item: one that joins later goes
+		// out with it, not MaxDelay after its own arrival.
+		first := submitAsync(context.Background(), b, 1)
+		time.Sleep(delay - time.Millisecond)
+		second := submitAsync(context.Background(), b, 2)
+		waitDepth(t, b, 2)
+		time.Sleep(time.Millisecond - 1)
+		require.True(t, blocked(first), "flushed before MaxDelay")
+		time.Sleep(time.Nanosecond)
+		require.NoError(t, <-first)
+		require.NoError(t, <-second)
+		require.Equal(t, [][]int{{7}, {1, 2}}, rec.seen())
+	})
 }
 
 func TestIdleBatcherDoesNotWakeUp(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 4, MaxDelay: time.Millisecond})
-	_, err := b.Submit(context.Background(), 1)
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return b.Stats().InFlight == 0 }, 5*time.Second, time.Millisecond)
-	before := b.Wakeups()
-	// Observing that nothing happens needs a stretch of time; 200 polling
-	// periods of the original (1 ms) would show up as ~200 wake-ups. One
-	// is allowed: the finished batch's own wake-up may land after we read.
-	time.Sleep(200 * time.Millisecond)
-	require.LessOrEqual(t, b.Wakeups()-before, int64(1), "idle dispatcher woke up: it is polling")
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 4, MaxDelay: time.Millisecond})
+		_, err := b.Submit(context.Background(), 1)
+		require.NoError(t, err)
+		synctest.Wait() // the finished batch's own wake-up is over
+		require.Zero(t, b.Stats().InFlight)
+		before := b.Wakeups()
+		// An hour of the bubble's clock: the original's 1 ms polling would
+		// show up as 3.6 million wake-ups.
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		require.Equal(t, before, b.Wakeups(), "idle dispatcher woke up: it is polling")
+	})
 }
 
 func TestCostBoundsTheBatch(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 16)}
-	b := start(t, rec.fn, batch.Config[int]{
-		MaxBatchSize: 100, MaxDelay: batch.NoDelay,
-		Cost: func(v int) int { return v }, MaxBatchCost: 10,
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 16)}
+		b := start(t, rec.fn, batch.Config[int]{
+			MaxBatchSize: 100, MaxDelay: batch.NoDelay,
+			Cost: func(v int) int { return v }, MaxBatchCost: 10,
+		})
+		// The first item (cost 1) holds the only batch slot so the rest queue up.
+		first := submitAsync(context.Background(), b, 1)
+		<-rec.entered
+		var chans []<-chan error
+		for _, v := range []int{4, 4, 4, 4, 12} {
+			chans = append(chans, submitAsync(context.Background(), b, v))
+		}
+		waitDepth(t, b, 5)
+		close(rec.gate)
+		require.NoError(t, <-first)
+		for _, ch := range chans {
+			require.NoError(t, <-ch)
+		}
+		for _, bt := range rec.seen() {
+			sum := 0
+			for _, v := range bt {
+				sum += v
+			}
+			if len(bt) > 1 {
+				require.LessOrEqual(t, sum, 10, "batch %v exceeds MaxBatchCost", bt)
+			}
+		}
+		require.True(t, rec.saw(12), "an item costlier than MaxBatchCost must still run, alone")
 	})
-	// The first item (cost 1) holds the only batch slot so the rest queue up.
-	first := submitAsync(context.Background(), b, 1)
-	<-rec.entered
-	var chans []<-chan error
-	for _, v := range []int{4, 4, 4, 4, 12} {
-		chans = append(chans, submitAsync(context.Background(), b, v))
-	}
-	waitDepth(t, b, 5)
-	close(rec.gate)
-	require.NoError(t, <-first)
-	for _, ch := range chans {
-		require.NoError(t, <-ch)
-	}
-	for _, bt := range rec.seen() {
-		sum := 0
-		for _, v := range bt {
-			sum += v
-		}
-		if len(bt) > 1 {
-			require.LessOrEqual(t, sum, 10, "batch %v exceeds MaxBatchCost", bt)
-		}
-	}
-	require.True(t, rec.saw(12), "an item costlier than MaxBatchCost must still run, alone")
 }
 
 func TestSortKeyGroupsSimilarItems(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 64)}
-	b := start(t, rec.fn, batch.Config[int]{
-		MaxBatchSize: 4, MaxDelay: batch.NoDelay,
-		SortKey: func(v int) int { return v },
-	})
-	first := submitAsync(context.Background(), b, 500)
-	<-rec.entered
-	// Interleaved short (1xx) and long (9xx) items.
-	vals := []int{101, 901, 102, 902, 103, 903, 104, 904}
-	var chans []<-chan error
-	for _, v := range vals {
-		chans = append(chans, submitAsync(context.Background(), b, v))
-		waitDepth(t, b, len(chans))
-	}
-	close(rec.gate)
-	require.NoError(t, <-first)
-	for _, ch := range chans {
-		require.NoError(t, <-ch)
-	}
-	for _, bt := range rec.seen()[1:] {
-		require.Len(t, bt, 4)
-		lo, hi := bt[0]/100, bt[0]/100
-		for _, v := range bt {
-			lo, hi = min(lo, v/100), max(hi, v/100)
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 64)}
+		b := start(t, rec.fn, batch.Config[int]{
+			MaxBatchSize: 4, MaxDelay: batch.NoDelay,
+			SortKey: func(v int) int { return v },
+		})
+		first := submitAsync(context.Background(), b, 500)
+		<-rec.entered
+		// Interleaved short (1xx) and long (9xx) items.
+		vals := []int{101, 901, 102, 902, 103, 903, 104, 904}
+		var chans []<-chan error
+		for _, v := range vals {
+			chans = append(chans, submitAsync(context.Background(), b, v))
+			waitDepth(t, b, len(chans))
 		}
-		require.Equal(t, lo, hi, "batch %v mixes short and long items", bt)
-	}
+		close(rec.gate)
+		require.NoError(t, <-first)
+		for _, ch := range chans {
+			require.NoError(t, <-ch)
+		}
+		for _, bt := range rec.seen()[1:] {
+			require.Len(t, bt, 4)
+			lo, hi := bt[0]/100, bt[0]/100
+			for _, v := range bt {
+				lo, hi = min(lo, v/100), max(hi, v/100)
+			}
+			require.Equal(t, lo, hi, "batch %v mixes short and long items", bt)
+		}
+	})
 }
 
 func TestItemCancelledWhileQueuedIsRemovedBeforeDispatch(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
-	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 2, MaxDelay: time.Hour, QueueMax: 2, Policy: batch.Reject})
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := submitAsync(ctx, b, 666)
-	waitDepth(t, b, 1)
-	cancel()
-	require.ErrorIs(t, <-ch, context.Canceled)
-	require.Equal(t, 0, b.QueueDepth())
-	// Its slot came back: two more items fit and form a full batch.
-	a, c := submitAsync(context.Background(), b, 1), submitAsync(context.Background(), b, 2)
-	require.NoError(t, <-a)
-	require.NoError(t, <-c)
-	require.False(t, rec.saw(666), "a cancelled item reached the batch function")
-	require.Equal(t, int64(1), b.Stats().Cancelled)
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 2, MaxDelay: time.Hour, QueueMax: 2, Policy: batch.Reject})
+		ctx, cancel := context.WithCancel(context.Background())
+		ch := submitAsync(ctx, b, 666)
+		waitDepth(t, b, 1)
+		cancel()
+		require.ErrorIs(t, <-ch, context.Canceled)
+		require.Equal(t, 0, b.QueueDepth())
+		// Its slot came back: two more items fit and form a full batch.
+		a, c := submitAsync(context.Background(), b, 1), submitAsync(context.Background(), b, 2)
+		require.NoError(t, <-a)
+		require.NoError(t, <-c)
+		require.False(t, rec.saw(666), "a cancelled item reached the batch function")
+		require.Equal(t, int64(1), b.Stats().Cancelled)
+	})
 }
 
 func TestExpiredDeadlineNeverReachesTheModel(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
-	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: time.Hour})
-	first := submitAsync(context.Background(), b, 1)
-	<-rec.entered
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	late := submitAsync(ctx, b, 999)
-	require.ErrorIs(t, <-late, context.DeadlineExceeded)
-	close(rec.gate)
-	require.NoError(t, <-first)
-	require.False(t, rec.saw(999))
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
+		b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: time.Hour})
+		first := submitAsync(context.Background(), b, 1)
+		<-rec.entered
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		t0 := time.Now()
+		late := submitAsync(ctx, b, 999)
+		require.ErrorIs(t, <-late, context.DeadlineExceeded)
+		require.Equal(t, 20*time.Millisecond, time.Since(t0), "the caller waits for its deadline, no longer")
+		close(rec.gate)
+		require.NoError(t, <-first)
+		require.False(t, rec.saw(999))
+	})
 }
 
 func TestRejectPolicyReturnsErrQueueFull(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
-	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 2, MaxDelay: batch.NoDelay, QueueMax: 2, Policy: batch.Reject})
-	a := submitAsync(context.Background(), b, 1)
-	<-rec.entered // in flight: counts against QueueMax
-	c := submitAsync(context.Background(), b, 2)
-	waitDepth(t, b, 1)
-	_, err := b.Submit(context.Background(), 3)
-	require.ErrorIs(t, err, batch.ErrQueueFull)
-	require.Equal(t, int64(1), b.Stats().Rejected)
-	close(rec.gate)
-	require.NoError(t, <-a)
-	require.NoError(t, <-c)
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
+		b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 2, MaxDelay: batch.NoDelay, QueueMax: 2, Policy: batch.Reject})
+		a := submitAsync(context.Background(), b, 1)
+		<-rec.entered // in flight: counts against QueueMax
+		c := submitAsync(context.Background(), b, 2)
+		waitDepth(t, b, 1)
+		_, err := b.Submit(context.Background(), 3)
+		require.ErrorIs(t, err, batch.ErrQueueFull)
+		require.Equal(t, int64(1), b.Stats().Rejected)
+		close(rec.gate)
+		require.NoError(t, <-a)
+		require.NoError(t, <-c)
+	})
 }
 
 func TestBlockPolicyWaitsForRoomWhileContextAllows(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
-	b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay, QueueMax: 1})
-	a := submitAsync(context.Background(), b, 1)
-	<-rec.entered
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	_, err := b.Submit(ctx, 2)
-	require.ErrorIs(t, err, context.DeadlineExceeded, "a full queue under Block must wait, then honour the deadline")
-	waiting := submitAsync(context.Background(), b, 3)
-	select {
-	case err := <-waiting:
-		t.Fatalf("Submit returned %v while the queue was full", err)
-	case <-time.After(20 * time.Millisecond):
-	}
-	close(rec.gate)
-	require.NoError(t, <-a)
-	require.NoError(t, <-waiting)
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
+		b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay, QueueMax: 1})
+		a := submitAsync(context.Background(), b, 1)
+		<-rec.entered
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		t0 := time.Now()
+		_, err := b.Submit(ctx, 2)
+		require.ErrorIs(t, err, context.DeadlineExceeded, "a full queue under Block must wait, then honour the deadline")
+		require.Equal(t, 20*time.Millisecond, time.Since(t0), "Submit waits for room until its deadline")
+		waiting := submitAsync(context.Background(), b, 3)
+		require.True(t, blocked(waiting), "Submit returned while the queue was full")
+		close(rec.gate)
+		require.NoError(t, <-a)
+		require.NoError(t, <-waiting)
+	})
 }
 
 func TestWrongResultCountFailsTheWholeBatch(t *testing.T) {
@@ -388,75 +434,81 @@ func TestMaxConcurrentBatches(t *testing.T) {
 	for _, conc := range []int{1, 3} {
 		t.Run(fmt.Sprint(conc), func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 100)}
-			b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay, MaxConcurrentBatches: conc})
-			var chans []<-chan error
-			for i := range 10 {
-				chans = append(chans, submitAsync(context.Background(), b, i))
-			}
-			for range conc {
-				<-rec.entered
-			}
-			waitDepth(t, b, 10-conc)
-			require.Equal(t, int32(conc), rec.running.Load())
-			close(rec.gate)
-			for _, ch := range chans {
-				require.NoError(t, <-ch)
-			}
-			require.Equal(t, int32(conc), rec.maxRun.Load(), "never more than MaxConcurrentBatches at once")
+			synctest.Test(t, func(t *testing.T) {
+				rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 100)}
+				b := start(t, rec.fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay, MaxConcurrentBatches: conc})
+				var chans []<-chan error
+				for i := range 10 {
+					chans = append(chans, submitAsync(context.Background(), b, i))
+				}
+				for range conc {
+					<-rec.entered
+				}
+				waitDepth(t, b, 10-conc)
+				require.Equal(t, int32(conc), rec.running.Load())
+				close(rec.gate)
+				for _, ch := range chans {
+					require.NoError(t, <-ch)
+				}
+				require.Equal(t, int32(conc), rec.maxRun.Load(), "never more than MaxConcurrentBatches at once")
+			})
 		})
 	}
 }
 
 func TestStopDrainsQueuedAndInFlightWork(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
-	b, err := batch.New(rec.fn, batch.Config[int]{MaxBatchSize: 10, MaxDelay: time.Hour})
-	require.NoError(t, err)
-	require.NoError(t, b.Start(context.Background()))
-	inFlight := submitAsync(context.Background(), b, 1)
-	waitDepth(t, b, 1)
-	// Nothing would flush for an hour: Stop must flush without waiting.
-	stopped := make(chan error, 1)
-	go func() { stopped <- b.Stop(context.Background()) }()
-	<-rec.entered // the queued item was flushed by Stop
-	_, err = b.Submit(context.Background(), 2)
-	require.ErrorIs(t, err, batch.ErrClosed, "Stop must refuse new items")
-	select {
-	case err := <-stopped:
-		t.Fatalf("Stop returned %v before the in-flight batch finished", err)
-	case <-time.After(10 * time.Millisecond):
-	}
-	close(rec.gate)
-	require.NoError(t, <-inFlight, "drained work must succeed")
-	require.NoError(t, <-stopped)
-	require.NoError(t, b.Stop(context.Background()), "a second Stop is a no-op")
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{gate: make(chan struct{}), entered: make(chan int, 4)}
+		b, err := batch.New(rec.fn, batch.Config[int]{MaxBatchSize: 10, MaxDelay: time.Hour})
+		require.NoError(t, err)
+		require.NoError(t, b.Start(context.Background()))
+		inFlight := submitAsync(context.Background(), b, 1)
+		waitDepth(t, b, 1)
+		// Nothing would flush for an hour: Stop must flush without waiting.
+		stopped := make(chan error, 1)
+		go func() { stopped <- b.Stop(context.Background()) }()
+		<-rec.entered // the queued item was flushed by Stop
+		_, err = b.Submit(context.Background(), 2)
+		require.ErrorIs(t, err, batch.ErrClosed, "Stop must refuse new items")
+		require.True(t, blocked(stopped), "Stop returned before the in-flight batch finished")
+		close(rec.gate)
+		require.NoError(t, <-inFlight, "drained work must succeed")
+		require.NoError(t, <-stopped)
+		require.NoError(t, b.Stop(context.Background()), "a second Stop is a no-op")
+	})
 }
 
 func TestStopFailsTheRestWhenItsContextEnds(t *testing.T) {
 	t.Parallel()
-	var batchCtxErr atomic.Value
-	entered := make(chan struct{}, 1)
-	stuck := func(ctx context.Context, in []int) ([]int, error) {
-		entered <- struct{}{}
-		<-ctx.Done() // a model that only stops when told to
-		batchCtxErr.Store(context.Cause(ctx))
-		return nil, ctx.Err()
-	}
-	b, err := batch.New(stuck, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay})
-	require.NoError(t, err)
-	require.NoError(t, b.Start(context.Background()))
-	inFlight := submitAsync(context.Background(), b, 1)
-	<-entered
-	queued := submitAsync(context.Background(), b, 2)
-	waitDepth(t, b, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
-	defer cancel()
-	require.ErrorIs(t, b.Stop(ctx), context.DeadlineExceeded)
-	require.ErrorIs(t, <-inFlight, batch.ErrClosed)
-	require.ErrorIs(t, <-queued, batch.ErrClosed)
-	require.NoError(t, b.Stop(context.Background()), "Stop again waits for the batch goroutine")
-	require.ErrorIs(t, batchCtxErr.Load().(error), batch.ErrClosed, "the batch context is cancelled with ErrClosed")
+	synctest.Test(t, func(t *testing.T) {
+		var batchCtxErr atomic.Value
+		entered := make(chan struct{}, 1)
+		stuck := func(ctx context.Context, in []int) ([]int, error) {
+			entered <- struct{}{}
+			<-ctx.Done() // a model that only stops when told to
+			batchCtxErr.Store(context.Cause(ctx))
+			return nil, ctx.Err()
+		}
+		b, err := batch.New(stuck, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay})
+		require.NoError(t, err)
+		require.NoError(t, b.Start(context.Background()))
+		inFlight := submitAsync(context.Background(), b, 1)
+		<-entered
+		queued := submitAsync(context.Background(), b, 2)
+		waitDepth(t, b, 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		defer cancel()
+		t0 := time.Now()
+		require.ErrorIs(t, b.Stop(ctx), context.DeadlineExceeded)
+		require.Equal(t, 30*time.Millisecond, time.Since(t0), "Stop drains until its deadline, then cancels")
+		// Stop waited for the batch function: it has seen its cancellation.
+		require.NotNil(t, batchCtxErr.Load(), "Stop returned while the batch function still ran")
+		require.ErrorIs(t, batchCtxErr.Load().(error), batch.ErrClosed, "the batch context is cancelled with ErrClosed")
+		require.ErrorIs(t, <-inFlight, batch.ErrClosed)
+		require.ErrorIs(t, <-queued, batch.ErrClosed)
+		require.NoError(t, b.Stop(context.Background()), "a later Stop finds the batcher stopped")
+	})
 }
 
 func TestStopReleasesBlockedSubmitters(t *testing.T) {

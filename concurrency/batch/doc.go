@@ -37,8 +37,10 @@
 //
 // Stop refuses new items with ErrClosed, flushes what is queued without
 // waiting for MaxDelay, and waits for in-flight batches: it drains. If Stop's
-// context ends first, what is left fails with ErrClosed and the batch
-// context is cancelled.
+// context ends first, what is left fails with ErrClosed, the batch context
+// is cancelled, and Stop still waits for the batch goroutines before it
+// returns the context's error: the lifecycle contract of package
+// startstop.
 //
 // # Cost
 //

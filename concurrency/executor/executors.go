@@ -83,8 +83,10 @@ func New(cfg Config) (*Executors, error) {
 }
 
 // Shutdown shuts both pools down with Pool.Shutdown's drain-then-cancel
-// rules. Both stop accepting work at once and drain side by side, under the
-// one deadline of ctx.
+// rules, the lifecycle contract of package startstop. Both stop accepting
+// work at once and drain side by side, under the one deadline of ctx; if
+// it ends first, both cancel what is left, and Shutdown returns ctx's
+// error once every task of both pools has returned.
 func (e *Executors) Shutdown(ctx context.Context) error {
 	e.IO.close()
 	e.CPU.close()

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/masx-ai/masx/concurrency/panics"
 )
 
 // ErrClosed is returned (wrapped with the pool's name) for work submitted
@@ -19,23 +20,13 @@ var ErrClosed = errors.New("executor: pool is shut down")
 // because the code it runs is often foreign (a parser, a model binding) and
 // one bad input must not take the process down; the stack is kept so the
 // bug can still be found.
-type PanicError struct {
-	// Value is what the task passed to panic.
-	Value any
-	// Stack is the panicking goroutine's stack, from debug.Stack.
-	Stack []byte
-}
-
-func (e *PanicError) Error() string { return fmt.Sprintf("executor: task panicked: %v", e.Value) }
-
-// Unwrap returns Value when it is an error, so errors.Is and errors.As see
-// through a panic(err).
-func (e *PanicError) Unwrap() error {
-	if err, ok := e.Value.(error); ok {
-		return err
-	}
-	return nil
-}
+//
+// It is masx's one panic type, [panics.Error], under the name this package
+// has always used: Value is what the task passed to panic, Stack the
+// panicking goroutine's stack, and Unwrap returns Value when it is an
+// error, so errors.Is and errors.As see through a panic(err). The error
+// Run returns wraps it with "executor: task ".
+type PanicError = panics.Error
 
 // Stats is a snapshot of a pool's gauges and counters. Every accepted task
 // ends in exactly one of Completed, Failed, Panicked and Cancelled, so
@@ -155,7 +146,10 @@ func (p *Pool) Stats() Stats {
 	}
 }
 
-// Shutdown stops the pool in three steps:
+// Shutdown stops the pool in three steps. It is the pool's Stop under the
+// lifecycle contract of package startstop, whose rules it meets: a pool
+// runs from NewPool, so it has no Start, and work submitted after
+// Shutdown fails with ErrClosed, which is its latch.
 //
 //  1. From now on, Run and Map refuse new work with ErrClosed.
 //  2. It waits for the work already accepted to finish, queued tasks
@@ -169,7 +163,10 @@ func (p *Pool) Stats() Stats {
 // waiting; that is the price of never leaving a goroutine behind.
 //
 // Shutdown may be called more than once and from several goroutines; each
-// call returns when the pool is idle.
+// call returns when the pool is idle, and the ctx of any call that ends
+// first cancels what is left for all of them. A pool that is idle when
+// Shutdown is called returns nil even if ctx has already ended: there is
+// nothing to cancel.
 func (p *Pool) Shutdown(ctx context.Context) error {
 	p.close()
 	return p.wait(ctx)
@@ -280,14 +277,15 @@ func (p *Pool) startable(ctx context.Context) error {
 func (p *Pool) release() { <-p.slots }
 
 // invoke runs fn(ctx, arg) in the calling goroutine, turning a panic into a
-// *PanicError, and counts the outcome. ctx is the task's own context.
+// *PanicError (wrapped with "executor: task "), and counts the outcome. ctx
+// is the task's own context.
 func invoke[T, R any](p *Pool, ctx context.Context, fn func(context.Context, T) (R, error), arg T) (r R, err error) {
 	p.running.Add(1)
 	defer func() {
 		p.running.Add(-1)
 		if v := recover(); v != nil {
 			var zero R
-			r, err = zero, &PanicError{Value: v, Stack: debug.Stack()}
+			r, err = zero, fmt.Errorf("executor: task %w", panics.New(v))
 			p.panicked.Add(1)
 			return
 		}

@@ -30,7 +30,7 @@ type result[T any] struct {
 //     context is cancelled. fn keeps running until it returns; the pool
 //     owns that goroutine, holds its slot until then, and Shutdown waits for
 //     it. Its result is dropped.
-//   - A panic in fn is returned as a *PanicError.
+//   - A panic in fn is returned as an error wrapping a *PanicError.
 //   - When ctx is the context of a task that holds a slot of p, or of a
 //     pool ordered after p, Run returns a *WaitCycleError (ErrWaitCycle) at
 //     once and fn never runs: waiting could deadlock (see CheckWait).
@@ -125,9 +125,9 @@ var ErrFailFast = fmt.Errorf("executor: skipped after another item failed (FailF
 //     ErrClosed;
 //   - FailFast and another item failed: an error wrapping ErrFailFast.
 //
-// A panic in fn is that item's *PanicError. Like Run, Map refuses with a
-// *WaitCycleError, for every item, a ctx that holds a slot of p or of a
-// pool ordered after p.
+// A panic in fn is that item's error, wrapping a *PanicError. Like Run,
+// Map refuses with a *WaitCycleError, for every item, a ctx that holds a
+// slot of p or of a pool ordered after p.
 func Map[T, R any](ctx context.Context, p *Pool, items []T, fn func(context.Context, T) (R, error), opts ...MapOption) ([]R, []error) {
 	n := len(items)
 	out := make([]R, n)

@@ -56,9 +56,11 @@ func (h *Handle[In, Out]) snapshot() ModelMetrics {
 // batches retried on the CPU after a device error.
 func (rt *Runtime) Metrics() map[string]any {
 	models := rt.snapshotAll()
+	running := rt.IsStarted()
 	rt.mu.Lock()
-	started, stopped, at := rt.started, rt.stopped, rt.startAt
+	at := rt.startAt // zero until a Start succeeded
 	rt.mu.Unlock()
+	started := !at.IsZero()
 	var gpu, cpu, fallbacks, infer, batches int64
 	var batchTime float64
 	depth := 0
@@ -93,7 +95,7 @@ func (rt *Runtime) Metrics() map[string]any {
 		"total_cpu_requests":  cpu,
 		"requests_per_second": rps,
 		"queue_depth":         depth,
-		"is_started":          started && !stopped,
+		"is_started":          running,
 		"execution_path":      string(path),
 		"device":              rt.cfg.Device,
 		"gpu_fallbacks":       fallbacks,

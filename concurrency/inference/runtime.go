@@ -15,6 +15,8 @@ import (
 	"github.com/masx-ai/masx/concurrency/batch"
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/executor"
+	"github.com/masx-ai/masx/concurrency/panics"
+	"github.com/masx-ai/masx/concurrency/startstop"
 	"github.com/masx-ai/masx/config"
 )
 
@@ -22,7 +24,8 @@ import (
 var (
 	// ErrNotStarted: Infer before Start, or Register after it.
 	ErrNotStarted = errors.New("inference: runtime not started")
-	// ErrStopped: the runtime is stopping or stopped.
+	// ErrStopped: the runtime is stopping or stopped; also Start after
+	// Stop.
 	ErrStopped = errors.New("inference: runtime stopped")
 	// ErrDuplicateModel: a second Register with the same name.
 	ErrDuplicateModel = errors.New("inference: model already registered")
@@ -124,13 +127,12 @@ type ModelConfig[In any] struct {
 // the device and the executors. Register models, Start, call them through
 // their typed Handles, and Stop to drain.
 type Runtime struct {
-	cfg Config
+	cfg  Config
+	life startstop.Lifecycle
 
 	mu      sync.Mutex
 	models  []entry
 	names   map[string]bool
-	started bool
-	stopped bool
 	startAt time.Time
 }
 
@@ -166,7 +168,7 @@ func Register[In, Out any](rt *Runtime, name string, load Loader[In, Out], mc Mo
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if rt.started || rt.stopped {
+	if rt.life.State() != startstop.New {
 		return nil, fmt.Errorf("inference: registering %q after Start: %w", name, ErrNotStarted)
 	}
 	if rt.names[name] {
@@ -182,20 +184,32 @@ func Register[In, Out any](rt *Runtime, name string, load Loader[In, Out], mc Mo
 // batcher. On CUDA, a model whose GPU load fails is loaded on the CPU
 // instead, with the reason logged, unless the device config says
 // MASX_FORCE_GPU; then Start fails. A failed Start unloads what it loaded.
+// Start follows the lifecycle contract of package startstop: a second
+// Start is a no-op, and Start after Stop fails with ErrStopped (and
+// startstop.ErrStopped).
 func (rt *Runtime) Start(ctx context.Context) error {
+	if err := rt.life.Start(func() error { return rt.start(ctx) }); err != nil {
+		if errors.Is(err, startstop.ErrStopped) {
+			return fmt.Errorf("%w: %w", ErrStopped, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (rt *Runtime) start(ctx context.Context) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if rt.stopped {
-		return ErrStopped
-	}
-	if rt.started {
-		return nil
+	// A failed Start leaves the Runtime new, and Stop then has nothing to
+	// stop: unload what was loaded here.
+	unload := func(started []entry) {
+		for _, m := range slices.Backward(started) {
+			_ = m.stop(context.WithoutCancel(ctx))
+		}
 	}
 	for i, m := range rt.models {
 		if err := m.start(ctx); err != nil {
-			for _, done := range slices.Backward(rt.models[:i]) {
-				_ = done.stop(context.WithoutCancel(ctx))
-			}
+			unload(rt.models[:i])
 			return err
 		}
 	}
@@ -208,28 +222,34 @@ func (rt *Runtime) Start(ctx context.Context) error {
 			if err := rt.cfg.Registerer.Register(c); err != nil {
 				var are prometheus.AlreadyRegisteredError
 				if !errors.As(err, &are) {
+					unload(rt.models)
 					return fmt.Errorf("inference: registering metrics: %w", err)
 				}
 			}
 		}
 	}
-	rt.started = true
 	rt.startAt = time.Now()
 	return nil
 }
 
 // Stop drains every model's batcher (queued items are flushed, in-flight
-// batches finish), then closes the models. If ctx ends first, what is left
-// fails with batch.ErrClosed and Stop returns ctx's error; call it again to
-// finish. Stop before Start is safe.
+// batches finish), then closes the models. It follows the lifecycle
+// contract of package startstop: if ctx ends first, what is left fails
+// with batch.ErrClosed and the batches are cancelled; Stop still waits for
+// them, closes the models, and returns ctx's error. Stop before Start, and
+// any number of Stop calls, are safe.
 func (rt *Runtime) Stop(ctx context.Context) error {
+	return rt.life.Stop(ctx, rt.stop)
+}
+
+// stop is Stop's work, run once; abort ends when a Stop's ctx does.
+func (rt *Runtime) stop(abort context.Context) error {
 	rt.mu.Lock()
-	rt.stopped = true
 	models := slices.Clone(rt.models)
 	rt.mu.Unlock()
 	var errs []error
 	for _, m := range models {
-		if err := m.stop(ctx); err != nil {
+		if err := m.stop(abort); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -238,9 +258,7 @@ func (rt *Runtime) Stop(ctx context.Context) error {
 
 // IsStarted reports whether Start succeeded and Stop has not been called.
 func (rt *Runtime) IsStarted() bool {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	return rt.started && !rt.stopped
+	return rt.life.State() == startstop.Running
 }
 
 // ExecutionPath is "cuda" when any model runs on the GPU, else "cpu".
@@ -287,6 +305,12 @@ type Handle[In, Out any] struct {
 	cpuOnce sync.Mutex // serialises the lazy CPU fallback load
 	cpu     Model[In, Out]
 	cpuErr  error
+
+	// closing keeps stop from closing a model under a CPU batch that still
+	// runs on the shared pool: executor.Run returns when the batch context
+	// is cancelled, but the task goes on until the model returns.
+	closing sync.RWMutex
+	closed  bool
 
 	gpuReq, cpuReq, fallbacks atomic.Int64
 }
@@ -335,6 +359,9 @@ func (h *Handle[In, Out]) start(ctx context.Context) error {
 		MaxBatchCost: h.mc.MaxBatchCost,
 		SortKey:      h.mc.SortKey,
 	}
+	h.closing.Lock()
+	h.closed = false // a Start that failed and is tried again
+	h.closing.Unlock()
 	var fn batch.Func[In, Out]
 	if dev.Type == device.CUDA {
 		bc.MaxConcurrentBatches = or(h.mc.GPUConcurrentBatches, 1)
@@ -359,11 +386,11 @@ func (h *Handle[In, Out]) start(ctx context.Context) error {
 }
 
 // safeLoad calls the loader, turning a panic in foreign loading code into
-// an error.
+// an error wrapping a *panics.Error, stack included.
 func (h *Handle[In, Out]) safeLoad(ctx context.Context, dev device.Config) (m Model[In, Out], err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			m, err = nil, fmt.Errorf("loader panicked: %v", v)
+			m, err = nil, fmt.Errorf("loader %w", panics.New(v))
 		}
 	}()
 	m, err = h.load(ctx, dev)
@@ -383,7 +410,14 @@ func (h *Handle[In, Out]) cpuBatch(m Model[In, Out]) batch.Func[In, Out] {
 
 func (h *Handle[In, Out]) runCPU(ctx context.Context, m Model[In, Out], in []In) ([]Out, error) {
 	if ex := h.rt.cfg.Executors; ex != nil {
-		return executor.Run(ctx, ex.CPU, func(ctx context.Context) ([]Out, error) { return m.Infer(ctx, in) })
+		return executor.Run(ctx, ex.CPU, func(ctx context.Context) ([]Out, error) {
+			h.closing.RLock()
+			defer h.closing.RUnlock()
+			if h.closed {
+				return nil, fmt.Errorf("inference: %q: %w", h.modelName, ErrStopped)
+			}
+			return m.Infer(ctx, in)
+		})
 	}
 	return m.Infer(ctx, in)
 }
@@ -435,9 +469,7 @@ func (h *Handle[In, Out]) batcher() (*batch.Batcher[In, Out], error) {
 }
 
 func (rt *Runtime) stoppedNow() bool {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	return rt.stopped
+	return rt.life.State() >= startstop.Stopping
 }
 
 // checkWait refuses a call that would wait for a batch while holding a
@@ -488,15 +520,22 @@ func (h *Handle[In, Out]) InferMany(ctx context.Context, in []In) ([]Out, []erro
 	return b.InferMany(ctx, in)
 }
 
+// stop drains the model's batcher, or cancels its batches once ctx ends,
+// and closes the models when no batch runs any more. The Runtime calls it
+// once per Start (Stop, or a failed Start).
 func (h *Handle[In, Out]) stop(ctx context.Context) error {
 	h.mu.Lock()
 	b, m := h.b, h.primary
 	h.mu.Unlock()
 	if b != nil {
-		if err := b.Stop(ctx); err != nil {
-			return fmt.Errorf("inference: stopping %q: %w", h.modelName, err)
-		}
+		// Its only error is ctx's: the batch goroutines are gone either
+		// way, and the Runtime's Stop reports ctx's error.
+		_ = b.Stop(ctx)
 	}
+	// Wait for CPU batches still running on the shared pool.
+	h.closing.Lock()
+	h.closed = true
+	h.closing.Unlock()
 	h.mu.Lock()
 	h.b, h.primary = nil, nil
 	h.mu.Unlock()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"runtime/debug"
 	"strings"
 	"time"
 	"unicode"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/masx-ai/masx/concurrency/panics"
 	"github.com/masx-ai/masx/crawl/charset"
 )
 
@@ -45,25 +45,16 @@ var (
 	ErrMalformed = errors.New("malformed HTML")
 	// ErrBadURL: the page URL does not parse as an absolute http(s) URL.
 	ErrBadURL = errors.New("bad page URL")
-	// ErrPanic matches a [*PanicError].
-	ErrPanic = errors.New("extractor panicked")
+	// ErrPanic matches a [*PanicError]: it is panics.ErrPanic.
+	ErrPanic = panics.ErrPanic
 )
 
 // PanicError is a panic inside an extraction library, recovered and kept
 // with its stack so a hostile page cannot take the process down or go
-// unnoticed.
-type PanicError struct {
-	Method string // the extractor that panicked
-	Value  any
-	Stack  []byte
-}
-
-func (e *PanicError) Error() string {
-	return fmt.Sprintf("%s panicked: %v\n%s", e.Method, e.Value, e.Stack)
-}
-
-// Is makes errors.Is(err, ErrPanic) true.
-func (e *PanicError) Is(target error) bool { return target == ErrPanic }
+// unnoticed. It is masx's one panic type, [panics.Error]; the error that
+// carries it reads "<method> panicked: <value>" followed by the stack, so
+// an article's stored error still says where the library failed.
+type PanicError = panics.Error
 
 // Options tunes Extract. The zero value is ready to use.
 type Options struct {
@@ -223,11 +214,13 @@ func noContent(trErr, rdErr error) error {
 	return err
 }
 
-// safely runs fn, turning a panic into a *PanicError with the stack.
+// safely runs fn, turning a panic into an error wrapping a *PanicError,
+// with the method and the stack in its message.
 func safely(method string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Method: method, Value: r, Stack: debug.Stack()}
+			pe := panics.New(r)
+			err = fmt.Errorf("%s %w\n%s", method, pe, pe.Stack)
 		}
 	}()
 	return fn()

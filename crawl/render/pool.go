@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/target"
+
+	"github.com/masx-ai/masx/concurrency/startstop"
 )
 
 // Result is one rendered page.
@@ -78,8 +81,9 @@ const (
 // once, each page in its own browser context and reused, cleared, for up
 // to Config.MaxVisitsPerPage visits. See the package documentation.
 type Pool struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	life startstop.Lifecycle
 
 	slots chan struct{} // a token per rendering page
 	stats poolStats
@@ -91,7 +95,7 @@ type Pool struct {
 	visits sync.Map
 
 	mu       sync.Mutex
-	state    int
+	state    int // what Render and restarts go by; set by start and stop
 	dir      string
 	browser  *instance
 	sessions []session // of every browser started, for finding leftovers
@@ -120,16 +124,21 @@ func New(cfg Config) (*Pool, error) {
 }
 
 // Start creates the pool's user-data directory and starts the browser. ctx
-// bounds the start only. A stopped pool cannot start again.
+// bounds the start only. Start follows the lifecycle contract of package
+// startstop: a second Start is a no-op, and a pool that was stopped, or
+// whose Stop came before Start, cannot start again (ErrClosed, and
+// startstop.ErrStopped).
 func (p *Pool) Start(ctx context.Context) error {
+	err := p.life.Start(func() error { return p.start(ctx) })
+	if errors.Is(err, startstop.ErrStopped) {
+		return fmt.Errorf("starting render pool: %w: %w", ErrClosed, err)
+	}
+	return err
+}
+
+func (p *Pool) start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	switch p.state {
-	case stateRunning:
-		return nil
-	case stateStopping, stateStopped:
-		return fmt.Errorf("starting render pool: %w", ErrClosed)
-	}
 	if _, err := os.Stat(p.cfg.ChromiumPath); err != nil {
 		return fmt.Errorf("starting render pool: chromium binary %q: %w (install Debian's chromium, or set MASX_CHROMIUM_PATH)", p.cfg.ChromiumPath, err)
 	}
@@ -158,26 +167,30 @@ func (p *Pool) Start(ctx context.Context) error {
 }
 
 // Stop refuses new renders, waits for those admitted (queued or running) to
-// finish, then kills the browser and removes the user-data directory. If ctx
-// ends first, Stop cancels the renders still running, waits for their
-// cleanup (each bounded by Config.CleanupTimeout), finishes the shutdown and
-// returns ctx's error. Stop on a pool that is not running does nothing.
+// finish, then kills the browser and removes the user-data directory. It
+// follows the lifecycle contract of package startstop: if ctx ends first,
+// Stop cancels the renders still queued or running, waits for their
+// cleanup (each bounded by Config.CleanupTimeout), finishes the shutdown
+// and returns ctx's error. Stop before Start latches (a later Start fails
+// with ErrClosed), and any number of Stop calls are safe.
 func (p *Pool) Stop(ctx context.Context) error {
-	p.mu.Lock()
-	if p.state != stateRunning {
-		p.mu.Unlock()
-		return nil
+	if err := p.life.Stop(ctx, p.stop); err != nil {
+		return fmt.Errorf("stopping render pool: %w", err)
 	}
+	return nil
+}
+
+// stop is Stop's work, run once; abort ends when a Stop's ctx does.
+func (p *Pool) stop(abort context.Context) error {
+	p.mu.Lock()
 	p.state = stateStopping
 	p.mu.Unlock()
 
 	drained := make(chan struct{})
 	go func() { p.inflight.Wait(); close(drained) }()
-	var err error
 	select {
 	case <-drained:
-	case <-ctx.Done():
-		err = fmt.Errorf("stopping render pool: %w", ctx.Err())
+	case <-abort.Done():
 		p.killNow()
 		<-drained
 	}
@@ -194,10 +207,7 @@ func (p *Pool) Stop(ctx context.Context) error {
 		in.close()
 	}
 	p.proxy.close()
-	if rerr := os.RemoveAll(p.dir); rerr != nil && err == nil {
-		err = fmt.Errorf("stopping render pool: %w", rerr)
-	}
-	return err
+	return os.RemoveAll(p.dir)
 }
 
 // Render visits rawURL and returns the rendered page. It waits for a free

@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strings"
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
+
+	"github.com/masx-ai/masx/concurrency/panics"
 )
 
 // FromFeed reads an RSS or Atom feed (a JSON Feed works too) into one
@@ -63,12 +64,14 @@ func FromFeed(ctx context.Context, src, flashpointName string, opts Options) (*R
 	return Read(ctx, resp.Body, src, FormatFeed, opts)
 }
 
-// parseFeed runs gofeed, turning a panic in it into an error: it is foreign
-// code parsing hostile input.
+// parseFeed runs gofeed, turning a panic in it into an error wrapping a
+// *panics.Error, the stack in its message: it is foreign code parsing
+// hostile input.
 func parseFeed(rd io.Reader) (f *gofeed.Feed, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			f, err = nil, fmt.Errorf("feed parser panicked: %v\n%s", p, debug.Stack())
+			pe := panics.New(p)
+			f, err = nil, fmt.Errorf("feed parser %w\n%s", pe, pe.Stack)
 		}
 	}()
 	return gofeed.NewParser().Parse(rd)

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/masx-ai/masx/concurrency/executor"
+	"github.com/masx-ai/masx/concurrency/startstop"
 	"github.com/masx-ai/masx/news"
 )
 
@@ -65,18 +65,17 @@ type WatchdogConfig struct {
 // The watchdog watches the whole process: one stuck flashpoint while
 // others keep finishing is not a stall (MASX_JOB_TIMEOUT bounds that one).
 //
-// Start runs it, Stop ends it; Stop before Start is safe and makes a later
-// Start fail, and a second Stop is a no-op.
+// Start runs it, Stop ends it, by the lifecycle contract of package
+// startstop: Stop before Start is safe and makes a later Start fail, and a
+// second Stop is a no-op.
 type Watchdog struct {
 	cfg     WatchdogConfig
 	stalled prometheus.Gauge
 	stalls  prometheus.Counter
 
-	mu      sync.Mutex
-	started bool
-	stopped bool
-	quit    chan struct{} // closed by the first Stop
-	done    chan struct{} // closed when the loop has returned
+	life startstop.Lifecycle
+	quit chan struct{} // closed by stop
+	done chan struct{} // closed when the loop has returned
 }
 
 // NewWatchdog checks cfg, fills its defaults and registers the metrics.
@@ -122,43 +121,32 @@ func NewWatchdog(cfg WatchdogConfig) (*Watchdog, error) {
 
 // Start begins sampling. ctx is not kept: the watchdog runs until Stop, so
 // it still watches while a cancelled run drains. A second Start is a no-op;
-// Start after Stop returns ErrWatchdogStopped.
+// Start after Stop returns ErrWatchdogStopped (and startstop.ErrStopped).
 func (w *Watchdog) Start(ctx context.Context) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopped {
-		return ErrWatchdogStopped
-	}
-	if w.started {
+	err := w.life.Start(func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		go w.loop()
 		return nil
+	})
+	if errors.Is(err, startstop.ErrStopped) {
+		return fmt.Errorf("%w: %w", ErrWatchdogStopped, err)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	w.started = true
-	go w.loop()
-	return nil
+	return err
 }
 
-// Stop ends sampling and returns once the sampling goroutine is gone, or
-// with ctx's error if ctx ends first. It may be called more than once, and
-// before Start.
+// Stop ends sampling and returns once the sampling goroutine is gone. A
+// sample in progress is never cut short: it only reads counters, so Stop
+// waits for it even when ctx ends first, and then returns ctx's error, as
+// the contract of package startstop says. Stop may be called more than
+// once, and before Start.
 func (w *Watchdog) Stop(ctx context.Context) error {
-	w.mu.Lock()
-	if !w.stopped {
-		w.stopped = true
+	return w.life.Stop(ctx, func(context.Context) error {
 		close(w.quit)
-		if !w.started {
-			close(w.done) // no loop will ever run to close it
-		}
-	}
-	w.mu.Unlock()
-	select {
-	case <-w.done:
+		<-w.done
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	})
 }
 
 // progressKey is what counts as progress: any article moving out of a

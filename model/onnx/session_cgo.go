@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/masx-ai/masx/concurrency/panics"
 )
 
 // Session is one loaded model on one device. It is safe for concurrent use;
@@ -163,9 +164,10 @@ func (s *Session) Run(ctx context.Context, inputs []Int64Input, outputs []*Float
 	defer func() {
 		// ONNX Runtime is foreign code behind a thin binding; a panic in
 		// the binding must not take the process down with the caller's
-		// batch.
+		// batch. The error wraps a *panics.Error and carries the stack.
 		if r := recover(); r != nil {
-			err = fmt.Errorf("running %s: panic: %v\n%s", s.path, r, debug.Stack())
+			pe := panics.New(r)
+			err = fmt.Errorf("running %s: session %w\n%s", s.path, pe, pe.Stack)
 		}
 	}()
 
