@@ -119,6 +119,12 @@ func Check[C Component](t *testing.T, h Harness[C]) {
 	})
 
 	t.Run("a stop whose ctx ends cancels a patient one", func(t *testing.T) {
+		if h.Busy == nil {
+			// Without work in flight the patient Stop may finish the whole
+			// stop first; then there is nothing left to cancel, and the
+			// expired Stop rightly returns nil.
+			t.Skip("the component takes no work (Harness.Busy is nil)")
+		}
 		c, leaks := fresh(t, h)
 		if err := c.Start(bg); err != nil {
 			t.Fatalf("Start = %v", err)
