@@ -131,7 +131,7 @@ func (p *Pool) Start(ctx context.Context) error {
 		return fmt.Errorf("starting render pool: %w", ErrClosed)
 	}
 	if _, err := os.Stat(p.cfg.ChromiumPath); err != nil {
-		return fmt.Errorf("starting render pool: chromium binary %q: %w (install Debian's chromium, or set MASX_CHROMIUM_PATH)", p.cfg.ChromiumPath, err)
+		return fmt.Errorf("starting render pool: %w: %q: %w (install Debian's chromium package)", ErrNoChromium, p.cfg.ChromiumPath, err)
 	}
 	dir, err := os.MkdirTemp("", "masx-render-")
 	if err != nil {
