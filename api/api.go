@@ -115,7 +115,7 @@ func (c Config) Validate() error {
 }
 
 func insecureError(addr string) error {
-	return fmt.Errorf("api: %w %s: set MASX_API_KEY, listen on loopback (127.0.0.1), or pass --insecure (Config.Insecure) if a proxy in front authenticates",
+	return fmt.Errorf("api: %w %s: set Config.APIKey, listen on loopback (127.0.0.1), or set Config.Insecure if a proxy in front authenticates",
 		ErrInsecure, addr)
 }
 

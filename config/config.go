@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ type Settings struct {
 	HostConcurrency int    `env:"MASX_HOST_CONCURRENCY" default:"2" min:"1" help:"Requests at once to one host."`
 	HostDelayMS     int    `env:"MASX_HOST_DELAY_MS" default:"250" help:"Minimum delay between two requests to one host (ms)."`
 	RespectRobots   bool   `env:"MASX_RESPECT_ROBOTS" default:"true" help:"Honour robots.txt."`
-	UserAgent       string `env:"MASX_USER_AGENT" default:"masx/0.1 (+https://github.com/masx-ai/masx)" help:"User-Agent sent by the fetcher and the browser."`
+	UserAgent       string `env:"MASX_USER_AGENT" default:"masx/0.1 (+https://github.com/masx-ai/masx)" help:"User-Agent sent by the fetcher, the browser, feed downloads and the model hub client."`
 	AllowPrivate    bool   `env:"MASX_ALLOW_PRIVATE" default:"false" help:"Allow fetching loopback, private and link-local addresses (tests, the demo)."`
 	ChromiumPath    string `env:"MASX_CHROMIUM_PATH" default:"auto" help:"Chromium binary used for rendering; auto: Debian's headless shell when installed, else /usr/bin/chromium. Never downloaded."`
 	MinTextChars    int    `env:"MASX_MIN_TEXT_CHARS" default:"1000" help:"Extracted text shorter than this sends the fetch to the browser, then drops the article."`
@@ -65,6 +66,7 @@ type Settings struct {
 	ORTThreads int    `env:"MASX_ORT_THREADS" default:"0" help:"ONNX Runtime intra-op threads; 0 means MAX_PROCS."`
 	ModelsDir  string `env:"MASX_MODELS_DIR" default:"" help:"Where models are stored; empty means <cache>/models."`
 	HFEndpoint string `env:"MASX_HF_ENDPOINT" default:"https://huggingface.co" help:"Model hub base URL (a mirror may be used)."`
+	HFToken    string `env:"HF_TOKEN" default:"" secret:"true" help:"Hugging Face token for private or gated model repositories (masx models pull)."`
 	EmbedModel string `env:"MASX_EMBED_MODEL" default:"" help:"ONNX sentence model (folder or installed repo id); empty uses TF-IDF/LSA vectors."`
 	VectorDim  int    `env:"MASX_VECTOR_DIM" default:"256" min:"1" help:"Dimensions of TF-IDF/LSA vectors (capped by the number of documents)."`
 
@@ -145,14 +147,21 @@ type Spec struct {
 	Help    string
 	Kind    string // bool, int, string, duration
 	OneOf   []string
-	Secret  bool
+	Secret  bool // never displayed: Effective shows RedactedSet or RedactedEmpty
 	field   int
 	min     int
 	zeroOK  bool // a duration with min:"0" accepts 0 (meaning "derive it")
 }
 
-// Specs lists every setting in declaration order.
-func Specs() []Spec { return specs }
+// Specs lists every setting in declaration order. The slice is a copy:
+// changing it changes nothing for Load or later callers.
+func Specs() []Spec {
+	out := slices.Clone(specs)
+	for i := range out {
+		out[i].OneOf = slices.Clone(out[i].OneOf)
+	}
+	return out
+}
 
 var specs = buildSpecs()
 
@@ -330,15 +339,24 @@ type Effective struct {
 	Source Source `json:"source"`
 }
 
-// Effective lists every setting with its value and source. Secrets are
-// masked.
+// Redacted values of secret settings in [Settings.Effective].
+const (
+	RedactedSet   = "(set)"
+	RedactedEmpty = "(empty)"
+)
+
+// Effective lists every setting with its value and source. A secret's value
+// is never shown: it reads [RedactedSet] or [RedactedEmpty].
 func (s *Settings) Effective() []Effective {
 	v := reflect.ValueOf(s).Elem()
 	out := make([]Effective, 0, len(specs))
 	for _, sp := range specs {
 		val := fmt.Sprint(v.Field(sp.field).Interface())
-		if sp.Secret && val != "" {
-			val = "(set)"
+		switch {
+		case sp.Secret && val == "":
+			val = RedactedEmpty
+		case sp.Secret:
+			val = RedactedSet
 		}
 		out = append(out, Effective{Var: sp.Var, Value: val, Source: s.Source(sp.Var)})
 	}

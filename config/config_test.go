@@ -108,13 +108,46 @@ func TestEffectiveMasksSecrets(t *testing.T) {
 	t.Parallel()
 	s, err := config.Load(config.Options{LookupEnv: env(map[string]string{"MASX_API_KEY": "hunter2"})})
 	require.NoError(t, err)
+	got := map[string]config.Effective{}
 	for _, e := range s.Effective() {
 		require.NotContains(t, e.Value, "hunter2")
-		if e.Var == "MASX_API_KEY" {
-			require.Equal(t, "(set)", e.Value)
-			require.Equal(t, config.SourceEnv, e.Source)
+		got[e.Var] = e
+	}
+	require.Equal(t, config.Effective{Var: "MASX_API_KEY", Value: "(set)", Source: config.SourceEnv}, got["MASX_API_KEY"])
+	require.Equal(t, config.Effective{Var: "HF_TOKEN", Value: "(empty)", Source: config.SourceDefault}, got["HF_TOKEN"])
+}
+
+func TestSecretsAreMarked(t *testing.T) {
+	t.Parallel()
+	var secrets []string
+	for _, sp := range config.Specs() {
+		if sp.Secret {
+			secrets = append(secrets, sp.Var)
+			require.Equal(t, "string", sp.Kind, sp.Var)
+			require.Empty(t, sp.Default, "%s: a secret has no default", sp.Var)
 		}
 	}
+	require.Equal(t, []string{"HF_TOKEN", "MASX_API_KEY"}, secrets)
+}
+
+func TestSpecsReturnsACopy(t *testing.T) {
+	t.Parallel()
+	specs := config.Specs()
+	want := specs[0].Var
+	specs[0].Var, specs[0].Default = "CHANGED", "changed"
+	for i := range specs {
+		if len(specs[i].OneOf) > 0 {
+			specs[i].OneOf[0] = "changed"
+		}
+	}
+	again := config.Specs()
+	require.Equal(t, want, again[0].Var)
+	for _, sp := range again {
+		require.NotContains(t, sp.OneOf, "changed", sp.Var)
+	}
+	s, err := config.Load(config.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "info", s.LogLevel, "Load still uses the original table")
 }
 
 func TestSpecsCoverEverySettingOnce(t *testing.T) {

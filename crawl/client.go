@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/masx-ai/masx/concurrency/executor"
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/extract"
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/netguard"
@@ -45,18 +44,16 @@ type Config struct {
 	// method fails with ErrNoBrowser and auto stops after HTTP.
 	Pool *render.Pool
 	// MinTextChars is the shortest article text, in characters, that
-	// resolves a page; shorter text sends auto on to the browser
-	// (MASX_MIN_TEXT_CHARS). Default 1000.
+	// resolves a page; shorter text sends auto on to the browser. Default
+	// DefaultMinTextChars (1000).
 	MinTextChars int
 	// Extract tunes extraction; its MinChars defaults to MinTextChars.
 	Extract extract.Options
-	// IO, when set, bounds RenderPages (the shared I/O executor,
-	// MAX_THREADS). Default nil: RenderPages runs at most Concurrency pages
-	// at once.
+	// IO, when set, bounds RenderPages (the shared I/O executor). Default
+	// nil: RenderPages runs at most Concurrency pages at once.
 	IO *executor.Pool
 	// CPU, when set, runs extraction (CPU-heavy) on the shared CPU
-	// executor (MAX_PROCS). Default nil: extraction runs on the caller's
-	// goroutine.
+	// executor. Default nil: extraction runs on the caller's goroutine.
 	CPU *executor.Pool
 	// Concurrency bounds RenderPages when IO is nil. Default 8.
 	Concurrency int
@@ -65,12 +62,6 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Logger receives diagnostics. Default: discarded.
 	Logger *slog.Logger
-}
-
-// ConfigFrom maps masx settings onto a Config; the caller supplies the
-// fetcher and, for the browser method, the pool.
-func ConfigFrom(s *config.Settings, f *fetch.Fetcher, p *render.Pool) Config {
-	return Config{Fetcher: f, Pool: p, MinTextChars: s.MinTextChars}
 }
 
 // RenderClient gets articles: it fetches or renders a page, extracts the

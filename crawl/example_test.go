@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl"
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/render"
@@ -15,18 +14,17 @@ import (
 // The ETL's way: HTTP first, the browser when HTTP finds too little text.
 // (Not run as a test: it needs the network and Chromium.)
 func Example() {
-	s := config.Defaults()
-	f, err := fetch.New(fetch.ConfigFrom(s))
+	f, err := fetch.New(fetch.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer f.Close()
-	pool, err := render.New(render.ConfigFrom(s)) // started on first use
+	pool, err := render.New(render.Config{}) // started on first use
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer pool.Stop(context.Background())
-	client, err := crawl.New(crawl.ConfigFrom(s, f, pool))
+	client, err := crawl.New(crawl.Config{Fetcher: f, Pool: pool})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -183,6 +183,12 @@ func describe(ret nvml.Return) string {
 	return ret.String()
 }
 
+// The start of Config.Reason when Options forced the device.
+const (
+	reasonForcedCPU = "forced to the CPU"
+	reasonForcedGPU = "forced to the GPU"
+)
+
 // decide applies opts to a probe. It is pure: the same probe and options
 // always give the same answer.
 func decide(p *probe, opts Options) (Config, error) {
@@ -196,17 +202,17 @@ func decide(p *probe, opts Options) (Config, error) {
 		ForceGPU:          opts.ForceGPU,
 	}
 	if opts.ForceCPU {
-		c.Reason = "MASX_FORCE_CPU=1"
+		c.Reason = reasonForcedCPU
 		if opts.ForceGPU {
-			c.Reason += " (wins over MASX_FORCE_GPU=1)"
+			c.Reason += " (ForceCPU wins over ForceGPU)"
 		}
 		return c, nil
 	}
 	if opts.DeviceID < 0 {
-		return c, fmt.Errorf("%w: MASX_DEVICE_ID=%d: want a GPU index ≥ 0", ErrBadDeviceID, opts.DeviceID)
+		return c, fmt.Errorf("%w %d: want a GPU index ≥ 0", ErrBadDeviceID, opts.DeviceID)
 	}
 	if n := len(p.devices); n > 0 && opts.DeviceID >= n {
-		return c, fmt.Errorf("%w: MASX_DEVICE_ID=%d but NVML reports %d GPU(s): want 0..%d",
+		return c, fmt.Errorf("%w %d: NVML reports %d GPU(s): want 0..%d",
 			ErrBadDeviceID, opts.DeviceID, n, n-1)
 	}
 
@@ -235,7 +241,7 @@ func decide(p *probe, opts Options) (Config, error) {
 	c.ComputeCapability = dev.computeCapability
 	c.Reason = fmt.Sprintf("%s (device %d of %d)", dev.name, opts.DeviceID, len(p.devices))
 	if opts.ForceGPU {
-		c.Reason = "MASX_FORCE_GPU=1: " + c.Reason
+		c.Reason = reasonForcedGPU + ": " + c.Reason
 	}
 	return c, nil
 }

@@ -3,29 +3,29 @@
 //
 // The decision comes from NVML (libnvidia-ml.so.1, the library that ships
 // with the NVIDIA driver), opened with dlopen at run time, without cgo, by
-// package [github.com/masx-ai/masx/concurrency/device/nvml]. That keeps one binary for every machine: where no driver is
-// installed, NVML's Init reports ERROR_LIBRARY_NOT_FOUND and masx runs on
-// the CPU, with a [Config.Reason] that says so, instead of failing to start
-// or to link.
+// package [github.com/masx-ai/masx/concurrency/device/nvml]. That keeps
+// one binary for every machine: where no driver is installed, NVML's Init
+// reports ERROR_LIBRARY_NOT_FOUND and masx runs on the CPU, with a
+// [Config.Reason] that says so, instead of failing to start or to link.
 //
 // Probing loads a library and, with a driver, opens every GPU, so it runs
 // once per process and is cached by the package's one default [Detector].
-// [Detect] then applies [Options] (MASX_FORCE_CPU, MASX_FORCE_GPU,
-// MASX_DEVICE_ID) to the cached probe, without allocating. Both costs are
-// measured in docs/performance.md.
+// [Detect] then applies [Options] (ForceCPU, ForceGPU, DeviceID) to the
+// cached probe, without allocating. Both costs are measured in
+// docs/performance.md.
 //
 // NVML is shut down right after probing: masx never needs it again, and ONNX
 // Runtime's CUDA provider talks to the driver on its own.
 //
 // The rules, in order:
 //
-//  1. MASX_FORCE_CPU=1 wins over everything: CPU, whatever the hardware.
-//  2. MASX_DEVICE_ID must be ≥ 0 and, when NVML sees any GPU, below the
-//     device count; otherwise [ErrBadDeviceID].
+//  1. ForceCPU wins over everything: CPU, whatever the hardware.
+//  2. DeviceID must be ≥ 0 and, when NVML sees any GPU, below the device
+//     count; otherwise [ErrBadDeviceID].
 //  3. A usable device (NVML up, the chosen device answers its queries) means
 //     CUDA.
-//  4. Otherwise MASX_FORCE_GPU=1 is an error wrapping
-//     [ErrForcedGPUUnavailable] that carries the reason; without it, CPU.
+//  4. Otherwise ForceGPU is an error wrapping [ErrForcedGPUUnavailable] that
+//     carries the reason; without it, CPU.
 //
 // Only "is there a usable NVIDIA device" is decided here. Whether ONNX
 // Runtime's CUDA provider then loads is checked where sessions are made; the
@@ -35,8 +35,6 @@ package device
 import (
 	"errors"
 	"fmt"
-
-	"github.com/masx-ai/masx/config"
 )
 
 // Type is the kind of device models run on.
@@ -54,7 +52,7 @@ const (
 type Config struct {
 	// Type is CUDA when models should run on the GPU, CPU otherwise.
 	Type Type `json:"type"`
-	// ID is the CUDA device index (MASX_DEVICE_ID); 0 on the CPU.
+	// ID is the CUDA device index (Options.DeviceID); 0 on the CPU.
 	ID int `json:"id"`
 	// Name is the GPU's product name ("NVIDIA H100 80GB HBM3"); "cpu" on
 	// the CPU.
@@ -70,14 +68,15 @@ type Config struct {
 	// e.g. "12.4"; empty when NVML did not load.
 	CUDADriverVersion string `json:"cuda_driver_version"`
 	// DeviceCount is how many GPUs NVML reported (0 without a driver). It
-	// is filled even when the CPU was chosen, so doctor can show a GPU that
-	// MASX_FORCE_CPU is ignoring.
+	// is filled even when the CPU was chosen, so a report can show a GPU
+	// that ForceCPU is ignoring.
 	DeviceCount int `json:"device_count"`
 	// ForceCPU and ForceGPU echo the options the decision was made with.
 	ForceCPU bool `json:"force_cpu"`
 	ForceGPU bool `json:"force_gpu"`
-	// Reason says in words why this device was chosen: "MASX_FORCE_CPU=1",
-	// "NVML: library not found (…)", "NVIDIA H100 80GB HBM3 (device 0 of 1)".
+	// Reason says in words why this device was chosen: "forced to the
+	// CPU", "NVML: library not found (…)", "NVIDIA H100 80GB HBM3 (device 0
+	// of 1)".
 	Reason string `json:"reason"`
 }
 
@@ -93,33 +92,26 @@ func (c Config) String() string {
 	return fmt.Sprintf("%s (%s)", c.Type, c.Reason)
 }
 
-// Options are the user's device settings.
+// Options are the user's device choices. The zero value is the default:
+// the GPU when one is usable, else the CPU.
 type Options struct {
-	// ForceCPU is MASX_FORCE_CPU: use the CPU even when a GPU is present.
-	// It wins over ForceGPU.
+	// ForceCPU uses the CPU even when a GPU is present. It wins over
+	// ForceGPU. Default false.
 	ForceCPU bool
-	// ForceGPU is MASX_FORCE_GPU: fail instead of falling back to the CPU.
+	// ForceGPU fails instead of falling back to the CPU. Default false.
 	ForceGPU bool
-	// DeviceID is MASX_DEVICE_ID, the GPU index; default 0.
+	// DeviceID is the GPU index. Default 0.
 	DeviceID int
 }
 
-// OptionsFrom takes the device options from loaded settings. A nil s gives
-// the defaults.
-func OptionsFrom(s *config.Settings) Options {
-	if s == nil {
-		return Options{}
-	}
-	return Options{ForceCPU: s.ForceCPU, ForceGPU: s.ForceGPU, DeviceID: s.DeviceID}
-}
+// ErrForcedGPUUnavailable is wrapped by Detect's error when ForceGPU is set
+// and no usable CUDA device exists; the message carries the reason. The
+// inference runtime wraps it too when a forced GPU fails to load a model.
+var ErrForcedGPUUnavailable = errors.New("GPU forced but not usable")
 
-// ErrForcedGPUUnavailable is wrapped by Detect's error when MASX_FORCE_GPU is
-// set and no usable CUDA device exists. The message carries the reason.
-var ErrForcedGPUUnavailable = errors.New("MASX_FORCE_GPU=1 but no usable CUDA device")
-
-// ErrBadDeviceID is wrapped by Detect's error when MASX_DEVICE_ID is negative
-// or not below the number of GPUs NVML reports.
-var ErrBadDeviceID = errors.New("bad MASX_DEVICE_ID")
+// ErrBadDeviceID is wrapped by Detect's error when DeviceID is negative or
+// not below the number of GPUs NVML reports.
+var ErrBadDeviceID = errors.New("bad GPU device ID")
 
 // defaultDetector is the process's one device probe, shared by Detect and
 // Redetect. It is the package's only mutable state: NVML is probed once per

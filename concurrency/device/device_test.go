@@ -12,7 +12,6 @@ import (
 
 	"github.com/masx-ai/masx/concurrency/device/nvml"
 	"github.com/masx-ai/masx/concurrency/device/nvml/nvmltest"
-	"github.com/masx-ai/masx/config"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -157,19 +156,19 @@ func TestDetectTwoGPUs(t *testing.T) {
 		{"force GPU with a GPU", Options{ForceGPU: true}, Config{
 			Type: CUDA, ID: 0, Name: "NVIDIA H100 80GB HBM3", TotalMemoryBytes: 85_520_809_984,
 			ComputeCapability: "9.0", DriverVersion: "550.54.15", CUDADriverVersion: "12.4", DeviceCount: 2,
-			ForceGPU: true, Reason: "MASX_FORCE_GPU=1: NVIDIA H100 80GB HBM3 (device 0 of 2)",
+			ForceGPU: true, Reason: "forced to the GPU: NVIDIA H100 80GB HBM3 (device 0 of 2)",
 		}},
 		{"force CPU ignores the GPUs", Options{ForceCPU: true, DeviceID: 1}, Config{
 			Type: CPU, Name: "cpu", DriverVersion: "550.54.15", CUDADriverVersion: "12.4", DeviceCount: 2,
-			ForceCPU: true, Reason: "MASX_FORCE_CPU=1",
+			ForceCPU: true, Reason: "forced to the CPU",
 		}},
 		{"force CPU wins over force GPU", Options{ForceCPU: true, ForceGPU: true}, Config{
 			Type: CPU, Name: "cpu", DriverVersion: "550.54.15", CUDADriverVersion: "12.4", DeviceCount: 2,
-			ForceCPU: true, ForceGPU: true, Reason: "MASX_FORCE_CPU=1 (wins over MASX_FORCE_GPU=1)",
+			ForceCPU: true, ForceGPU: true, Reason: "forced to the CPU (ForceCPU wins over ForceGPU)",
 		}},
 		{"force CPU skips the device id check", Options{ForceCPU: true, DeviceID: 7}, Config{
 			Type: CPU, Name: "cpu", DriverVersion: "550.54.15", CUDADriverVersion: "12.4", DeviceCount: 2,
-			ForceCPU: true, Reason: "MASX_FORCE_CPU=1",
+			ForceCPU: true, Reason: "forced to the CPU",
 		}},
 	}
 	d := NewDetector(twoGPUs())
@@ -226,13 +225,13 @@ func TestDetectBadDeviceID(t *testing.T) {
 	d := NewDetector(twoGPUs())
 	_, err := d.Detect(Options{DeviceID: 2})
 	require.ErrorIs(t, err, ErrBadDeviceID)
-	require.ErrorContains(t, err, "MASX_DEVICE_ID=2")
+	require.ErrorContains(t, err, "ID 2:")
 	require.ErrorContains(t, err, "2 GPU(s)")
 	require.ErrorContains(t, err, "0..1")
 
 	_, err = d.Detect(Options{DeviceID: -1, ForceGPU: true})
 	require.ErrorIs(t, err, ErrBadDeviceID)
-	require.ErrorContains(t, err, "MASX_DEVICE_ID=-1")
+	require.ErrorContains(t, err, "ID -1:")
 
 	// Without any GPU the id selects nothing, so it is not checked against
 	// a count; the CPU is chosen with NVML's reason.
@@ -298,7 +297,7 @@ func TestDetectNoUsableGPU(t *testing.T) {
 			forced.ForceGPU = true
 			_, err = d.Detect(forced)
 			require.ErrorIs(t, err, ErrForcedGPUUnavailable)
-			require.ErrorContains(t, err, "MASX_FORCE_GPU=1")
+			require.ErrorContains(t, err, "GPU forced")
 			require.ErrorContains(t, err, tt.reason)
 			require.Equal(t, tt.wantInit, tt.lib.inits, "the forced call must reuse the probe")
 		})
@@ -370,7 +369,7 @@ func TestDetectFakeLibrary(t *testing.T) {
 func TestDefaultDetector(t *testing.T) {
 	got, err := Detect(Options{ForceCPU: true})
 	require.NoError(t, err)
-	require.Equal(t, "MASX_FORCE_CPU=1", got.Reason)
+	require.Equal(t, "forced to the CPU", got.Reason)
 	require.Equal(t, CPU, got.Type)
 
 	plain, err := Detect(Options{})
@@ -379,17 +378,6 @@ func TestDefaultDetector(t *testing.T) {
 	again, err := Detect(Options{})
 	require.NoError(t, err)
 	require.Equal(t, plain, again, "a re-probe of the same machine gives the same answer")
-}
-
-func TestOptionsFrom(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, Options{}, OptionsFrom(nil))
-	require.Equal(t, Options{}, OptionsFrom(config.Defaults()))
-
-	env := map[string]string{"MASX_FORCE_CPU": "1", "MASX_FORCE_GPU": "yes", "MASX_DEVICE_ID": "3"}
-	s, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
-	require.NoError(t, err)
-	require.Equal(t, Options{ForceCPU: true, ForceGPU: true, DeviceID: 3}, OptionsFrom(s))
 }
 
 func TestConfigJSON(t *testing.T) {
@@ -420,7 +408,7 @@ func TestConfigString(t *testing.T) {
 	gpu, _ := NewDetector(twoGPUs()).Detect(Options{DeviceID: 1})
 	require.Equal(t, "cuda:1 (NVIDIA A10 (device 1 of 2))", gpu.String())
 	cpu, _ := NewDetector(twoGPUs()).Detect(Options{ForceCPU: true})
-	require.Equal(t, "cpu (MASX_FORCE_CPU=1)", fmt.Sprint(cpu))
+	require.Equal(t, "cpu (forced to the CPU)", fmt.Sprint(cpu))
 }
 
 func TestErrorsAreDistinct(t *testing.T) {

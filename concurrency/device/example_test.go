@@ -5,18 +5,14 @@ import (
 	"fmt"
 
 	"github.com/masx-ai/masx/concurrency/device"
-	"github.com/masx-ai/masx/config"
 )
 
-// The usual start-up: take the options from the settings, detect once, and
-// hand the Config to whatever loads models.
+// The usual start-up: detect once with the user's options, and hand the
+// Config to whatever loads models.
 func ExampleDetect() {
-	s := config.Defaults()
-	s.ForceCPU = true // MASX_FORCE_CPU=1
-
-	dev, err := device.Detect(device.OptionsFrom(s))
+	dev, err := device.Detect(device.Options{ForceCPU: true})
 	if errors.Is(err, device.ErrForcedGPUUnavailable) {
-		fmt.Println("MASX_FORCE_GPU is set but there is no GPU:", err)
+		fmt.Println("a GPU is required but there is none:", err)
 		return
 	}
 	if err != nil {
@@ -24,10 +20,10 @@ func ExampleDetect() {
 		return
 	}
 	fmt.Println(dev.UseGPU(), dev.Type, dev.Reason)
-	// Output: false cpu MASX_FORCE_CPU=1
+	// Output: false cpu forced to the CPU
 }
 
-// Without MASX_FORCE_CPU the answer depends on the machine; Reason says why.
+// Without ForceCPU the answer depends on the machine; Reason says why.
 func ExampleConfig_UseGPU() {
 	dev, err := device.Detect(device.Options{})
 	if err != nil {

@@ -9,13 +9,12 @@ import (
 	"time"
 
 	"github.com/masx-ai/masx/concurrency/executor"
-	"github.com/masx-ai/masx/config"
 )
 
-// main makes one set of executors from the settings, hands it down, and
-// shuts it down last.
+// main makes one set of executors, hands it down, and shuts it down last.
+// The zero Config takes the defaults.
 func ExampleNew() {
-	ex, err := executor.New(executor.ConfigFrom(config.Defaults()))
+	ex, err := executor.New(executor.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return

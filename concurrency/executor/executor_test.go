@@ -17,7 +17,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/masx-ai/masx/concurrency/executor"
-	"github.com/masx-ai/masx/config"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -679,13 +678,6 @@ func TestConfig(t *testing.T) {
 		require.ErrorIs(t, err, executor.ErrInvalidConfig)
 		require.ErrorContains(t, err, tt.field)
 	}
-
-	require.Equal(t, executor.Config{}, executor.ConfigFrom(nil))
-	require.Equal(t, executor.Config{MaxThreads: 20, MaxProcs: 4}, executor.ConfigFrom(config.Defaults()))
-	env := map[string]string{"MAX_THREADS": "40", "MAX_PROCS": "8"}
-	s, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
-	require.NoError(t, err)
-	require.Equal(t, executor.Config{MaxThreads: 40, MaxProcs: 8}, executor.ConfigFrom(s))
 }
 
 func TestNewPoolLimit(t *testing.T) {

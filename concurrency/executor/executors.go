@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/masx-ai/masx/config"
 )
 
 // The defaults of Config, the seed's MAX_THREADS and MAX_PROCS.
@@ -28,15 +26,6 @@ type Config struct {
 	// MaxProcs bounds the CPU pool: CPU-heavy work such as parsing,
 	// clustering and CPU inference. MAX_PROCS; 0 means DefaultMaxProcs (4).
 	MaxProcs int
-}
-
-// ConfigFrom takes the executor sizes from loaded settings. A nil s gives
-// the zero Config, that is the defaults.
-func ConfigFrom(s *config.Settings) Config {
-	if s == nil {
-		return Config{}
-	}
-	return Config{MaxThreads: s.MaxThreads, MaxProcs: s.MaxProcs}
 }
 
 // withDefaults fills zero fields and rejects negative ones.

@@ -9,7 +9,7 @@
 // typed *Handle, so call sites stay type-safe although one Runtime holds
 // models of different input and output types:
 //
-//	rt, _ := inference.New(inference.ConfigFrom(settings, dev, executors))
+//	rt, _ := inference.New(inference.Config{Device: dev, Executors: executors})
 //	emb, _ := inference.Register(rt, "embedder", loadEmbedder, inference.ModelConfig[Tokens]{...})
 //	_ = rt.Start(ctx)
 //	vec, err := emb.Infer(ctx, tokens)
@@ -20,9 +20,10 @@
 // On cuda, Start loads each model for the GPU behind a batcher with one
 // batch in flight (one CUDA stream): the seed's GPU worker. If that load
 // fails, the model is loaded on the CPU instead and the reason is logged —
-// unless MASX_FORCE_GPU is set, in which case Start fails. On cpu, models
+// unless the device was forced (device.Options.ForceGPU), in which case Start
+// fails with an error wrapping device.ErrForcedGPUUnavailable. On cpu, models
 // are loaded for the CPU behind a batcher whose batches run on the shared
-// CPU pool (MAX_PROCS).
+// CPU pool (executor.Executors.CPU).
 //
 // At run time, a GPU batch that fails with an error wrapping ErrDevice is
 // retried on a CPU model that is loaded the first time it is needed, and the

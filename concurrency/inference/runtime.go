@@ -17,7 +17,6 @@ import (
 	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/concurrency/panics"
 	"github.com/masx-ai/masx/concurrency/startstop"
-	"github.com/masx-ai/masx/config"
 )
 
 // Errors callers branch on.
@@ -41,32 +40,21 @@ type Config struct {
 	// bound. Nil runs CPU batches on the batcher's goroutine.
 	Executors *executor.Executors
 	// BatchSize, BatchDelay and QueueMax are every model's batching
-	// defaults: BATCH_SIZE (32), BATCH_DELAY_MS (50ms), BATCH_QUEUE_MAX
-	// (1000). A model's ModelConfig overrides them.
+	// defaults: batch.MaxBatchSizeDefault (32), batch.MaxDelayDefault
+	// (50ms) and batch.QueueMaxDefault (1000). A model's ModelConfig
+	// overrides them.
 	BatchSize  int
 	BatchDelay time.Duration
 	QueueMax   int
 	// CPUConcurrentBatches is how many batches of one model run at once on
-	// the CPU. Default 1: ONNX Runtime already spreads one batch over
-	// MASX_ORT_THREADS cores, and two batches would fight for them.
+	// the CPU. Default 1: ONNX Runtime already spreads one batch over its
+	// intra-op threads, and two batches would fight for them.
 	CPUConcurrentBatches int
 	// Logger receives load and fallback events. Default slog.Default().
 	Logger *slog.Logger
 	// Registerer, when set, receives the runtime's and every batcher's
 	// Prometheus collectors at Start.
 	Registerer prometheus.Registerer
-}
-
-// ConfigFrom builds a Config from settings, the device decision and the
-// shared executors.
-func ConfigFrom(s *config.Settings, dev device.Config, ex *executor.Executors) Config {
-	return Config{
-		Device:     dev,
-		Executors:  ex,
-		BatchSize:  s.BatchSize,
-		BatchDelay: s.BatchDelay(),
-		QueueMax:   s.BatchQueueMax,
-	}
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -182,11 +170,11 @@ func Register[In, Out any](rt *Runtime, name string, load Loader[In, Out], mc Mo
 
 // Start loads every registered model on the configured device behind its
 // batcher. On CUDA, a model whose GPU load fails is loaded on the CPU
-// instead, with the reason logged, unless the device config says
-// MASX_FORCE_GPU; then Start fails. A failed Start unloads what it loaded.
-// Start follows the lifecycle contract of package startstop: a second
-// Start is a no-op, and Start after Stop fails with ErrStopped (and
-// startstop.ErrStopped).
+// instead, with the reason logged, unless the device config has ForceGPU;
+// then Start fails with an error wrapping device.ErrForcedGPUUnavailable. A
+// failed Start unloads what it loaded. Start follows the lifecycle contract
+// of package startstop: a second Start is a no-op, and Start after Stop
+// fails with ErrStopped (and startstop.ErrStopped).
 func (rt *Runtime) Start(ctx context.Context) error {
 	if err := rt.life.Start(func() error { return rt.start(ctx) }); err != nil {
 		if errors.Is(err, startstop.ErrStopped) {
@@ -336,7 +324,7 @@ func (h *Handle[In, Out]) start(ctx context.Context) error {
 		m, err = h.safeLoad(ctx, dev)
 		if err != nil {
 			if dev.ForceGPU {
-				return fmt.Errorf("inference: loading %q on cuda:%d with MASX_FORCE_GPU set: %w", h.modelName, dev.ID, err)
+				return fmt.Errorf("inference: loading %q on cuda:%d: %w: %w", h.modelName, dev.ID, device.ErrForcedGPUUnavailable, err)
 			}
 			cfg.Logger.Warn("GPU model load failed; falling back to CPU", "model", h.modelName, "device", dev.ID, "err", err)
 			dev = CPUDevice(fmt.Sprintf("GPU load failed: %v", err))

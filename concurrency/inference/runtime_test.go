@@ -205,7 +205,7 @@ func TestForcedGPUNeverFallsBack(t *testing.T) {
 		_, err := inference.Register(rt, "double", l.load, inference.ModelConfig[int]{})
 		require.NoError(t, err)
 		err = rt.Start(context.Background())
-		require.ErrorContains(t, err, "MASX_FORCE_GPU")
+		require.ErrorIs(t, err, device.ErrForcedGPUUnavailable)
 		require.ErrorContains(t, err, "CUDA provider not available")
 		require.Equal(t, []device.Type{device.CUDA}, l.loads())
 	})

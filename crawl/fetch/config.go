@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/netguard"
 )
 
@@ -79,27 +78,6 @@ type Config struct {
 	// Guard replaces the SSRF guard built from AllowPrivate, e.g. to allow
 	// one test server's address. Default nil.
 	Guard *netguard.Guard
-}
-
-// ConfigFrom maps masx settings onto a Config.
-func ConfigFrom(s *config.Settings) Config {
-	c := Config{
-		Timeout:         s.RenderTimeout(),
-		MaxBytes:        int64(s.MaxPageBytes),
-		Retries:         s.RenderRetries,
-		HostConcurrency: s.HostConcurrency,
-		HostDelay:       s.HostDelay(),
-		IgnoreRobots:    !s.RespectRobots,
-		UserAgent:       s.UserAgent,
-		AllowPrivate:    s.AllowPrivate,
-	}
-	if c.Retries == 0 {
-		c.Retries = -1
-	}
-	if c.HostDelay == 0 {
-		c.HostDelay = -1
-	}
-	return c
 }
 
 // withDefaults fills zero fields and validates; errors name the field.

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/fetch"
 )
 
@@ -19,10 +18,10 @@ func Example() {
 	}))
 	defer srv.Close()
 
-	cfg := fetch.ConfigFrom(config.Defaults())
-	cfg.AllowPrivate = true // the test server is on loopback
-	cfg.IgnoreRobots = true
-	f, err := fetch.New(cfg)
+	f, err := fetch.New(fetch.Config{
+		AllowPrivate: true, // the test server is on loopback
+		IgnoreRobots: true,
+	})
 	if err != nil {
 		panic(err)
 	}

@@ -22,7 +22,6 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/netguard"
 )
 
@@ -644,29 +643,14 @@ func TestConfig(t *testing.T) {
 	require.NotNil(t, f.Guard())
 	require.False(t, f.Guard().AllowPrivate)
 
-	s, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) {
-		v, ok := map[string]string{
-			"RENDER_TIMEOUT_S": "7", "RENDER_RETRIES": "0", "MASX_MAX_PAGE_BYTES": "1000",
-			"MASX_HOST_CONCURRENCY": "4", "MASX_HOST_DELAY_MS": "0", "MASX_RESPECT_ROBOTS": "false",
-			"MASX_USER_AGENT": "probe/2", "MASX_ALLOW_PRIVATE": "true",
-		}[k]
-		return v, ok
-	}})
-	require.NoError(t, err)
-	c = ConfigFrom(s)
-	require.Equal(t, Config{Timeout: 7 * time.Second, MaxBytes: 1000, Retries: -1, HostConcurrency: 4,
-		HostDelay: -1, IgnoreRobots: true, UserAgent: "probe/2", AllowPrivate: true}, c)
-	f2, err := New(c)
+	// Negative means none where none is useful.
+	f2, err := New(Config{Timeout: 7 * time.Second, MaxBytes: 1000, Retries: -1, HostConcurrency: 4,
+		HostDelay: -1, IgnoreRobots: true, UserAgent: "probe/2", AllowPrivate: true})
 	require.NoError(t, err)
 	defer f2.Close()
 	require.Zero(t, f2.Config().Retries)
 	require.Zero(t, f2.Config().HostDelay)
 	require.True(t, f2.Guard().AllowPrivate)
-
-	c = ConfigFrom(config.Defaults())
-	require.Equal(t, 3, c.Retries)
-	require.Equal(t, 250*time.Millisecond, c.HostDelay)
-	require.Equal(t, int64(10<<20), c.MaxBytes)
 }
 
 func TestParseRetryAfter(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/netguard"
 )
 
@@ -129,19 +128,6 @@ type Config struct {
 
 	// extraArgs are added to Chromium's command line (tests: --log-net-log).
 	extraArgs map[string]string
-}
-
-// ConfigFrom maps masx settings onto a Config.
-func ConfigFrom(s *config.Settings) Config {
-	return Config{
-		ChromiumPath: s.ChromiumPath,
-		MaxPages:     s.RenderMaxPages,
-		QueueMax:     s.RenderQueueMax,
-		Timeout:      s.RenderTimeout(),
-		MaxHTMLBytes: s.MaxPageBytes,
-		UserAgent:    s.UserAgent,
-		AllowPrivate: s.AllowPrivate,
-	}
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -8,12 +8,12 @@ import (
 // Errors callers branch on. Every error from Render wraps the URL with
 // "rendering <url>: …"; use errors.Is.
 var (
-	// ErrQueueFull: RENDER_MAX_PAGES pages are rendering and RENDER_QUEUE_MAX
+	// ErrQueueFull: Config.MaxPages pages are rendering and Config.QueueMax
 	// requests are already waiting. Returned at once; the API maps it to 429.
 	ErrQueueFull = errors.New("render queue full")
 	// ErrClosed: the pool was not started, or Stop has begun.
 	ErrClosed = errors.New("render pool closed")
-	// ErrTimeout: the visit passed its deadline (RENDER_TIMEOUT_S). Errors
+	// ErrTimeout: the visit passed its deadline (Config.Timeout). Errors
 	// that wrap it also wrap context.DeadlineExceeded.
 	ErrTimeout = errors.New("render deadline exceeded")
 	// ErrBrowserLost: the browser process died or stopped answering during
@@ -23,6 +23,8 @@ var (
 	ErrTooLarge = errors.New("rendered page too large")
 	// ErrInvalidURL: the URL does not parse or is not absolute http(s).
 	ErrInvalidURL = errors.New("invalid URL")
+	// ErrNoChromium: Start found no Chromium binary at Config.ChromiumPath.
+	ErrNoChromium = errors.New("chromium binary not found")
 )
 
 // NavigationError is a page the browser could not load: DNS failure,

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/render"
 )
 
-// A pool from masx settings: start it once, render from many goroutines,
-// stop it at shutdown. (Not run as a test: it needs Chromium and the
-// network.)
+// A pool with the default settings: start it once, render from many
+// goroutines, stop it at shutdown. (Not run as a test: it needs Chromium
+// and the network.)
 func Example() {
-	pool, err := render.New(render.ConfigFrom(config.Defaults()))
+	pool, err := render.New(render.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -29,7 +28,7 @@ func Example() {
 	case errors.Is(err, render.ErrQueueFull):
 		log.Print("busy; try later") // HTTP 429 at the API
 	case errors.Is(err, render.ErrTimeout):
-		log.Print("page did not settle within RENDER_TIMEOUT_S")
+		log.Print("page did not settle within Config.Timeout")
 	case err != nil:
 		log.Print(err)
 	default:

@@ -140,7 +140,7 @@ func (p *Pool) start(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, err := os.Stat(p.cfg.ChromiumPath); err != nil {
-		return fmt.Errorf("starting render pool: chromium binary %q: %w (install Debian's chromium, or set MASX_CHROMIUM_PATH)", p.cfg.ChromiumPath, err)
+		return fmt.Errorf("starting render pool: %w: %q: %w (install Debian's chromium package)", ErrNoChromium, p.cfg.ChromiumPath, err)
 	}
 	sweepStaleProfiles(os.TempDir(), p.log)
 	dir, err := os.MkdirTemp("", profilePattern())

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/news"
 )
 
@@ -58,7 +59,8 @@ const (
 	DefaultMaxLineBytes    = 4 << 20
 	DefaultMaxGroupedFeeds = 1_000_000
 	DefaultMaxProblems     = 1000
-	DefaultUserAgent       = "masx (+https://github.com/masx-ai/masx)"
+	// DefaultUserAgent is the fetcher's: masx sends one User-Agent.
+	DefaultUserAgent = fetch.DefaultUserAgent
 )
 
 // Options tune reading. The zero value is ready to use.

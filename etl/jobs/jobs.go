@@ -41,7 +41,6 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/store"
 	"github.com/masx-ai/masx/store/postgres"
@@ -106,17 +105,6 @@ type Config struct {
 	SweepInterval time.Duration
 	// Logger receives job events; River's own chatter is logged at warn.
 	Logger *slog.Logger
-}
-
-// ConfigFrom maps settings onto a Config.
-func ConfigFrom(s *config.Settings) Config {
-	return Config{
-		Workers:     s.FlashpointConcurrency,
-		JobTimeout:  s.JobTimeout,
-		RescueAfter: s.JobRescueAfter,
-		MaxAttempts: s.JobMaxAttempts,
-		QueueMax:    s.JobQueueMax,
-	}
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -64,7 +64,7 @@ func (j *Jobs) Submit(ctx context.Context, run news.Run, src pipeline.Source, op
 	}
 	if n >= j.cfg.QueueMax {
 		j.metrics.rejected.Inc()
-		return sub, fmt.Errorf("jobs: %w: %d flashpoints unfinished, limit %d (MASX_JOB_QUEUE_MAX)", ErrQueueFull, n, j.cfg.QueueMax)
+		return sub, fmt.Errorf("jobs: %w: %d flashpoints unfinished, limit %d", ErrQueueFull, n, j.cfg.QueueMax)
 	}
 
 	run.State = news.RunQueued

@@ -124,7 +124,7 @@ func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointAr
 		log.Info("flashpoint done", "articles", rep.Articles, "clusters", rep.Clusters, "took", rep.Duration.Round(time.Millisecond))
 		return "completed", nil
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		msg := fmt.Sprintf("job timed out after %s (MASX_JOB_TIMEOUT); in-flight articles stored as cancelled", j.cfg.JobTimeout)
+		msg := fmt.Sprintf("job timed out after %s; in-flight articles stored as cancelled", j.cfg.JobTimeout)
 		log.Warn("flashpoint job timed out", "timeout", j.cfg.JobTimeout)
 		return "timed_out", river.JobCancel(errors.Join(errors.New(msg), finish(news.RunFailed, msg)))
 	case ctx.Err() != nil:

@@ -58,7 +58,7 @@ import (
 
 // Defaults.
 const (
-	MinTextCharsDefault          = 1000
+	MinTextCharsDefault          = crawl.DefaultMinTextChars
 	FlashpointConcurrencyDefault = 2
 	FetchWorkersDefault          = 8
 	CompressBudgetDefault        = 4000
@@ -561,7 +561,7 @@ func (p *Pipeline) prepare(it *item) error {
 		it.a.Image = art.Image
 	}
 	if n := utf8.RuneCountInString(text); n < p.cfg.MinTextChars {
-		it.finish(news.StatusDroppedShort, fmt.Errorf("extracted text has %d characters, want ≥ %d (MASX_MIN_TEXT_CHARS)", n, p.cfg.MinTextChars))
+		it.finish(news.StatusDroppedShort, fmt.Errorf("extracted text has %d characters, want ≥ %d", n, p.cfg.MinTextChars))
 		return nil
 	}
 

@@ -44,15 +44,22 @@ follows MASX_FORCE_CPU / MASX_FORCE_GPU; fp16 follows MASX_FP16.`,
 				return Usagef("--duration %v, --callers %d, --seq-len %d, --max-batch-tokens %d: want a positive duration, ≥ 1 caller, ≥ 3 tokens, ≥ 0 tokens",
 					duration, callers, seqLen, maxBatchTokens)
 			}
+			s := app.Settings
 			dir := ""
 			if model != "" {
 				var err error
-				if dir, err = resolveEmbedModel(app.Settings, model); err != nil {
+				if dir, err = resolveEmbedModel(s, model); err != nil {
 					return err
 				}
 			}
+			dev, err := detectDevice(s)
+			if err != nil {
+				return err
+			}
 			rep, err := embedbench.Run(cmd.Context(), embedbench.Config{
-				Settings:       app.Settings,
+				Device:         dev,
+				Embed:          embedConfig(s, ""),
+				CacheDir:       s.ResolvedCacheDir(),
 				ModelDir:       dir,
 				Duration:       duration,
 				Callers:        callers,

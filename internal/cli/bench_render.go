@@ -37,7 +37,8 @@ Chromium comes from MASX_CHROMIUM_PATH; the render deadline from RENDER_TIMEOUT_
 				return Usagef("--pages %d, --sequential %d, --pool %d, --conns %d: want each ≥ 1", pages, sequential, pool, conns)
 			}
 			rep, err := renderbench.Run(cmd.Context(), renderbench.Config{
-				Settings:   app.Settings,
+				Fetch:      fetchConfig(app.Settings),
+				Render:     renderConfig(app.Settings),
 				Pages:      pages,
 				Sequential: sequential,
 				PoolPages:  pool,

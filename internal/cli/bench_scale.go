@@ -280,7 +280,7 @@ func benchPostgres(ctx context.Context, app *App, bin, db string, works []pipeli
 			return res, ctx.Err()
 		}
 	}
-	cfg := jobs.ConfigFrom(app.Settings)
+	cfg := jobsConfig(app.Settings)
 	cfg.Workers, cfg.Logger = 0, app.Logger
 	j, err := jobs.New(ctx, cfg, jobs.Deps{Store: st})
 	if err != nil {

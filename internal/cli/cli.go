@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	code := exitCode(app, err)
-	fmt.Fprintf(stderr, "masx: %v\n", err)
+	fmt.Fprintf(stderr, "masx: %v\n", withSettingNames(err))
 	if code == ExitUsage && !app.reached {
 		fmt.Fprintln(stderr, "Run 'masx --help' for usage.")
 	}

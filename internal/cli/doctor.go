@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/masx-ai/masx/concurrency/device"
-	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/render"
 	"github.com/masx-ai/masx/model/hub"
@@ -94,20 +93,18 @@ without a usable GPU), after printing the report.`,
 }
 
 func buildDoctorReport(ctx context.Context, s *config.Settings) (doctorReport, error) {
-	dev, devErr := device.Detect(device.OptionsFrom(s))
+	dev, devErr := detectDevice(s)
+	ex := executorConfig(s)
 	rep := doctorReport{
-		Device: deviceReport{Config: dev},
-		Executors: executorReport{
-			MaxThreads: executor.ConfigFrom(s).MaxThreads,
-			MaxProcs:   executor.ConfigFrom(s).MaxProcs,
-		},
+		Device:    deviceReport{Config: dev},
+		Executors: executorReport{MaxThreads: ex.MaxThreads, MaxProcs: ex.MaxProcs},
 		Batch: batchReport{
 			MaxBatchSize: s.BatchSize,
 			MaxDelayMS:   s.BatchDelayMS,
 			QueueMax:     s.BatchQueueMax,
 			FP16:         s.FP16,
 		},
-		ONNXRuntime: onnx.Probe(s),
+		ONNXRuntime: onnxInfo(s),
 		ModelsDir:   s.ResolvedModelsDir(),
 		Chromium:    probeChromium(ctx, s.ChromiumPath),
 		Settings:    s.Effective(),

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/inference"
 	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/model/hub"
@@ -148,17 +147,17 @@ func startEmbedder(cmd *cobra.Command, app *App, model string, maxLength int) (*
 	if err := onnx.Init(s.ResolvedORTLib()); err != nil {
 		return nil, nil, err
 	}
-	dev, err := device.Detect(device.OptionsFrom(s))
+	dev, err := detectDevice(s)
 	if err != nil {
 		return nil, nil, err
 	}
-	rtc := inference.ConfigFrom(s, dev, nil)
+	rtc := runtimeConfig(s, dev, nil)
 	rtc.Logger = app.Logger
 	rt, err := inference.New(rtc)
 	if err != nil {
 		return nil, nil, err
 	}
-	ecfg := embed.ConfigFrom(s, dir)
+	ecfg := embedConfig(s, dir)
 	ecfg.MaxLength = maxLength
 	ecfg.Logf = func(f string, a ...any) { app.Logger.Warn(fmt.Sprintf(f, a...)) }
 	e, err := embed.Register(rt, ecfg)

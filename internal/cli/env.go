@@ -71,10 +71,10 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		}
 	}()
 
-	if env.Device, err = device.Detect(device.OptionsFrom(s)); err != nil {
+	if env.Device, err = detectDevice(s); err != nil {
 		return env, AsUsage(err)
 	}
-	if env.Executors, err = executor.New(executor.ConfigFrom(s)); err != nil {
+	if env.Executors, err = executor.New(executorConfig(s)); err != nil {
 		return env, err
 	}
 	env.closers = append(env.closers, env.Executors.Shutdown)
@@ -96,7 +96,7 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 
 	// The inference runtime hosts the neural models; without one
 	// configured, vectors come from TF-IDF/LSA and no model is loaded.
-	rc := inference.ConfigFrom(s, env.Device, env.Executors)
+	rc := runtimeConfig(s, env.Device, env.Executors)
 	rc.Logger, rc.Registerer = log, env.Registry
 	if env.Runtime, err = inference.New(rc); err != nil {
 		return env, err
@@ -106,7 +106,7 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		if rerr != nil {
 			return env, AsUsage(fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, rerr))
 		}
-		ecfg := embed.ConfigFrom(s, m.Dir)
+		ecfg := embedConfig(s, m.Dir)
 		emb, rerr := embed.Register(env.Runtime, ecfg)
 		if rerr != nil {
 			return env, fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, rerr)
@@ -122,7 +122,7 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 	}
 	env.closers = append(env.closers, env.Runtime.Stop)
 
-	if env.Fetcher, err = fetch.New(fetch.ConfigFrom(s)); err != nil {
+	if env.Fetcher, err = fetch.New(fetchConfig(s)); err != nil {
 		return env, err
 	}
 	env.closers = append(env.closers, func(context.Context) error { env.Fetcher.Close(); return nil })
@@ -131,12 +131,12 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		method = crawl.MethodAuto
 	}
 	if method != crawl.MethodHTTP {
-		if env.Browser, err = render.New(render.ConfigFrom(s)); err != nil {
+		if env.Browser, err = render.New(renderConfig(s)); err != nil {
 			return env, err
 		}
 		env.closers = append(env.closers, env.Browser.Stop)
 	}
-	cc := crawl.ConfigFrom(s, env.Fetcher, env.Browser)
+	cc := crawlConfig(s, env.Fetcher, env.Browser)
 	cc.IO, cc.CPU, cc.Registerer, cc.Logger = env.Executors.IO, env.Executors.CPU, env.Registry, log
 	if env.Client, err = crawl.New(cc); err != nil {
 		return env, err

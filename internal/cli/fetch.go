@@ -58,14 +58,14 @@ addresses are refused unless MASX_ALLOW_PRIVATE=1.`,
 				return AsUsage(err)
 			}
 			s := app.Settings
-			f, err := fetch.New(fetch.ConfigFrom(s))
+			f, err := fetch.New(fetchConfig(s))
 			if err != nil {
 				return err
 			}
 			defer f.Close()
 			var pool *render.Pool
 			if m != crawl.MethodHTTP {
-				rc := render.ConfigFrom(s)
+				rc := renderConfig(s)
 				rc.Logger = app.Logger
 				if pool, err = render.New(rc); err != nil {
 					return err
@@ -78,7 +78,7 @@ addresses are refused unless MASX_ALLOW_PRIVATE=1.`,
 					}
 				}()
 			}
-			cc := crawl.ConfigFrom(s, f, pool)
+			cc := crawlConfig(s, f, pool)
 			cc.Logger = app.Logger
 			client, err := crawl.New(cc)
 			if err != nil {

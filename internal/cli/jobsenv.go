@@ -37,7 +37,7 @@ func newJobsEnv(ctx context.Context, app *App, o jobsOptions) (*etlEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := jobs.ConfigFrom(s)
+	cfg := jobsConfig(s)
 	cfg.Workers, cfg.Queues, cfg.Logger = o.Workers, o.Queues, app.Logger
 	env.Jobs, err = jobs.New(ctx, cfg, jobs.Deps{Store: env.Store, Pipeline: env.Pipeline, Registerer: env.Registry})
 	if err != nil {

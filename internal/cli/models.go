@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -45,7 +44,7 @@ MASX_MODELS_DIR/<org>/<name>.
 Files are checked against the Hub's size and sha256 and written atomically;
 an interrupted pull resumes where it stopped when run again, and files
 already present are not downloaded again. MASX_HF_ENDPOINT selects a mirror;
-HF_TOKEN (environment) authorizes private or gated repositories.`,
+HF_TOKEN authorizes private or gated repositories.`,
 		Example: `  masx models pull sentence-transformers/all-MiniLM-L6-v2
   masx models pull Xenova/all-MiniLM-L6-v2 --revision main --json`,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -56,12 +55,7 @@ HF_TOKEN (environment) authorizes private or gated repositories.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s := app.Settings
-			client, err := hub.New(hub.Config{
-				Endpoint:  s.HFEndpoint,
-				Token:     os.Getenv("HF_TOKEN"),
-				UserAgent: "masx/" + Version,
-				Logger:    app.Logger,
-			})
+			client, err := hub.New(hubConfig(s, app.Logger))
 			if err != nil {
 				return AsUsage(fmt.Errorf("MASX_HF_ENDPOINT: %w", err))
 			}

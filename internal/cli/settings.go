@@ -24,7 +24,7 @@ With --markdown it prints the table the README carries.`,
 				return writeSettingsMarkdown(app.Stdout)
 			}
 			for _, sp := range config.Specs() {
-				fmt.Fprintf(app.Stdout, "%-28s --%-24s default %-12q %s\n", sp.Var, sp.Flag, sp.Default, sp.Help)
+				fmt.Fprintf(app.Stdout, "%-28s --%-24s default %-12q %s\n", sp.Var, sp.Flag, sp.Default, settingHelp(sp))
 			}
 			return nil
 		},
@@ -41,8 +41,16 @@ func writeSettingsMarkdown(w io.Writer) error {
 		if sp.Default == "" {
 			def = "(empty)"
 		}
-		fmt.Fprintf(&b, "| `%s` | `--%s` | %s | %s |\n", sp.Var, sp.Flag, def, strings.ReplaceAll(sp.Help, "|", "\\|"))
+		fmt.Fprintf(&b, "| `%s` | `--%s` | %s | %s |\n", sp.Var, sp.Flag, def, strings.ReplaceAll(settingHelp(sp), "|", "\\|"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// settingHelp is a setting's help, saying so when its value is secret.
+func settingHelp(sp config.Spec) string {
+	if sp.Secret {
+		return sp.Help + " Secret: shown as " + config.RedactedSet + " or " + config.RedactedEmpty + "."
+	}
+	return sp.Help
 }

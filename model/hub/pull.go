@@ -33,7 +33,10 @@ const (
 	DefaultMaxBackoff      = 30 * time.Second
 	DefaultStallTimeout    = 60 * time.Second
 	DefaultMetadataTimeout = 30 * time.Second
-	DefaultUserAgent       = "masx-hub/0.1"
+	// DefaultUserAgent is the one masx sends everywhere. It repeats
+	// crawl/fetch.DefaultUserAgent, which this layer may not import;
+	// internal/cli's wiring test proves the two equal.
+	DefaultUserAgent = "masx/0.1 (+https://github.com/masx-ai/masx)"
 
 	// maxMetadataBytes bounds the file-list answer.
 	maxMetadataBytes = 32 << 20
@@ -43,7 +46,7 @@ var (
 	// ErrRepoNotFound: the Hub answered 404 for the repository or revision.
 	ErrRepoNotFound = errors.New("repository not found")
 	// ErrUnauthorized: the Hub answered 401 or 403 (private or gated
-	// repository; set HF_TOKEN).
+	// repository; set Config.Token).
 	ErrUnauthorized = errors.New("not authorized")
 	// ErrMissingFile: the repository lacks a file masx requires.
 	ErrMissingFile = errors.New("file missing from repository")
@@ -392,10 +395,10 @@ func (c *Client) repoInfo(ctx context.Context, repoID, rev string) (*repoInfo, e
 	if errors.As(err, &se) {
 		switch se.StatusCode {
 		case http.StatusNotFound:
-			return nil, fmt.Errorf("listing %s@%s: %w at %s (private and gated repositories also answer 404 without a token: set HF_TOKEN)",
+			return nil, fmt.Errorf("listing %s@%s: %w at %s (private and gated repositories also answer 404 without a token)",
 				repoID, rev, ErrRepoNotFound, c.endpoint)
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return nil, fmt.Errorf("listing %s@%s: %w (%s; set HF_TOKEN to a token with access)", repoID, rev, ErrUnauthorized, se.Status)
+			return nil, fmt.Errorf("listing %s@%s: %w (%s; the token lacks access)", repoID, rev, ErrUnauthorized, se.Status)
 		}
 	}
 	return nil, fmt.Errorf("listing %s@%s: %w", repoID, rev, err)

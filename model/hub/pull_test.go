@@ -221,8 +221,8 @@ func TestPullErrors(t *testing.T) {
 	t.Run("404 repo", func(t *testing.T) {
 		b := setup(t, Config{})
 		_, err := b.client.Pull(t.Context(), b.models, "acme/missing", PullOptions{})
-		if !errors.Is(err, ErrRepoNotFound) || !strings.Contains(err.Error(), "acme/missing") || !strings.Contains(err.Error(), "HF_TOKEN") {
-			t.Errorf("Pull = %v; want ErrRepoNotFound naming the repo and HF_TOKEN", err)
+		if !errors.Is(err, ErrRepoNotFound) || !strings.Contains(err.Error(), "acme/missing") || !strings.Contains(err.Error(), "without a token") {
+			t.Errorf("Pull = %v; want ErrRepoNotFound naming the repo and saying a token may be missing", err)
 		}
 		if entries, _ := os.ReadDir(b.models); len(entries) != 0 {
 			t.Errorf("models dir has %d entries after a 404; want none", len(entries))

@@ -24,7 +24,7 @@
 // A [Session] is one model on one device. It is safe for concurrent use:
 // ONNX Runtime allows concurrent Run calls on one session, so one session
 // per model per device is shared by every caller. Intra-op threads come from
-// MASX_ORT_THREADS (0 means MAX_PROCS). With [Options].CUDA the CUDA
+// [Options].Threads. With [Options].CUDA the CUDA
 // execution provider is appended; when that fails the session runs on the
 // CPU and says why ([Session.FallbackReason]), unless [Options].RequireCUDA
 // makes it an error. Run failures on a CUDA session wrap [ErrCUDA] so the

@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
-
-	"github.com/masx-ai/masx/config"
 )
 
 // defaultEnv is the process's one ONNX Runtime environment. onnxruntime_go
@@ -94,16 +92,10 @@ func ready() error {
 	return nil
 }
 
-// Probe initialises ONNX Runtime from the library the settings name
-// (MASX_ORT_LIB, else the copy in the cache folder) and reports on it.
-// Providers lists "cpu", and "cuda" when the CUDA execution provider's
-// libraries load (it does not touch a GPU).
-func Probe(s *config.Settings) Info {
-	return ProbeLibrary(s.ResolvedORTLib())
-}
-
-// ProbeLibrary is [Probe] for an explicit library path.
-func ProbeLibrary(lib string) Info {
+// Probe initialises ONNX Runtime from the library at lib (see [Init]) and
+// reports on it. Providers lists "cpu", and "cuda" when the CUDA execution
+// provider's libraries load (it does not touch a GPU).
+func Probe(lib string) Info {
 	info := Info{Library: lib}
 	if err := Init(lib); err != nil {
 		info.Err = err.Error()

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/model/onnx"
 )
 
@@ -27,13 +26,12 @@ func ExampleModelFile() {
 // Load ONNX Runtime once, open a BERT-shaped model and run one padded
 // sequence through it.
 func ExampleSession_Run() {
-	settings := config.Defaults()
-	if err := onnx.Init(settings.ResolvedORTLib()); err != nil {
+	if err := onnx.Init("/opt/onnxruntime/lib/libonnxruntime.so.1"); err != nil {
 		fmt.Println(err) // wraps onnx.ErrUnavailable: install with scripts/setup.sh
 		return
 	}
 	s, err := onnx.Open(context.Background(), "model/onnx/model.onnx", onnx.Options{
-		Threads: settings.ResolvedORTThreads(),
+		Threads: 4,
 		Outputs: []string{"last_hidden_state"},
 	})
 	if err != nil {

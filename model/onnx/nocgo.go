@@ -5,8 +5,6 @@ package onnx
 import (
 	"context"
 	"fmt"
-
-	"github.com/masx-ai/masx/config"
 )
 
 // Without cgo there is no way to load ONNX Runtime: every entry point
@@ -24,10 +22,7 @@ func Available() bool { return false }
 func Version() string { return "" }
 
 // Probe reports that ONNX Runtime cannot be loaded without cgo.
-func Probe(s *config.Settings) Info { return ProbeLibrary(s.ResolvedORTLib()) }
-
-// ProbeLibrary reports that ONNX Runtime cannot be loaded without cgo.
-func ProbeLibrary(lib string) Info { return Info{Library: lib, Err: errNoCgo.Error()} }
+func Probe(lib string) Info { return Info{Library: lib, Err: errNoCgo.Error()} }
 
 // Describe reports that ONNX Runtime cannot be loaded without cgo.
 func Describe(path string) (inputs, outputs []TensorInfo, err error) { return nil, nil, errNoCgo }

@@ -11,7 +11,7 @@ import (
 // ErrUnavailable means ONNX Runtime cannot be used in this process: the
 // shared library is missing or does not load, or masx was built without
 // cgo. Errors wrapping it say what is missing and how to install it.
-var ErrUnavailable = errors.New("ONNX Runtime unavailable (install it with scripts/setup.sh --minimal, or point MASX_ORT_LIB at libonnxruntime.so)")
+var ErrUnavailable = errors.New("ONNX Runtime unavailable (install it with scripts/setup.sh --minimal)")
 
 // ErrInvalidModel means a model file is missing, unreadable, not an ONNX
 // model, or lacks the inputs and outputs a caller needs. The error names
@@ -46,7 +46,7 @@ type Info struct {
 // intra-op thread per CPU.
 type Options struct {
 	// Threads is the number of intra-op threads. Zero means
-	// runtime.NumCPU(); masx passes Settings.ResolvedORTThreads().
+	// runtime.NumCPU().
 	Threads int
 	// CUDA appends the CUDA execution provider. Default false (CPU only).
 	CUDA bool

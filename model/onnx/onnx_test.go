@@ -83,9 +83,9 @@ func TestInitMissingLibrary(t *testing.T) {
 	if err := onnx.Init(""); !errors.Is(err, onnx.ErrUnavailable) {
 		t.Errorf("Init(\"\") = %v; want ErrUnavailable", err)
 	}
-	info := onnx.ProbeLibrary(missing)
+	info := onnx.Probe(missing)
 	if info.Available || info.Err == "" || info.Library != missing {
-		t.Errorf("ProbeLibrary(missing) = %+v; want unavailable with an error", info)
+		t.Errorf("Probe(missing) = %+v; want unavailable with an error", info)
 	}
 }
 
@@ -116,7 +116,7 @@ func TestInitNotALibrary(t *testing.T) {
 
 func TestProbe(t *testing.T) {
 	s := onnxtest.RequireORT(t)
-	info := onnx.Probe(s)
+	info := onnx.Probe(s.ResolvedORTLib())
 	if !info.Available || info.Err != "" {
 		t.Fatalf("Probe = %+v; want available", info)
 	}

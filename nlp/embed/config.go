@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/masx-ai/masx/config"
+	"github.com/masx-ai/masx/concurrency/batch"
 	"github.com/masx-ai/masx/model/onnx"
 )
 
@@ -54,19 +54,20 @@ type Config struct {
 	// "cls" (the first token) or "max" (per dimension, over real tokens).
 	// Empty means the folder's 1_Pooling/config.json, else "mean".
 	Pooling string
-	// ORTLib is the ONNX Runtime library (Settings.ResolvedORTLib()).
+	// ORTLib is the path of the ONNX Runtime library, for onnx.Init.
 	// Required unless onnx.Init already succeeded.
 	ORTLib string
-	// Threads is ONNX Runtime's intra-op thread count
-	// (Settings.ResolvedORTThreads()). Zero means runtime.NumCPU().
+	// Threads is ONNX Runtime's intra-op thread count. Zero means
+	// runtime.NumCPU().
 	Threads int
-	// FP16 loads onnx/model_fp16.onnx on a GPU when present (MASX_FP16).
-	// Default false; ignored on the CPU.
+	// FP16 loads onnx/model_fp16.onnx on a GPU when present. Default
+	// false; ignored on the CPU.
 	FP16 bool
 
 	// Runtime batching, used by New.
 
-	// MaxBatchSize is the most texts per batch (BATCH_SIZE). Default 32.
+	// MaxBatchSize is the most texts per batch. Default
+	// batch.MaxBatchSizeDefault (32).
 	MaxBatchSize int
 	// MaxBatchTokens bounds a batch's tokens as the batcher counts them
 	// (the sum of the texts' lengths). Zero means MaxBatchTokensCPU on a
@@ -74,11 +75,11 @@ type Config struct {
 	// item bound) on a GPU, where big batches are what pays. It is raised
 	// to MaxLength when lower, so one longest text always fits.
 	MaxBatchTokens int
-	// MaxDelay is how long the oldest text waits for its batch to fill
-	// (BATCH_DELAY_MS). Zero means the runtime's default (50ms).
+	// MaxDelay is how long the oldest text waits for its batch to fill.
+	// Zero means the runtime's default (50ms).
 	MaxDelay time.Duration
-	// QueueMax bounds queued plus in-flight texts (BATCH_QUEUE_MAX). Zero
-	// means the runtime's default (1000).
+	// QueueMax bounds queued plus in-flight texts. Zero means the
+	// runtime's default (1000).
 	QueueMax int
 	// Unsorted turns length bucketing off: batches form first come, first
 	// served. Benchmarks use it to show what bucketing saves. Default
@@ -91,20 +92,6 @@ type Config struct {
 	// Filled by withDefaults from the folder's JSON files.
 	Dim   int   // config.json hidden_size; 0 when absent
 	PadID int64 // the tokenizer's pad id
-}
-
-// ConfigFrom fills a Config for the model folder dir from settings:
-// library, threads, fp16 and batching.
-func ConfigFrom(s *config.Settings, dir string) Config {
-	return Config{
-		Dir:          dir,
-		ORTLib:       s.ResolvedORTLib(),
-		Threads:      s.ResolvedORTThreads(),
-		FP16:         s.FP16,
-		MaxBatchSize: s.BatchSize,
-		MaxDelay:     s.BatchDelay(),
-		QueueMax:     s.BatchQueueMax,
-	}
 }
 
 // hfConfig is the part of config.json the encoder needs.
@@ -180,7 +167,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("embed: Config.Pooling = %q, want mean, cls or max", c.Pooling)
 	}
 	if c.MaxBatchSize == 0 {
-		c.MaxBatchSize = 32
+		c.MaxBatchSize = batch.MaxBatchSizeDefault
 	}
 	if c.MaxBatchTokens > 0 {
 		c.MaxBatchTokens = max(c.MaxBatchTokens, c.MaxLength)

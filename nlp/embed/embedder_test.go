@@ -204,10 +204,10 @@ func TestEmbedderErrors(t *testing.T) {
 }
 
 // A runtime configured for a GPU whose CUDA provider does not load runs the
-// model on the CPU and says so; with MASX_FORCE_GPU it refuses to start.
+// model on the CPU and says so; with ForceGPU it refuses to start.
 func TestEmbedderGPUFallback(t *testing.T) {
 	s := onnxtest.RequireORT(t)
-	for _, p := range onnx.Probe(s).Providers {
+	for _, p := range onnx.Probe(s.ResolvedORTLib()).Providers {
 		if p == onnx.ProviderCUDA {
 			t.Skip("the CUDA provider loads here; its failure cannot be caused")
 		}

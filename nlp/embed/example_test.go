@@ -8,25 +8,27 @@ import (
 
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/inference"
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/nlp/embed"
 )
 
 // Register a sentence model on the process's runtime, start it, and embed
 // texts from any goroutine; texts from concurrent callers share batches.
 func ExampleRegister() {
-	settings := config.Defaults()
-	dev, err := device.Detect(device.OptionsFrom(settings))
+	dev, err := device.Detect(device.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	rt, err := inference.New(inference.ConfigFrom(settings, dev, nil))
+	rt, err := inference.New(inference.Config{Device: dev})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	e, err := embed.Register(rt, embed.ConfigFrom(settings, "models/sentence-transformers/all-MiniLM-L6-v2"))
+	e, err := embed.Register(rt, embed.Config{
+		Dir:    "models/sentence-transformers/all-MiniLM-L6-v2",
+		ORTLib: "/opt/onnxruntime/lib/libonnxruntime.so.1",
+		FP16:   dev.UseGPU(),
+	})
 	if err != nil {
 		fmt.Println(err) // wraps onnx.ErrInvalidModel for a bad folder
 		return

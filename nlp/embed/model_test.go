@@ -40,11 +40,19 @@ var shared struct {
 	err  error
 }
 
+// envConfig is the Config for the model folder dir with the ONNX Runtime
+// library and thread count the environment names (MASX_ORT_LIB, …).
+func envConfig(t testing.TB, dir string) embed.Config {
+	t.Helper()
+	s := onnxtest.Settings(t)
+	return embed.Config{Dir: dir, ORTLib: s.ResolvedORTLib(), Threads: s.ResolvedORTThreads(), FP16: s.FP16}
+}
+
 func tinyEncoder(t *testing.T, mod func(*embed.Config)) (*embed.Encoder, *embed.Model) {
 	t.Helper()
 	dir := onnxtest.Tiny(t)
 	shared.once.Do(func() {
-		shared.enc, shared.err = embed.NewEncoder(embed.ConfigFrom(onnxtest.Settings(t), dir))
+		shared.enc, shared.err = embed.NewEncoder(envConfig(t, dir))
 		if shared.err == nil {
 			shared.m, shared.err = shared.enc.Load(context.Background(), cpu)
 		}
@@ -325,13 +333,13 @@ func TestUnavailableRuntime(t *testing.T) {
 // inference.ErrDevice, so the runtime can load the CPU model instead.
 func TestCUDALoadFails(t *testing.T) {
 	s := onnxtest.RequireORT(t)
-	for _, p := range onnx.Probe(s).Providers {
+	for _, p := range onnx.Probe(s.ResolvedORTLib()).Providers {
 		if p == onnx.ProviderCUDA {
 			t.Skip("the CUDA provider loads here; its failure cannot be caused")
 		}
 	}
 	dir := onnxtest.Model(t, testmodel.Spec{Preset: "tiny", FP16: true})
-	cfg := embed.ConfigFrom(s, dir)
+	cfg := envConfig(t, dir)
 	cfg.FP16 = true
 	enc, err := embed.NewEncoder(cfg)
 	if err != nil {

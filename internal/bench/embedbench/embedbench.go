@@ -42,7 +42,6 @@ import (
 
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/inference"
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/model/onnx"
 	"github.com/masx-ai/masx/model/testmodel"
 	"github.com/masx-ai/masx/nlp/embed"
@@ -50,11 +49,18 @@ import (
 
 // Config says what to measure. Zero fields take the defaults.
 type Config struct {
-	// Settings supply the library, threads, batching and device options.
-	// Required.
-	Settings *config.Settings
+	// Device is where the model runs: device.Detect's decision. The zero
+	// value means the CPU.
+	Device device.Config
+	// Embed is the model's configuration: the ONNX Runtime library
+	// (ORTLib, required), threads, fp16 and batching. Its Dir is replaced
+	// by ModelDir and its MaxBatchTokens by MaxBatchTokens.
+	Embed embed.Config
+	// CacheDir is where the generated model is kept when ModelDir is
+	// empty.
+	CacheDir string
 	// ModelDir is the model folder. Empty means the generated MiniLM-shaped
-	// model in the cache folder (built on first use; needs python3-onnx).
+	// model in CacheDir (built on first use; needs python3-onnx).
 	ModelDir string
 	// Duration of each measurement. Default 5s.
 	Duration time.Duration
@@ -64,7 +70,7 @@ type Config struct {
 	SeqLen int
 	// MaxBatchTokens bounds a runtime batch in tokens. Zero means the
 	// device's default (embed.Config.MaxBatchTokens): 1024 on the CPU,
-	// BATCH_SIZE × max length on a GPU.
+	// the batch size × max length on a GPU.
 	MaxBatchTokens int
 	// Logf reports progress. Nil means silence.
 	Logf func(format string, args ...any)
@@ -79,7 +85,7 @@ type Report struct {
 	FP16           bool    `json:"fp16"`
 	ORTVersion     string  `json:"ort_version"`
 	Threads        int     `json:"threads"`
-	BatchSize      int     `json:"batch_size"` // texts per batch of fixed-length texts: BATCH_SIZE, or fewer when the token bound says so
+	BatchSize      int     `json:"batch_size"` // texts per batch of fixed-length texts: the batch size, or fewer when the token bound says so
 	MaxBatchTokens int     `json:"max_batch_tokens"`
 	BatchDelayMS   float64 `json:"batch_delay_ms"`
 	Callers        int     `json:"callers"`
@@ -119,8 +125,14 @@ type Report struct {
 }
 
 func (c Config) withDefaults() (Config, error) {
-	if c.Settings == nil {
-		return c, errors.New("embedbench: Config.Settings is nil")
+	if c.Embed.ORTLib == "" {
+		return c, errors.New("embedbench: Config.Embed.ORTLib is empty: want the ONNX Runtime library")
+	}
+	if c.ModelDir == "" && c.CacheDir == "" {
+		return c, errors.New("embedbench: Config.CacheDir is empty: want a folder for the generated model, or set ModelDir")
+	}
+	if c.Device.Type == "" {
+		c.Device = inference.CPUDevice("no device given")
 	}
 	if c.Duration == 0 {
 		c.Duration = 5 * time.Second
@@ -147,15 +159,15 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// ModelDir returns the folder to benchmark: dir, or the cached
-// MiniLM-shaped model (generated on first use).
-func ModelDir(ctx context.Context, s *config.Settings, dir string) (string, error) {
+// ModelDir returns the folder to benchmark: dir, or the MiniLM-shaped
+// model cached in cacheDir (generated on first use).
+func ModelDir(ctx context.Context, cacheDir, dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
 	spec := testmodel.MiniLM
 	spec.FP16 = true // the GPU run loads the fp16 file
-	return testmodel.Ensure(ctx, s.ResolvedCacheDir(), spec)
+	return testmodel.Ensure(ctx, cacheDir, spec)
 }
 
 // Run measures. It needs ONNX Runtime (errors wrap onnx.ErrUnavailable).
@@ -164,19 +176,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := cfg.Settings
-	if err := onnx.Init(s.ResolvedORTLib()); err != nil {
+	if err := onnx.Init(cfg.Embed.ORTLib); err != nil {
 		return nil, err
 	}
-	dev, err := device.Detect(device.OptionsFrom(s))
-	if err != nil {
+	dev := cfg.Device
+	if cfg.ModelDir, err = ModelDir(ctx, cfg.CacheDir, cfg.ModelDir); err != nil {
 		return nil, err
 	}
-	if cfg.ModelDir, err = ModelDir(ctx, s, cfg.ModelDir); err != nil {
-		return nil, err
-	}
-	ecfg := embed.ConfigFrom(s, cfg.ModelDir)
-	ecfg.MaxBatchTokens = cfg.MaxBatchTokens
+	ecfg := cfg.Embed
+	ecfg.Dir, ecfg.MaxBatchTokens = cfg.ModelDir, cfg.MaxBatchTokens
 	enc, err := embed.NewEncoder(ecfg)
 	if err != nil {
 		return nil, err
@@ -207,7 +215,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	// The raw model, loaded the way the runtime loads it: on the GPU, or on
-	// the CPU when the GPU load fails (and MASX_FORCE_GPU is off).
+	// the CPU when the GPU load fails (and the GPU is not forced).
 	model, err := enc.Load(ctx, dev)
 	if err != nil && dev.UseGPU() && !dev.ForceGPU && errors.Is(err, inference.ErrDevice) {
 		cfg.Logf("GPU load failed, measuring on the CPU: %v", err)
@@ -220,7 +228,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer model.Close()
 	rep.FP16 = filepath.Base(model.Path()) == "model_fp16.onnx"
 	rep.Provider = model.Provider()
-	// Fixed-length texts batch up to BATCH_SIZE or the token bound.
+	// Fixed-length texts batch up to the batch size or the token bound.
 	bs := min(ecfg.MaxBatchSize, max(1, embed.BatchTokens(ecfg, dev)/cfg.SeqLen))
 	rep.BatchSize = bs
 	full := func(i int) []embed.Tokens { // the i-th full batch of fixed-length texts

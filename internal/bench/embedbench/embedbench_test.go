@@ -10,7 +10,14 @@ import (
 
 	"github.com/masx-ai/masx/internal/bench/embedbench"
 	"github.com/masx-ai/masx/model/onnx/onnxtest"
+	"github.com/masx-ai/masx/nlp/embed"
 )
+
+// envEmbed is the embed.Config the environment names (MASX_ORT_LIB, …).
+func envEmbed(t *testing.T) embed.Config {
+	s := onnxtest.Settings(t)
+	return embed.Config{ORTLib: s.ResolvedORTLib(), Threads: s.ResolvedORTThreads()}
+}
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
@@ -18,11 +25,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // (Throughput targets are checked by running `masx bench embed`, not here.)
 func TestRunTiny(t *testing.T) {
 	dir := onnxtest.Tiny(t)
-	s := onnxtest.Settings(t)
-	s.ForceCPU = true
-	s.BatchSize = 8
+	ecfg := envEmbed(t)
+	ecfg.MaxBatchSize = 8
 	rep, err := embedbench.Run(context.Background(), embedbench.Config{
-		Settings: s, ModelDir: dir, Duration: 300 * time.Millisecond, Callers: 16, SeqLen: 24,
+		Embed: ecfg, ModelDir: dir, Duration: 300 * time.Millisecond, Callers: 16, SeqLen: 24,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -50,15 +56,18 @@ func TestRunTiny(t *testing.T) {
 }
 
 func TestRunBadConfig(t *testing.T) {
-	if _, err := embedbench.Run(context.Background(), embedbench.Config{}); err == nil || !strings.Contains(err.Error(), "Settings") {
-		t.Errorf("Run(no settings) = %v; want an error naming Settings", err)
+	if _, err := embedbench.Run(context.Background(), embedbench.Config{}); err == nil || !strings.Contains(err.Error(), "ORTLib") {
+		t.Errorf("Run(no library) = %v; want an error naming ORTLib", err)
 	}
-	s := onnxtest.Settings(t)
-	if _, err := embedbench.Run(context.Background(), embedbench.Config{Settings: s, SeqLen: 2}); err == nil || !strings.Contains(err.Error(), "SeqLen") {
+	ecfg := envEmbed(t)
+	if _, err := embedbench.Run(context.Background(), embedbench.Config{Embed: ecfg}); err == nil || !strings.Contains(err.Error(), "CacheDir") {
+		t.Errorf("Run(no model, no cache) = %v; want an error naming CacheDir", err)
+	}
+	if _, err := embedbench.Run(context.Background(), embedbench.Config{Embed: ecfg, CacheDir: t.TempDir(), SeqLen: 2}); err == nil || !strings.Contains(err.Error(), "SeqLen") {
 		t.Errorf("Run(SeqLen 2) = %v; want an error naming SeqLen", err)
 	}
 	dir := onnxtest.Tiny(t)
-	if _, err := embedbench.Run(context.Background(), embedbench.Config{Settings: s, ModelDir: dir, SeqLen: 4096}); err == nil || !strings.Contains(err.Error(), "limit") {
+	if _, err := embedbench.Run(context.Background(), embedbench.Config{Embed: ecfg, ModelDir: dir, SeqLen: 4096}); err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Errorf("Run(SeqLen 4096) = %v; want an error about the model's limit", err)
 	}
 }

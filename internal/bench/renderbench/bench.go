@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/extract"
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/netguard"
@@ -32,12 +31,18 @@ const (
 
 // Config sets the run; zero fields take the defaults named.
 type Config struct {
-	Settings   *config.Settings // MASX_CHROMIUM_PATH, RENDER_TIMEOUT_S, MASX_USER_AGENT; default config.Defaults()
-	Pages      int              // site size and pages per pool/HTTP/extract pass; default 200
-	Sequential int              // pages rendered one at a time; default 40
-	PoolPages  int              // pages the pool renders at once; default 5
-	HTTPConns  int              // fetches in flight; default 32
-	Seed       uint64           // site generator seed; default 1
+	// Fetch and Render are the fetcher's and the browser pool's settings
+	// (binary, timeout, User-Agent, …); the zero values take the
+	// libraries' defaults. The benchmark overrides what it measures: the
+	// guard, the widths, retries and politeness.
+	Fetch  fetch.Config
+	Render render.Config
+
+	Pages      int    // site size and pages per pool/HTTP/extract pass; default 200
+	Sequential int    // pages rendered one at a time; default 40
+	PoolPages  int    // pages the pool renders at once; default 5
+	HTTPConns  int    // fetches in flight; default 32
+	Seed       uint64 // site generator seed; default 1
 	Logf       func(string, ...any)
 }
 
@@ -87,9 +92,6 @@ type Report struct {
 
 // Run generates the site, serves it on loopback and measures.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	if cfg.Settings == nil {
-		cfg.Settings = config.Defaults()
-	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
@@ -111,7 +113,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	load := loadAvg()
 	pages := generate(cfg.Pages, cfg.Seed)
 	rep := &Report{Pages: cfg.Pages, Cores: runtime.GOMAXPROCS(0), PoolPages: cfg.PoolPages, Sequential: cfg.Sequential, HTTPConns: cfg.HTTPConns,
-		Chromium: render.ResolveChromiumPath(cfg.Settings.ChromiumPath)}
+		Chromium: render.ResolveChromiumPath(cfg.Render.ChromiumPath)}
 	var total int
 	for _, p := range pages {
 		total += len(p.html)
@@ -209,7 +211,7 @@ func benchExtract(ctx context.Context, pages []page, base string, rep *Report) e
 }
 
 func benchHTTP(ctx context.Context, cfg Config, guard *netguard.Guard, urls []string, rep *Report, logf func(string, ...any)) error {
-	fc := fetch.ConfigFrom(cfg.Settings)
+	fc := cfg.Fetch
 	fc.Guard = guard
 	fc.HostDelay = -1
 	fc.HostConcurrency = cfg.HTTPConns
@@ -237,7 +239,7 @@ func benchHTTP(ctx context.Context, cfg Config, guard *netguard.Guard, urls []st
 }
 
 func benchBrowser(ctx context.Context, cfg Config, guard *netguard.Guard, urls []string, rep *Report, logf func(string, ...any)) error {
-	rc := render.ConfigFrom(cfg.Settings)
+	rc := cfg.Render
 	rc.Guard = guard
 	rc.MaxPages = cfg.PoolPages
 	rc.QueueMax = len(urls) + cfg.PoolPages

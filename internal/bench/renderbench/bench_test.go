@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl/extract"
+	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/render"
 )
 
@@ -49,10 +50,12 @@ func TestRunSmall(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	s := config.Defaults()
-	s.ChromiumPath = path
-	s.RenderTimeoutS = 120 // a loaded test machine
-	rep, err := Run(context.Background(), Config{Settings: s, Pages: 6, Sequential: 2, PoolPages: 3, HTTPConns: 4, Logf: t.Logf})
+	const timeout = 120 * time.Second // a loaded test machine
+	rep, err := Run(context.Background(), Config{
+		Fetch:  fetch.Config{Timeout: timeout},
+		Render: render.Config{ChromiumPath: path, Timeout: timeout},
+		Pages:  6, Sequential: 2, PoolPages: 3, HTTPConns: 4, Logf: t.Logf,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
