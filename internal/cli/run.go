@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -201,19 +199,10 @@ func execute(ctx context.Context, app *App, env *etlEnv, run news.Run, src pipel
 		fmt.Fprintf(app.Stderr, "run %s: %d job(s) queued; waiting for masx worker processes\n", run.ID, sub.Queued)
 	}
 	view := newProgressView(env.Progress, app.Stderr, app.Logger)
-	r, werr := jobs.Wait(ctx, env.Store, run.ID, 250*time.Millisecond, nil)
+	// Ctrl-C cancels the run (jobs.WaitOrCancel says how).
+	r, werr := env.Jobs.WaitOrCancel(ctx, run.ID, 250*time.Millisecond)
 	view.Close()
 	if werr != nil && ctx.Err() != nil {
-		// Stop local jobs now (their articles end cancelled), then record
-		// the run cancelled so queued jobs elsewhere end without work.
-		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		cancel()
-		_ = env.Jobs.Stop(sctx)
-		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer fcancel()
-		if err := env.Store.FinishRun(fctx, run.ID, news.RunCancelled, "interrupted: "+ctx.Err().Error()); err != nil {
-			app.Logger.Warn("recording the cancelled run", "run", run.ID, "err", err)
-		}
 		return fmt.Errorf("run %s cancelled; rerun with --run-id %s to resume: %w", run.ID, run.ID, ctx.Err())
 	}
 	if werr != nil {
@@ -262,13 +251,12 @@ func closeEnv(env *etlEnv, app *App) {
 	}
 }
 
+// runIDOr returns id, or a new run ID (jobs.NewRunID) when id is empty.
 func runIDOr(id string) string {
 	if id != "" {
 		return id
 	}
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return "run-" + time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+	return jobs.NewRunID()
 }
 
 func reportProblems(app *App, s input.Summary) {

@@ -59,7 +59,7 @@ Exit codes: 0 shown, 1 the database failed, 2 no such run.`,
 				} else {
 					printStatus(app.Stdout, s)
 				}
-				if watch <= 0 || jobs.Finished(s.Run.State) {
+				if watch <= 0 || s.Run.State.Finished() {
 					return nil
 				}
 				select {
