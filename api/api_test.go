@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/api"
@@ -25,6 +27,7 @@ import (
 	"github.com/masx-ai/masx/etl/jobs"
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/store"
+	"github.com/masx-ai/masx/store/postgres"
 	"github.com/masx-ai/masx/store/sqlite"
 )
 
@@ -61,7 +64,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		h.st = st
 	}
 	var err error
-	h.jobs, err = jobs.New(ctx, jobs.Config{QueueMax: o.queueMax}, jobs.Deps{Store: h.st, Registerer: h.reg})
+	h.jobs, err = jobs.New(ctx, riverDriver(t, h.st), jobs.Config{QueueMax: o.queueMax}, jobs.Deps{Store: h.st, Registerer: h.reg})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, h.jobs.Stop(context.Background())) })
 	if o.cfg.Addr == "" {
@@ -73,6 +76,20 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	t.Cleanup(hs.Close)
 	h.url, h.c = hs.URL, hs.Client()
 	return h
+}
+
+// riverDriver builds River's driver over st's database, as the
+// composition root (internal/cli) does.
+func riverDriver(t *testing.T, st store.Store) jobs.Driver {
+	t.Helper()
+	switch st := st.(type) {
+	case *sqlite.Store:
+		return jobs.NewDriver(riversqlite.New(st.WriterDB()), jobs.DriverOptions{PollOnly: true})
+	case *postgres.Store:
+		return jobs.NewDriver(riverpgxv5.New(st.Pool()), jobs.DriverOptions{Lock: st.WithAdvisoryLock})
+	}
+	t.Fatalf("no River driver for %T", st)
+	return jobs.Driver{}
 }
 
 // reply is an answer with its JSON body decoded.

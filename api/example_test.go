@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/masx-ai/masx/api"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
 	"github.com/masx-ai/masx/etl/jobs"
 	"github.com/masx-ai/masx/store/sqlite"
 )
@@ -31,7 +33,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer st.Close()
-	j, err := jobs.New(ctx, jobs.Config{}, jobs.Deps{Store: st})
+	j, err := jobs.New(ctx, jobs.NewDriver(riversqlite.New(st.WriterDB()), jobs.DriverOptions{PollOnly: true}), jobs.Config{}, jobs.Deps{Store: st})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func ExampleServer_Handler() {
 		log.Fatal(err)
 	}
 	defer st.Close()
-	j, err := jobs.New(ctx, jobs.Config{}, jobs.Deps{Store: st})
+	j, err := jobs.New(ctx, jobs.NewDriver(riversqlite.New(st.WriterDB()), jobs.DriverOptions{PollOnly: true}), jobs.Config{}, jobs.Deps{Store: st})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/etl/jobs"
@@ -49,7 +50,7 @@ func TestAPIServerHasTimeouts(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "masx.db"), nil)
 	require.NoError(t, err)
 	defer st.Close()
-	j, err := jobs.New(ctx, jobs.Config{}, jobs.Deps{Store: st})
+	j, err := jobs.New(ctx, jobs.NewDriver(riversqlite.New(st.WriterDB()), jobs.DriverOptions{PollOnly: true}), jobs.Config{}, jobs.Deps{Store: st})
 	require.NoError(t, err)
 	defer j.Stop(ctx)
 	s, err := New(Config{Addr: "127.0.0.1:0"}, Deps{Store: st, Jobs: j})

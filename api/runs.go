@@ -3,21 +3,15 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/masx-ai/masx/concurrency/batch"
 	"github.com/masx-ai/masx/etl/input"
 	"github.com/masx-ai/masx/etl/jobs"
 	"github.com/masx-ai/masx/etl/pipeline"
@@ -64,8 +58,6 @@ type RunAccepted struct {
 
 // maxInputProblems bounds the problems echoed in one answer.
 const maxInputProblems = 100
-
-var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // badRequest is an answer chosen before the work starts.
 type badRequest struct {
@@ -139,8 +131,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, req RunRequest) 
 		}
 		works, sum = jobs.WorksFrom(res), res.Summary
 	}
-	if works, err = keep(works, req.FlashpointIDs); err != nil {
-		s.fail(w, r, field, err)
+	if works, err = jobs.KeepFlashpoints(works, req.FlashpointIDs); err != nil {
+		s.fail(w, r, "flashpoint_ids", err)
 		return
 	}
 	sub, err := s.deps.Jobs.Submit(ctx, news.Run{ID: id, Input: label}, pipeline.Slice(works), opts)
@@ -160,9 +152,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, req RunRequest) 
 // here, not left to jobs.MASXWorks, so a store without the tables is a
 // 400 about the date rather than a failure.
 func (s *Server) masxWorks(ctx context.Context, date string) ([]pipeline.Work, input.Summary, error) {
-	d, err := time.Parse(time.DateOnly, date)
-	if err != nil || d.Year() < 1970 {
-		return nil, input.Summary{}, invalid("date", "date %q: want YYYY-MM-DD, a calendar date from 1970 on", date)
+	if _, err := jobs.ParseMASXDate(date); err != nil {
+		return nil, input.Summary{}, err
 	}
 	if _, ok := s.deps.Store.(jobs.MASXReader); !ok {
 		return nil, input.Summary{}, invalid("date", `date %s: this store has no MASX tables (flash_point_YYYYMMDD live in PostgreSQL); send the flashpoints as "input" instead`, date)
@@ -174,31 +165,12 @@ func (s *Server) masxWorks(ctx context.Context, date string) ([]pipeline.Work, i
 	return works, sum, err
 }
 
-// keep returns the works of ids, in input order; an id not among them is
-// an error naming it.
-func keep(works []pipeline.Work, ids []string) ([]pipeline.Work, error) {
-	if len(ids) == 0 {
-		return works, nil
-	}
-	have := make(map[string]bool, len(works))
-	for _, w := range works {
-		have[w.Flashpoint.ID] = true
-	}
-	for i, id := range ids {
-		if !have[id] {
-			return nil, invalid("flashpoint_ids", "flashpoint_ids[%d]: %q is not a flashpoint of this input", i, id)
-		}
-	}
-	return slices.DeleteFunc(works, func(w pipeline.Work) bool { return !slices.Contains(ids, w.Flashpoint.ID) }), nil
-}
-
+// runIDOf is the request's run ID, or a new one.
 func runIDOf(id string) (string, error) {
 	if id == "" {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		return "run-" + time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:]), nil
+		return jobs.NewRunID(), nil
 	}
-	if !runIDPattern.MatchString(id) {
+	if !jobs.ValidRunID(id) {
 		return "", invalid("run_id", "run_id %.40q: want 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit", id)
 	}
 	return id, nil
@@ -271,7 +243,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, field string, err 
 	switch {
 	case errors.As(err, &br):
 		writeError(w, br.code, br.field, br.msg)
-	case errors.Is(err, jobs.ErrQueueFull), errors.Is(err, batch.ErrQueueFull):
+	case errors.Is(err, jobs.ErrQueueFull):
 		retryAfter(w, s.cfg.RetryAfter)
 		writeError(w, http.StatusTooManyRequests, "", err.Error())
 	case errors.Is(err, input.ErrInput), errors.Is(err, store.ErrInvalid):

@@ -35,7 +35,7 @@ const probeTimeout = 2 * time.Second
 
 func (s *Server) runID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if !runIDPattern.MatchString(id) {
+	if !jobs.ValidRunID(id) {
 		return "", &badRequest{code: http.StatusNotFound, field: "id", msg: fmt.Sprintf("run %.40q not found (not a valid run ID)", id)}
 	}
 	return id, nil
@@ -97,7 +97,7 @@ func (s *Server) getFlashpointClusters(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		runID = run.ID
-	} else if !runIDPattern.MatchString(runID) {
+	} else if !jobs.ValidRunID(runID) {
 		s.fail(w, r, "", invalid("run", "run %.40q: not a valid run ID", runID))
 		return
 	}

@@ -13,6 +13,7 @@ package news
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -59,6 +60,20 @@ const (
 	StatusCancelled     Status = "cancelled"      // the run stopped while the article was in flight
 	StatusPending       Status = "pending"        // not finished yet
 )
+
+// statuses lists every Status, in the order of the constants above.
+var statuses = [...]Status{
+	StatusOK, StatusDroppedShort, StatusFetchFailed, StatusBlocked,
+	StatusExtractFailed, StatusFailed, StatusDuplicate, StatusInvalid,
+	StatusCancelled, StatusPending,
+}
+
+// Statuses returns every article status, in a new slice the caller may
+// keep or change.
+func Statuses() []Status { return slices.Clone(statuses[:]) }
+
+// Known reports whether s is one of Statuses.
+func (s Status) Known() bool { return slices.Contains(statuses[:], s) }
 
 // Terminal reports whether s is final: a rerun skips such articles.
 func (s Status) Terminal() bool { return s != StatusPending && s != StatusCancelled && s != "" }
@@ -115,6 +130,12 @@ const (
 	RunFailed    RunState = "failed"
 	RunCancelled RunState = "cancelled"
 )
+
+// Finished reports whether s is final (completed, failed or cancelled):
+// a finished run or flashpoint changes no more, until a run is resumed.
+func (s RunState) Finished() bool {
+	return s == RunCompleted || s == RunFailed || s == RunCancelled
+}
 
 // Run is one execution of the pipeline over a set of flashpoints.
 type Run struct {

@@ -97,8 +97,8 @@ type ModelConfig[In any] struct {
 	MaxBatchSize int
 	MaxDelay     time.Duration
 	QueueMax     int
-	// Policy when the queue is full; default batch.Block. The API uses
-	// batch.Reject so a full queue becomes HTTP 429.
+	// Policy when the queue is full; default batch.Block. batch.Reject
+	// fails the call at once with batch.ErrQueueFull instead of waiting.
 	Policy batch.Policy
 	// Cost and MaxBatchCost bound a batch in tokens rather than items;
 	// SortKey groups similar lengths. See batch.Config.

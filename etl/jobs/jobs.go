@@ -4,9 +4,13 @@
 //	Submit ──▶ run (queued) + flashpoints + one River job each (unique per run, flashpoint, attempt)
 //	worker ──▶ pipeline.ProcessFlashpoint ──▶ store.FinishFlashpoint ──▶ last one finishes the run
 //
-// The embedded default puts River on the SQLite database (riversqlite) with
-// its workers in the same process; scale-out puts it on PostgreSQL
+// River's tables live in the store's own database, reached through the
+// Driver the composition root builds from the store it opened: the
+// embedded default puts River on the SQLite database (riversqlite) with its
+// workers in the same process; scale-out puts it on PostgreSQL
 // (riverpgxv5), where any number of `masx worker` processes share the queue.
+// This package imports neither store driver.
+//
 // Because a run is finished by the worker that finishes its last
 // flashpoint, inside the same transaction, progress and completion are
 // visible from every machine through the store alone.
@@ -32,19 +36,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/store"
-	"github.com/masx-ai/masx/store/postgres"
-	"github.com/masx-ai/masx/store/sqlite"
 )
 
 // Defaults.
@@ -95,9 +92,10 @@ type Config struct {
 	// before Submit refuses a run with ErrQueueFull (MASX_JOB_QUEUE_MAX).
 	// Default 10000.
 	QueueMax int
-	// PollInterval is how often workers look for new jobs. On SQLite,
-	// which cannot notify them, it is the only way they learn of one.
-	// Default 500ms on SQLite, River's default (1s) on PostgreSQL.
+	// PollInterval is how often workers look for new jobs. On a database
+	// that cannot notify them (DriverOptions.PollOnly: SQLite), it is the
+	// only way they learn of one. Default 500ms there, River's default
+	// (1s) elsewhere.
 	PollInterval time.Duration
 	// SweepInterval is how often a process with workers looks for
 	// flashpoints whose job River discarded unrecorded (see Sweep).
@@ -141,8 +139,8 @@ func (c Config) withDefaults() (Config, error) {
 
 // Deps are what Jobs works with.
 type Deps struct {
-	// Store holds runs and results and, through its database, River's
-	// tables: a *sqlite.Store or a *postgres.Store. Required.
+	// Store holds runs and results. Its database also holds River's
+	// tables, reached through the Driver given to New. Required.
 	Store store.Store
 	// Pipeline processes flashpoints; required when Workers > 0.
 	Pipeline *pipeline.Pipeline
@@ -175,9 +173,10 @@ type Jobs struct {
 	sweepDone sync.WaitGroup
 }
 
-// New migrates River's tables in the store's database and builds a client.
-// Workers do not take jobs until Start.
-func New(ctx context.Context, cfg Config, deps Deps) (*Jobs, error) {
+// New migrates River's tables in drv's database and builds a client over
+// it. drv reaches the same database as deps.Store (see NewDriver). Workers
+// do not take jobs until Start.
+func New(ctx context.Context, drv Driver, cfg Config, deps Deps) (*Jobs, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -187,6 +186,9 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Jobs, error) {
 	}
 	if c.Workers > 0 && deps.Pipeline == nil {
 		return nil, fmt.Errorf("jobs: Workers = %d needs Deps.Pipeline", c.Workers)
+	}
+	if drv.newClient == nil {
+		return nil, errors.New("jobs: the Driver is the zero value; build it with NewDriver")
 	}
 	j := &Jobs{cfg: c, deps: deps, log: c.Logger, metrics: newMetrics(deps.Store)}
 	if deps.Registerer != nil {
@@ -215,34 +217,17 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Jobs, error) {
 		}
 	}
 
-	switch st := deps.Store.(type) {
-	case *sqlite.Store:
-		drv := riversqlite.New(st.WriterDB())
-		if err := migrate(ctx, drv); err != nil {
-			return nil, err
-		}
-		// SQLite cannot notify listeners; River polls instead.
+	if err := drv.migrate(ctx); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if drv.pollOnly {
 		rc.PollOnly = true
 		if rc.FetchPollInterval == 0 {
-			rc.FetchPollInterval = 500 * time.Millisecond
+			rc.FetchPollInterval = pollIntervalPollOnly
 		}
-		cl, err := river.NewClient(drv, rc)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: river client: %w", err)
-		}
-		j.client = cl
-	case *postgres.Store:
-		drv := riverpgxv5.New(st.Pool())
-		if err := migratePostgres(ctx, st, drv); err != nil {
-			return nil, err
-		}
-		cl, err := river.NewClient(drv, rc)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: river client: %w", err)
-		}
-		j.client = cl
-	default:
-		return nil, fmt.Errorf("jobs: store %T: want a *sqlite.Store or *postgres.Store", deps.Store)
+	}
+	if j.client, err = drv.newClient(rc); err != nil {
+		return nil, fmt.Errorf("jobs: river client: %w", err)
 	}
 	return j, nil
 }
@@ -309,33 +294,4 @@ func (j *Jobs) Stop(ctx context.Context) error {
 		return fmt.Errorf("jobs: cancelling in-flight jobs: %w", err)
 	}
 	return nil
-}
-
-func migrate[TTx any](ctx context.Context, drv riverdriver.Driver[TTx]) error {
-	m, err := rivermigrate.New(drv, nil)
-	if err != nil {
-		return fmt.Errorf("jobs: river migrations: %w", err)
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("jobs: applying river migrations: %w", err)
-	}
-	return nil
-}
-
-// migratePostgres runs River's migrations under an advisory lock, so
-// workers starting together do not race to create the same tables.
-func migratePostgres(ctx context.Context, st *postgres.Store, drv *riverpgxv5.Driver) error {
-	conn, err := st.Pool().Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("jobs: river migrations: %w", err)
-	}
-	defer conn.Release()
-	const lockKey = 0x6d6173785f72 // "masx_r"
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(lockKey)); err != nil {
-		return fmt.Errorf("jobs: river migrations lock: %w", err)
-	}
-	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(lockKey))
-	}()
-	return migrate[pgx.Tx](ctx, drv)
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
@@ -88,12 +90,26 @@ func openPostgres(t *testing.T) *postgres.Store {
 	return st
 }
 
+// driverOf builds River's driver over st's database, as the composition
+// root (internal/cli) does.
+func driverOf(t *testing.T, st store.Store) Driver {
+	t.Helper()
+	switch st := st.(type) {
+	case *sqlite.Store:
+		return NewDriver(riversqlite.New(st.WriterDB()), DriverOptions{PollOnly: true})
+	case *postgres.Store:
+		return NewDriver(riverpgxv5.New(st.Pool()), DriverOptions{Lock: st.WithAdvisoryLock})
+	}
+	t.Fatalf("no River driver for %T", st)
+	return Driver{}
+}
+
 func newJobs(t *testing.T, cfg Config, deps Deps) *Jobs {
 	t.Helper()
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 100 * time.Millisecond
 	}
-	j, err := New(context.Background(), cfg, deps)
+	j, err := New(context.Background(), driverOf(t, deps.Store), cfg, deps)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -180,7 +196,7 @@ func TestJobIsNeverQueuedTwice(t *testing.T) {
 			require.Equal(t, news.RunRunning, sub.Run.State)
 
 			w := s.works()[0]
-			args := FlashpointArgs{RunID: "run-u", FlashpointID: w.Flashpoint.ID, Attempt: 1, Work: w}
+			args := argsOf("run-u", 1, w, "")
 			res, err := j.client.InsertMany(ctx, []river.InsertManyParams{{Args: args, InsertOpts: &river.InsertOpts{Queue: QueueDefault, UniqueOpts: river.UniqueOpts{ByArgs: true}}}})
 			require.NoError(t, err)
 			require.True(t, res[0].UniqueSkippedAsDuplicate, "same run, flashpoint and attempt")
@@ -215,12 +231,15 @@ func TestBadInputIsRefused(t *testing.T) {
 	_, err = j.Submit(ctx, news.Run{}, pipeline.Slice(nil), SubmitOptions{})
 	require.ErrorIs(t, err, store.ErrInvalid)
 
-	_, err = New(ctx, Config{JobTimeout: time.Minute, RescueAfter: time.Second}, Deps{Store: st})
+	drv := driverOf(t, st)
+	_, err = New(ctx, drv, Config{JobTimeout: time.Minute, RescueAfter: time.Second}, Deps{Store: st})
 	require.ErrorContains(t, err, "RescueAfter 1s must exceed JobTimeout 1m0s")
-	_, err = New(ctx, Config{Workers: 1}, Deps{Store: st})
+	_, err = New(ctx, drv, Config{Workers: 1}, Deps{Store: st})
 	require.ErrorContains(t, err, "needs Deps.Pipeline")
-	_, err = New(ctx, Config{Workers: -1}, Deps{Store: st})
+	_, err = New(ctx, drv, Config{Workers: -1}, Deps{Store: st})
 	require.ErrorContains(t, err, "want ≥ 0")
+	_, err = New(ctx, Driver{}, Config{}, Deps{Store: st})
+	require.ErrorContains(t, err, "build it with NewDriver")
 
 	// A run with no flashpoints completes at once.
 	sub, err := j.Submit(ctx, news.Run{ID: "empty"}, pipeline.Slice(nil), SubmitOptions{})
@@ -277,7 +296,7 @@ func TestStopCancelsAndAnotherWorkerFinishes(t *testing.T) {
 	s := newSite(t, demo.SyntheticOptions{Articles: 12, Flashpoints: 2, Topics: 2, Latency: 300 * time.Millisecond})
 	p := newPipeline(t, st)
 	ctx := context.Background()
-	j1, err := New(ctx, Config{Workers: 2, PollInterval: 100 * time.Millisecond}, Deps{Store: st, Pipeline: p})
+	j1, err := New(ctx, driverOf(t, st), Config{Workers: 2, PollInterval: 100 * time.Millisecond}, Deps{Store: st, Pipeline: p})
 	require.NoError(t, err)
 	require.NoError(t, j1.Start(ctx))
 	_, err = j1.Submit(ctx, news.Run{ID: "r"}, pipeline.Slice(s.works()), SubmitOptions{})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/masx-ai/masx/etl/input"
@@ -24,8 +23,9 @@ type MASXReader interface {
 // MASXWorks reads the flashpoints and feeds of date (YYYY-MM-DD) from st's
 // MASX tables and validates them exactly as file input is validated:
 // invalid and duplicate feeds become dropped work, stored with their
-// reason. ids, when not empty, keeps only those flashpoints; an id that
-// is not in the tables is an input error naming it.
+// reason. ids, when not empty, keeps only those flashpoints, as
+// KeepFlashpoints does; an id that is not in the tables is an input error
+// naming it.
 func MASXWorks(ctx context.Context, st store.Store, date string, ids []string) ([]pipeline.Work, input.Summary, error) {
 	var sum input.Summary
 	d, err := ParseMASXDate(date)
@@ -40,17 +40,10 @@ func MASXWorks(ctx context.Context, st store.Store, date string, ids []string) (
 	if err != nil {
 		return nil, sum, fmt.Errorf("reading MASX tables of %s: %w", date, err)
 	}
-	if len(ids) > 0 {
-		have := map[string]bool{}
-		for _, fp := range fps {
-			have[fp.ID] = true
-		}
-		for _, id := range ids {
-			if !have[id] {
-				return nil, sum, fmt.Errorf("%w: flashpoint_ids: %q is not in flash_point_%s", input.ErrInput, id, d.Format("20060102"))
-			}
-		}
-		fps = slices.DeleteFunc(fps, func(fp news.Flashpoint) bool { return !slices.Contains(ids, fp.ID) })
+	// Filtered before validation, so the summary counts only the
+	// flashpoints asked for.
+	if fps, err = keepIDs(fps, ids, func(fp news.Flashpoint) string { return fp.ID }); err != nil {
+		return nil, sum, fmt.Errorf("flash_point_%s: %w", d.Format("20060102"), err)
 	}
 	// The tables come from another system: the same validation as a file
 	// (URL checks, duplicates, sizes) applies, through the JSON reader.

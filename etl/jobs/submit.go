@@ -42,96 +42,112 @@ type Submission struct {
 // recorded failed or cancelled and the error returned; jobs already queued
 // see that and end without work.
 func (j *Jobs) Submit(ctx context.Context, run news.Run, src pipeline.Source, opts SubmitOptions) (Submission, error) {
-	sub := Submission{}
-	if run.ID == "" {
-		return sub, fmt.Errorf("jobs: Submit: %w: run ID is empty", store.ErrInvalid)
+	if err := j.admit(ctx, run.ID, opts); err != nil {
+		return Submission{}, err
+	}
+	run, done, err := j.openRun(ctx, run)
+	if err != nil {
+		return Submission{}, err
+	}
+	sub := Submission{Run: run}
+	srcErr := j.enqueue(ctx, &sub, src, done, opts.MASXDate)
+	// The outcome is recorded even when ctx has ended.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if srcErr != nil || ctx.Err() != nil {
+		return sub, j.abandon(ctx, fctx, &sub, srcErr)
+	}
+	if sub.Run, err = j.deps.Store.SettleRun(fctx, run.ID); err != nil {
+		return sub, fmt.Errorf("jobs: starting run %s: %w", run.ID, err)
+	}
+	j.log.Info("run submitted", "run", run.ID, "attempt", run.Attempt, "flashpoints", sub.Flashpoints, "queued", sub.Queued, "already_done", sub.Done)
+	return sub, nil
+}
+
+// admit checks a submission before anything is recorded: its run ID and
+// date, that this Jobs is not stopped, and that the queue has room.
+func (j *Jobs) admit(ctx context.Context, runID string, opts SubmitOptions) error {
+	if runID == "" {
+		return fmt.Errorf("jobs: Submit: %w: run ID is empty", store.ErrInvalid)
 	}
 	if opts.MASXDate != "" {
 		if _, err := ParseMASXDate(opts.MASXDate); err != nil {
-			return sub, err
+			return err
 		}
 	}
 	j.mu.Lock()
 	stopped := j.stopped
 	j.mu.Unlock()
 	if stopped {
-		return sub, ErrClosed
+		return ErrClosed
 	}
-	st := j.deps.Store
-	n, err := st.UnfinishedFlashpoints(ctx)
+	n, err := j.deps.Store.UnfinishedFlashpoints(ctx)
 	if err != nil {
-		return sub, fmt.Errorf("jobs: counting queued flashpoints: %w", err)
+		return fmt.Errorf("jobs: counting queued flashpoints: %w", err)
 	}
 	if n >= j.cfg.QueueMax {
 		j.metrics.rejected.Inc()
-		return sub, fmt.Errorf("jobs: %w: %d flashpoints unfinished, limit %d", ErrQueueFull, n, j.cfg.QueueMax)
+		return fmt.Errorf("jobs: %w: %d flashpoints unfinished, limit %d", ErrQueueFull, n, j.cfg.QueueMax)
 	}
+	return nil
+}
 
+// openRun records run as queued or, when its ID is stored, resumes it as
+// a new attempt; done holds the flashpoints an earlier attempt completed.
+func (j *Jobs) openRun(ctx context.Context, run news.Run) (news.Run, map[string]bool, error) {
+	st := j.deps.Store
 	run.State = news.RunQueued
 	if run.StartedAt.IsZero() {
 		run.StartedAt = time.Now().UTC()
 	}
 	done := map[string]bool{}
-	err = st.CreateRun(ctx, run)
+	err := st.CreateRun(ctx, run)
 	switch {
 	case errors.Is(err, store.ErrExists):
 		resumed, err := st.ResumeRun(ctx, run.ID, news.RunQueued)
 		if err != nil {
-			return sub, fmt.Errorf("jobs: resuming run %s: %w", run.ID, err)
+			return run, nil, fmt.Errorf("jobs: resuming run %s: %w", run.ID, err)
 		}
-		run = resumed
 		states, err := st.FlashpointStates(ctx, run.ID)
 		if err != nil {
-			return sub, fmt.Errorf("jobs: reading run %s: %w", run.ID, err)
+			return run, nil, fmt.Errorf("jobs: reading run %s: %w", run.ID, err)
 		}
 		for _, s := range states {
 			done[s.ID] = s.State == news.RunCompleted
 		}
+		return resumed, done, nil
 	case err != nil:
-		return sub, fmt.Errorf("jobs: recording run %s: %w", run.ID, err)
-	default:
-		if run, err = st.GetRun(ctx, run.ID); err != nil {
-			return sub, fmt.Errorf("jobs: reading run %s: %w", run.ID, err)
-		}
+		return run, nil, fmt.Errorf("jobs: recording run %s: %w", run.ID, err)
 	}
-	sub.Run = run
+	if run, err = st.GetRun(ctx, run.ID); err != nil {
+		return run, nil, fmt.Errorf("jobs: reading run %s: %w", run.ID, err)
+	}
+	return run, done, nil
+}
 
+// enqueue records the flashpoints src yields under sub.Run and queues a
+// job for each one not in done, insertBatch flashpoints at a time, so a
+// streamed source of any size is held in memory a batch at a time.
+func (j *Jobs) enqueue(ctx context.Context, sub *Submission, src pipeline.Source, done map[string]bool, masxDate string) error {
 	var (
 		fps    []news.Flashpoint
 		params []river.InsertManyParams
 	)
 	flush := func() error {
-		if len(fps) == 0 {
-			return nil
-		}
-		if err := st.UpsertFlashpoints(ctx, run.ID, fps); err != nil {
-			return fmt.Errorf("recording flashpoints: %w", err)
-		}
-		if len(params) > 0 {
-			res, err := j.client.InsertMany(ctx, params)
-			if err != nil {
-				return fmt.Errorf("queueing %d jobs: %w", len(params), err)
-			}
-			for _, r := range res {
-				if !r.UniqueSkippedAsDuplicate {
-					sub.Queued++
-				}
-			}
-			j.metrics.inserted.Add(float64(len(params)))
-		}
+		err := j.insert(ctx, sub, fps, params)
 		fps, params = fps[:0], params[:0]
-		return nil
+		return err
 	}
-	srcErr := src(func(w pipeline.Work) error {
+	err := src(func(w pipeline.Work) error {
 		sub.Flashpoints++
 		fp := w.Flashpoint
-		fp.Feeds = nil
+		fp.Feeds = nil // the flashpoint's row; the job carries its feeds
 		fps = append(fps, fp)
-		if done[w.Flashpoint.ID] {
+		if done[fp.ID] {
 			sub.Done++
 		} else {
 			params = append(params, river.InsertManyParams{
-				Args:       FlashpointArgs{RunID: run.ID, FlashpointID: w.Flashpoint.ID, Attempt: run.Attempt, Work: w, MASXDate: opts.MASXDate},
+				Args:       argsOf(sub.Run.ID, sub.Run.Attempt, w, masxDate),
 				InsertOpts: &river.InsertOpts{Queue: j.cfg.Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}
@@ -140,114 +156,50 @@ func (j *Jobs) Submit(ctx context.Context, run news.Run, src pipeline.Source, op
 		}
 		return nil
 	})
-	if srcErr == nil {
-		srcErr = flush()
-	}
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if srcErr != nil || ctx.Err() != nil {
-		state, msg := news.RunFailed, fmt.Sprintf("submitting: %v", srcErr)
-		if ctx.Err() != nil {
-			state, msg = news.RunCancelled, "submission interrupted: "+ctx.Err().Error()
-		}
-		if err := st.FinishRun(fctx, run.ID, state, msg); err != nil {
-			srcErr = errors.Join(srcErr, err)
-		}
-		sub.Run.State = state
-		return sub, fmt.Errorf("jobs: run %s: %w", run.ID, errors.Join(srcErr, ctx.Err()))
-	}
-	if sub.Run, err = st.SettleRun(fctx, run.ID); err != nil {
-		return sub, fmt.Errorf("jobs: starting run %s: %w", run.ID, err)
-	}
-	j.log.Info("run submitted", "run", run.ID, "attempt", run.Attempt, "flashpoints", sub.Flashpoints, "queued", sub.Queued, "already_done", sub.Done)
-	return sub, nil
-}
-
-// Finished reports whether a run state is final.
-func Finished(s news.RunState) bool {
-	return s == news.RunCompleted || s == news.RunFailed || s == news.RunCancelled
-}
-
-// Wait polls the store until run runID is finished or ctx ends, calling
-// progress (when not nil) after each poll. Any process can wait for any
-// run: it needs only the store.
-func Wait(ctx context.Context, st store.Store, runID string, every time.Duration, progress func(news.Run)) (news.Run, error) {
-	if every <= 0 {
-		every = 250 * time.Millisecond
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		r, err := st.GetRun(ctx, runID)
-		if err != nil {
-			return r, fmt.Errorf("jobs: waiting for run %s: %w", runID, err)
-		}
-		if progress != nil {
-			progress(r)
-		}
-		if Finished(r.State) {
-			return r, nil
-		}
-		select {
-		case <-ctx.Done():
-			return r, ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// Status is a run as seen from any machine.
-type Status struct {
-	Run news.Run `json:"run"`
-	// Articles counts the run's stored articles by status.
-	Articles map[news.Status]int `json:"articles"`
-	// Flashpoints counts flashpoints by state (running means unfinished).
-	Flashpoints map[news.RunState]int `json:"flashpoints"`
-	// Failed lists flashpoints that did not complete, with the reason.
-	Failed []news.FlashpointState `json:"failed,omitempty"`
-	// Progress is finished flashpoints / all flashpoints (0..1).
-	Progress float64 `json:"progress"`
-	// Elapsed is the run's wall time so far, or in all when finished.
-	Elapsed time.Duration `json:"elapsed_ns"`
-}
-
-// RunStatus reads a run's status from the store; a missing run gives
-// store.ErrNotFound.
-func RunStatus(ctx context.Context, st store.Store, runID string) (Status, error) {
-	var s Status
-	r, err := st.GetRun(ctx, runID)
 	if err != nil {
-		return s, err
+		return err
 	}
-	s.Run = r
-	if s.Articles, err = st.CountByStatus(ctx, runID); err != nil {
-		return s, err
+	return flush()
+}
+
+// insert records fps as flashpoints of sub.Run, then queues params; jobs
+// River already holds (same run, flashpoint and attempt) are not counted
+// in sub.Queued.
+func (j *Jobs) insert(ctx context.Context, sub *Submission, fps []news.Flashpoint, params []river.InsertManyParams) error {
+	if len(fps) == 0 {
+		return nil
 	}
-	fs, err := st.FlashpointStates(ctx, runID)
+	if err := j.deps.Store.UpsertFlashpoints(ctx, sub.Run.ID, fps); err != nil {
+		return fmt.Errorf("recording flashpoints: %w", err)
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	res, err := j.client.InsertMany(ctx, params)
 	if err != nil {
-		return s, err
+		return fmt.Errorf("queueing %d jobs: %w", len(params), err)
 	}
-	s.Flashpoints = map[news.RunState]int{}
-	finished := 0
-	for _, f := range fs {
-		s.Flashpoints[f.State]++
-		if Finished(f.State) {
-			finished++
-		}
-		if f.State == news.RunFailed || f.State == news.RunCancelled {
-			s.Failed = append(s.Failed, f)
+	for _, r := range res {
+		if !r.UniqueSkippedAsDuplicate {
+			sub.Queued++
 		}
 	}
-	switch {
-	case len(fs) > 0:
-		s.Progress = float64(finished) / float64(len(fs))
-	case Finished(r.State):
-		s.Progress = 1
+	j.metrics.inserted.Add(float64(len(params)))
+	return nil
+}
+
+// abandon records a submission that did not complete: failed when the
+// source failed, cancelled when ctx ended. It writes under fctx, which
+// outlives ctx. Jobs already queued see the finished run and end without
+// work.
+func (j *Jobs) abandon(ctx, fctx context.Context, sub *Submission, srcErr error) error {
+	state, msg := news.RunFailed, fmt.Sprintf("submitting: %v", srcErr)
+	if ctx.Err() != nil {
+		state, msg = news.RunCancelled, "submission interrupted: "+ctx.Err().Error()
 	}
-	end := time.Now()
-	if !r.FinishedAt.IsZero() {
-		end = r.FinishedAt
+	if err := j.deps.Store.FinishRun(fctx, sub.Run.ID, state, msg); err != nil {
+		srcErr = errors.Join(srcErr, err)
 	}
-	s.Elapsed = end.Sub(r.StartedAt)
-	return s, nil
+	sub.Run.State = state
+	return fmt.Errorf("jobs: run %s: %w", sub.Run.ID, errors.Join(srcErr, ctx.Err()))
 }

@@ -68,7 +68,7 @@ func (j *Jobs) sweepOne(ctx context.Context, st store.Store, row *rivertype.JobR
 	if err != nil {
 		return false, fmt.Errorf("jobs: sweep: reading run %s: %w", a.RunID, err)
 	}
-	if run.Attempt != a.Attempt || Finished(run.State) {
+	if run.Attempt != a.Attempt || run.State.Finished() {
 		return false, nil
 	}
 	states, err := st.FlashpointStates(ctx, a.RunID)
@@ -76,7 +76,7 @@ func (j *Jobs) sweepOne(ctx context.Context, st store.Store, row *rivertype.JobR
 		return false, fmt.Errorf("jobs: sweep: reading run %s: %w", a.RunID, err)
 	}
 	for _, s := range states {
-		if s.ID != a.FlashpointID || Finished(s.State) {
+		if s.ID != a.FlashpointID || s.State.Finished() {
 			continue
 		}
 		reason := fmt.Sprintf("job %d %s after %d attempt(s)", row.ID, row.State, row.Attempt)

@@ -10,34 +10,9 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/masx-ai/masx/etl/input"
-	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/store"
 )
-
-// KindFlashpoint is the River job kind of FlashpointArgs.
-const KindFlashpoint = "masx_flashpoint"
-
-// FlashpointArgs is one flashpoint of one run attempt. RunID,
-// FlashpointID and Attempt form the unique key: while such a job is queued,
-// running or completed, inserting it again is a no-op, so a flashpoint is
-// never queued twice for one attempt. A resumed run (ResumeRun) gets a new
-// attempt number, so its jobs are new, and leftover jobs of the earlier
-// attempt end at once when they see they are superseded.
-type FlashpointArgs struct {
-	RunID        string `json:"run_id" river:"unique"`
-	FlashpointID string `json:"flashpoint_id" river:"unique"`
-	Attempt      int    `json:"attempt" river:"unique"`
-	// Work carries the flashpoint with its feeds, so a worker on another
-	// machine needs nothing but the database.
-	Work pipeline.Work `json:"work"`
-	// MASXDate, when set (YYYY-MM-DD), also writes the flashpoint's
-	// clusters to the MASX table news_clusters_YYYYMMDD.
-	MASXDate string `json:"masx_date,omitempty"`
-}
-
-// Kind implements river.JobArgs.
-func (FlashpointArgs) Kind() string { return KindFlashpoint }
 
 // MASXClusterWriter is implemented by stores that keep the original's
 // daily cluster tables (*postgres.Store).
@@ -91,12 +66,16 @@ func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointAr
 		return "cancelled", river.JobCancel(fmt.Errorf("run %s is not stored: %w", a.RunID, err))
 	case err != nil:
 		return "retried", fmt.Errorf("reading run %s: %w", a.RunID, err)
-	case run.Attempt != a.Attempt || (run.State != news.RunRunning && run.State != news.RunQueued):
+	case run.Attempt != a.Attempt || run.State.Finished():
 		log.Info("job superseded", "run_attempt", run.Attempt, "run_state", run.State)
 		return "superseded", nil
 	}
+	work, err := a.work()
+	if err != nil {
+		return "retried", err
+	}
 
-	rep, err := j.deps.Pipeline.ProcessFlashpoint(ctx, a.RunID, a.Work)
+	rep, err := j.deps.Pipeline.ProcessFlashpoint(ctx, a.RunID, work)
 	if err == nil && a.MASXDate != "" {
 		err = j.writeMASX(ctx, a)
 	}
@@ -109,7 +88,7 @@ func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointAr
 		if ferr != nil {
 			return fmt.Errorf("recording flashpoint %s of run %s: %w", a.FlashpointID, a.RunID, ferr)
 		}
-		if r.State != news.RunRunning && r.State != news.RunQueued {
+		if r.State.Finished() {
 			log.Info("run finished", "state", r.State)
 		}
 		return nil
@@ -159,14 +138,4 @@ func (j *Jobs) writeMASX(ctx context.Context, a FlashpointArgs) error {
 		return fmt.Errorf("writing MASX clusters for %s: %w", a.MASXDate, err)
 	}
 	return nil
-}
-
-// ParseMASXDate parses a MASX table date (YYYY-MM-DD); the error names the
-// value and the expected form and wraps input.ErrInput.
-func ParseMASXDate(s string) (time.Time, error) {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: date %q: want YYYY-MM-DD", input.ErrInput, s)
-	}
-	return d, nil
 }

@@ -282,7 +282,7 @@ func benchPostgres(ctx context.Context, app *App, bin, db string, works []pipeli
 	}
 	cfg := jobsConfig(app.Settings)
 	cfg.Workers, cfg.Logger = 0, app.Logger
-	j, err := jobs.New(ctx, cfg, jobs.Deps{Store: st})
+	j, err := newJobs(ctx, cfg, jobs.Deps{Store: st})
 	if err != nil {
 		return res, err
 	}

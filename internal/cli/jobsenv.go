@@ -39,7 +39,7 @@ func newJobsEnv(ctx context.Context, app *App, o jobsOptions) (*etlEnv, error) {
 	}
 	cfg := jobsConfig(s)
 	cfg.Workers, cfg.Queues, cfg.Logger = o.Workers, o.Queues, app.Logger
-	env.Jobs, err = jobs.New(ctx, cfg, jobs.Deps{Store: env.Store, Pipeline: env.Pipeline, Registerer: env.Registry})
+	env.Jobs, err = newJobs(ctx, cfg, jobs.Deps{Store: env.Store, Pipeline: env.Pipeline, Registerer: env.Registry})
 	if err != nil {
 		_ = env.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("setting up jobs: %w", err)

@@ -31,10 +31,10 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 	root.AddCommand(
 		newDoctorCmd(app),
 		newSettingsCmd(app),
-		newRunCmd(app),
+		newCmdRun(app, nil),
 		newResultsCmd(app),
-		newStatusCmd(app),
-		newWorkerCmd(app),
+		newCmdStatus(app, nil),
+		newCmdWorker(app, nil),
 		newDemoCmd(app),
 		newBenchCmd(app),
 		newClusterCmd(app),
@@ -45,7 +45,7 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 		newLangidCmd(app),
 		newExtractCmd(app),
 		newFetchCmd(app),
-		newServeCmd(app),
+		newCmdServe(app, nil),
 	)
 	return root
 }

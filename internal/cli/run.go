@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,17 +22,29 @@ import (
 	"github.com/masx-ai/masx/store"
 )
 
-type runFlags struct {
-	input, format, feed, flashpoint string
-	source, date                    string
-	flashpointIDs                   []string
-	db, runID, method               string
-	workers                         int
-	detach, asJSON                  bool
+// runOptions are `masx run`'s inputs once its flags are parsed.
+type runOptions struct {
+	App *App
+
+	Input, Format, Feed, Flashpoint string
+	// Source "masx" reads the MASX tables of Date, keeping FlashpointIDs
+	// when set.
+	Source, Date  string
+	FlashpointIDs []string
+	DB, RunID     string
+	Method        string
+	// Workers is how many flashpoint jobs this process works; WorkersSet
+	// says --workers was given, else MASX_FLASHPOINT_CONCURRENCY applies.
+	Workers    int
+	WorkersSet bool
+	Detach     bool
+	JSON       bool
 }
 
-func newRunCmd(app *App) *cobra.Command {
-	var f runFlags
+// newCmdRun builds `masx run`. runF runs the parsed options; nil means
+// runRun (tests pass their own to see what the flags became).
+func newCmdRun(app *App, runF func(context.Context, *runOptions) error) *cobra.Command {
+	opts := &runOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "run --input PATH | --feed URL --flashpoint NAME | --source masx --date YYYY-MM-DD",
 		Short: "Run the ETL over flashpoints and their feeds and store the results",
@@ -66,107 +76,127 @@ Exit codes: 0 the run completed (failed articles included), 1 the run
 failed, 2 bad input or usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runETL(cmd.Context(), app, f, cmd.Flags().Changed("workers"))
+			opts.WorkersSet = cmd.Flags().Changed("workers")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.input, "input", "", "flashpoints file (JSON, JSONL, CSV or RSS/Atom)")
-	fl.StringVar(&f.format, "format", "auto", "input format: auto, json, jsonl, csv or feed")
-	fl.StringVar(&f.feed, "feed", "", "an RSS or Atom feed URL (or file) whose items become the articles")
-	fl.StringVar(&f.flashpoint, "flashpoint", "", "flashpoint title for --feed, or for a CSV without flashpoint columns")
-	fl.StringVar(&f.source, "source", "", "masx: read flashpoints from the MASX PostgreSQL tables of --date")
-	fl.StringVar(&f.date, "date", "", "date of the MASX tables (YYYY-MM-DD), with --source masx")
-	fl.StringSliceVar(&f.flashpointIDs, "flashpoint-ids", nil, "with --source masx: only these flashpoint ids")
-	fl.StringVar(&f.db, "db", "", "database URL (sqlite://path or postgres://…); default MASX_DB_URL or sqlite://<data dir>/masx.db")
-	fl.StringVar(&f.runID, "run-id", "", "run id; reuse one to resume an interrupted run (default: a new id)")
-	fl.StringVar(&f.method, "method", "auto", "how pages are got: auto (HTTP, then the browser), http or browser")
-	fl.IntVar(&f.workers, "workers", 0, "flashpoint jobs worked in this process at once (default MASX_FLASHPOINT_CONCURRENCY; 0: only wait for masx worker processes)")
-	fl.BoolVar(&f.detach, "detach", false, "queue the jobs, print the run id and return without waiting")
-	fl.BoolVar(&f.asJSON, "json", false, "print the run summary as JSON")
+	fl.StringVar(&opts.Input, "input", "", "flashpoints file (JSON, JSONL, CSV or RSS/Atom)")
+	fl.StringVar(&opts.Format, "format", "auto", "input format: auto, json, jsonl, csv or feed")
+	fl.StringVar(&opts.Feed, "feed", "", "an RSS or Atom feed URL (or file) whose items become the articles")
+	fl.StringVar(&opts.Flashpoint, "flashpoint", "", "flashpoint title for --feed, or for a CSV without flashpoint columns")
+	fl.StringVar(&opts.Source, "source", "", "masx: read flashpoints from the MASX PostgreSQL tables of --date")
+	fl.StringVar(&opts.Date, "date", "", "date of the MASX tables (YYYY-MM-DD), with --source masx")
+	fl.StringSliceVar(&opts.FlashpointIDs, "flashpoint-ids", nil, "with --source masx: only these flashpoint ids")
+	fl.StringVar(&opts.DB, "db", "", "database URL (sqlite://path or postgres://…); default MASX_DB_URL or sqlite://<data dir>/masx.db")
+	fl.StringVar(&opts.RunID, "run-id", "", "run id; reuse one to resume an interrupted run (default: a new id)")
+	fl.StringVar(&opts.Method, "method", "auto", "how pages are got: auto (HTTP, then the browser), http or browser")
+	fl.IntVar(&opts.Workers, "workers", 0, "flashpoint jobs worked in this process at once (default MASX_FLASHPOINT_CONCURRENCY; 0: only wait for masx worker processes)")
+	fl.BoolVar(&opts.Detach, "detach", false, "queue the jobs, print the run id and return without waiting")
+	fl.BoolVar(&opts.JSON, "json", false, "print the run summary as JSON")
 	return cmd
 }
 
-func runETL(ctx context.Context, app *App, f runFlags, workersSet bool) error {
-	sources := 0
-	for _, s := range []string{f.input, f.feed, f.source} {
-		if s != "" {
-			sources++
-		}
-	}
-	if sources != 1 {
-		return Usagef("give exactly one of --input PATH, --feed URL or --source masx --date YYYY-MM-DD")
-	}
-	if f.feed != "" && f.flashpoint == "" {
-		return Usagef("--feed needs --flashpoint NAME")
-	}
-	if f.source != "" {
-		if f.source != "masx" {
-			return Usagef("--source %q: want masx", f.source)
-		}
-		if _, err := jobs.ParseMASXDate(f.date); err != nil {
-			return AsUsage(fmt.Errorf("--date: %w", err))
-		}
-	} else if f.date != "" || len(f.flashpointIDs) > 0 {
-		return Usagef("--date and --flashpoint-ids go with --source masx")
-	}
-	if f.workers < 0 {
-		return Usagef("--workers %d: want ≥ 0", f.workers)
-	}
-	method, err := crawl.ParseMethod(f.method)
+// runRun checks the options, builds the ETL and its jobs, queues the run
+// and, unless detached, waits for it.
+func runRun(ctx context.Context, opts *runOptions) error {
+	method, format, err := opts.check()
 	if err != nil {
-		return AsUsage(err)
+		return err
 	}
-	format, err := input.ParseFormat(f.format)
-	if err != nil {
-		return AsUsage(err)
-	}
+	app := opts.App
 	workers := app.Settings.FlashpointConcurrency
-	if workersSet {
-		workers = f.workers
+	if opts.WorkersSet {
+		workers = opts.Workers
 	}
-	if f.detach {
+	if opts.Detach {
 		workers = 0
 	}
-	env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: f.db, Method: method}, Workers: workers})
+	env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: opts.DB, Method: method}, Workers: workers})
 	if err != nil {
 		return err
 	}
 	defer closeEnv(env, app)
+	src, label, err := opts.source(ctx, env, format)
+	if err != nil {
+		return err
+	}
+	run := news.Run{ID: runIDOr(opts.RunID), Input: label}
+	return execute(ctx, app, env, run, src, execOptions{asJSON: opts.JSON, detach: opts.Detach, masxDate: opts.Date})
+}
 
-	opts := input.Options{Format: format, Flashpoint: f.flashpoint, UserAgent: app.Settings.UserAgent}
-	var src pipeline.Source
-	label := f.input
+// check refuses what no run can take, before anything is built: one
+// source, a date only with --source masx, and known method and format.
+func (o *runOptions) check() (crawl.Method, input.Format, error) {
+	sources := 0
+	for _, s := range []string{o.Input, o.Feed, o.Source} {
+		if s != "" {
+			sources++
+		}
+	}
 	switch {
-	case f.source != "":
-		label = "masx " + f.date
-		works, sum, err := jobs.MASXWorks(ctx, env.Store, f.date, f.flashpointIDs)
+	case sources != 1:
+		return "", "", Usagef("give exactly one of --input PATH, --feed URL or --source masx --date YYYY-MM-DD")
+	case o.Feed != "" && o.Flashpoint == "":
+		return "", "", Usagef("--feed needs --flashpoint NAME")
+	case o.Source != "" && o.Source != "masx":
+		return "", "", Usagef("--source %q: want masx", o.Source)
+	case o.Source == "" && (o.Date != "" || len(o.FlashpointIDs) > 0):
+		return "", "", Usagef("--date and --flashpoint-ids go with --source masx")
+	case o.WorkersSet && o.Workers < 0:
+		return "", "", Usagef("--workers %d: want ≥ 0", o.Workers)
+	}
+	if o.Source != "" {
+		if _, err := jobs.ParseMASXDate(o.Date); err != nil {
+			return "", "", AsUsage(fmt.Errorf("--date: %w", err))
+		}
+	}
+	method, err := crawl.ParseMethod(o.Method)
+	if err != nil {
+		return "", "", AsUsage(err)
+	}
+	format, err := input.ParseFormat(o.Format)
+	if err != nil {
+		return "", "", AsUsage(err)
+	}
+	return method, format, nil
+}
+
+// source opens the run's input as a job source and names it for the run
+// record. A file streams; the MASX tables and a feed are read whole.
+func (o *runOptions) source(ctx context.Context, env *etlEnv, format input.Format) (pipeline.Source, string, error) {
+	app := o.App
+	opts := input.Options{Format: format, Flashpoint: o.Flashpoint, UserAgent: app.Settings.UserAgent}
+	switch {
+	case o.Source != "":
+		works, sum, err := jobs.MASXWorks(ctx, env.Store, o.Date, o.FlashpointIDs)
 		if err != nil {
-			return inputErr(err)
+			return nil, "", inputErr(err)
 		}
 		reportProblems(app, sum)
-		src = pipeline.Slice(works)
-	case f.feed != "":
-		label = f.feed
+		return pipeline.Slice(works), "masx " + o.Date, nil
+	case o.Feed != "":
 		// Feed URLs come from outside: fetch them through the SSRF guard.
 		opts.HTTPClient = &http.Client{
 			Timeout:   app.Settings.RenderTimeout(),
 			Transport: &http.Transport{DialContext: env.Fetcher.Guard().DialContext},
 		}
-		res, err := input.FromFeed(ctx, f.feed, f.flashpoint, opts)
+		res, err := input.FromFeed(ctx, o.Feed, o.Flashpoint, opts)
 		if err != nil {
-			return inputErr(err)
+			return nil, "", inputErr(err)
 		}
 		reportProblems(app, res.Summary)
-		src = pipeline.Slice(jobs.WorksFrom(res))
-	default:
-		src = func(yield func(pipeline.Work) error) error {
-			sum, err := input.StreamItems(ctx, f.input, opts, func(it input.Item) error { return yield(jobs.WorkOf(it)) })
-			reportProblems(app, sum)
-			return err
-		}
+		return pipeline.Slice(jobs.WorksFrom(res)), o.Feed, nil
 	}
-	run := news.Run{ID: runIDOr(f.runID), Input: label}
-	return execute(ctx, app, env, run, src, execOptions{asJSON: f.asJSON, detach: f.detach, masxDate: f.date})
+	src := func(yield func(pipeline.Work) error) error {
+		sum, err := input.StreamItems(ctx, o.Input, opts, func(it input.Item) error { return yield(jobs.WorkOf(it)) })
+		reportProblems(app, sum)
+		return err
+	}
+	return src, o.Input, nil
 }
 
 type execOptions struct {
@@ -201,19 +231,10 @@ func execute(ctx context.Context, app *App, env *etlEnv, run news.Run, src pipel
 		fmt.Fprintf(app.Stderr, "run %s: %d job(s) queued; waiting for masx worker processes\n", run.ID, sub.Queued)
 	}
 	view := newProgressView(env.Progress, app.Stderr, app.Logger)
-	r, werr := jobs.Wait(ctx, env.Store, run.ID, 250*time.Millisecond, nil)
+	// Ctrl-C cancels the run (jobs.WaitOrCancel says how).
+	r, werr := env.Jobs.WaitOrCancel(ctx, run.ID, 250*time.Millisecond)
 	view.Close()
 	if werr != nil && ctx.Err() != nil {
-		// Stop local jobs now (their articles end cancelled), then record
-		// the run cancelled so queued jobs elsewhere end without work.
-		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		cancel()
-		_ = env.Jobs.Stop(sctx)
-		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer fcancel()
-		if err := env.Store.FinishRun(fctx, run.ID, news.RunCancelled, "interrupted: "+ctx.Err().Error()); err != nil {
-			app.Logger.Warn("recording the cancelled run", "run", run.ID, "err", err)
-		}
 		return fmt.Errorf("run %s cancelled; rerun with --run-id %s to resume: %w", run.ID, run.ID, ctx.Err())
 	}
 	if werr != nil {
@@ -262,13 +283,12 @@ func closeEnv(env *etlEnv, app *App) {
 	}
 }
 
+// runIDOr returns id, or a new run ID (jobs.NewRunID) when id is empty.
 func runIDOr(id string) string {
 	if id != "" {
 		return id
 	}
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return "run-" + time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+	return jobs.NewRunID()
 }
 
 func reportProblems(app *App, s input.Summary) {

@@ -12,15 +12,24 @@ import (
 	"github.com/masx-ai/masx/crawl"
 )
 
-type serveFlags struct {
-	db, method string
-	insecure   bool
-	workers    int
-	drainDelay time.Duration
+// serveOptions are `masx serve`'s inputs once its flags are parsed.
+type serveOptions struct {
+	App      *App
+	DB       string
+	Method   string
+	Insecure bool
+	// Workers is how many jobs this process works (0: API only);
+	// WorkersSet says --workers was given, else
+	// MASX_FLASHPOINT_CONCURRENCY applies.
+	Workers    int
+	WorkersSet bool
+	DrainDelay time.Duration
 }
 
-func newServeCmd(app *App) *cobra.Command {
-	var f serveFlags
+// newCmdServe builds `masx serve`. runF runs the parsed options; nil means
+// serveRun.
+func newCmdServe(app *App, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	opts := &serveOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API: submit runs as jobs, read their status and clusters",
@@ -50,35 +59,43 @@ Exit codes: 0 clean shutdown, 1 failure, 2 usage (a non-loopback address
 without a key or --insecure, a bad flag).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !cmd.Flags().Changed("workers") {
-				f.workers = app.Settings.FlashpointConcurrency
+			opts.WorkersSet = cmd.Flags().Changed("workers")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			return serve(cmd.Context(), app, f)
+			return serveRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.db, "db", "", "database URL (sqlite://path or postgres://…); default MASX_DB_URL or sqlite://<data dir>/masx.db")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow serving without MASX_API_KEY on a non-loopback address (a proxy in front authenticates)")
-	fl.IntVar(&f.workers, "workers", 0, "flashpoint jobs worked at once in this process (default MASX_FLASHPOINT_CONCURRENCY); 0: API only")
-	fl.StringVar(&f.method, "method", "auto", "how workers get pages: auto (HTTP, then the browser), http or browser")
-	fl.DurationVar(&f.drainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the listener closes, so a load balancer notices first")
+	fl.StringVar(&opts.DB, "db", "", "database URL (sqlite://path or postgres://…); default MASX_DB_URL or sqlite://<data dir>/masx.db")
+	fl.BoolVar(&opts.Insecure, "insecure", false, "allow serving without MASX_API_KEY on a non-loopback address (a proxy in front authenticates)")
+	fl.IntVar(&opts.Workers, "workers", 0, "flashpoint jobs worked at once in this process (default MASX_FLASHPOINT_CONCURRENCY); 0: API only")
+	fl.StringVar(&opts.Method, "method", "auto", "how workers get pages: auto (HTTP, then the browser), http or browser")
+	fl.DurationVar(&opts.DrainDelay, "drain-delay", 0, "on shutdown, how long /readyz answers 503 before the listener closes, so a load balancer notices first")
 	return cmd
 }
 
-func serve(ctx context.Context, app *App, f serveFlags) error {
-	if f.workers < 0 {
-		return Usagef("--workers %d: want ≥ 0 (0 serves the API only)", f.workers)
+// serveRun serves the API until ctx ends, then drains the server, the
+// jobs (MASX_WORKER_GRACE), the runtime and the store, in that order.
+func serveRun(ctx context.Context, opts *serveOptions) error {
+	app := opts.App
+	workers := opts.Workers
+	if !opts.WorkersSet {
+		workers = app.Settings.FlashpointConcurrency
 	}
-	if f.drainDelay < 0 {
-		return Usagef("--drain-delay %s: want ≥ 0", f.drainDelay)
+	if workers < 0 {
+		return Usagef("--workers %d: want ≥ 0 (0 serves the API only)", workers)
 	}
-	method, err := crawl.ParseMethod(f.method)
+	if opts.DrainDelay < 0 {
+		return Usagef("--drain-delay %s: want ≥ 0", opts.DrainDelay)
+	}
+	method, err := crawl.ParseMethod(opts.Method)
 	if err != nil {
 		return AsUsage(err)
 	}
 	cfg := api.Config{
-		Addr: app.Settings.Listen, APIKey: app.Settings.APIKey, Insecure: f.insecure,
-		DrainDelay: f.drainDelay, Logger: app.Logger,
+		Addr: app.Settings.Listen, APIKey: app.Settings.APIKey, Insecure: opts.Insecure,
+		DrainDelay: opts.DrainDelay, Logger: app.Logger,
 	}
 	// Checked before the runtime, browser and store exist: refusing to
 	// expose an open API must cost nothing.
@@ -86,8 +103,8 @@ func serve(ctx context.Context, app *App, f serveFlags) error {
 		return AsUsage(err)
 	}
 	env, err := newJobsEnv(ctx, app, jobsOptions{
-		envOptions: envOptions{DBURL: f.db, Method: method, Logger: app.Logger},
-		Workers:    f.workers,
+		envOptions: envOptions{DBURL: opts.DB, Method: method, Logger: app.Logger},
+		Workers:    workers,
 	})
 	if err != nil {
 		return err
@@ -101,11 +118,37 @@ func serve(ctx context.Context, app *App, f serveFlags) error {
 			app.Logger.Warn("masx serve: shutting down", "err", err)
 		}
 	}()
-	if f.workers > 0 {
+	if workers > 0 {
 		if err := env.Jobs.Start(ctx); err != nil {
 			return err
 		}
 	}
+	srv, err := startAPI(ctx, cfg, env)
+	if err != nil {
+		return err
+	}
+	auth := "API key required"
+	if cfg.APIKey == "" {
+		auth = "no API key"
+	}
+	fmt.Fprintf(app.Stdout, "masx serve: listening on http://%s (%s; workers: %d)\n", srv.Addr(), auth, workers)
+
+	select {
+	case <-ctx.Done():
+		app.Logger.Info("masx serve: draining", "cause", context.Cause(ctx))
+	case <-srv.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.DrainDelay+api.DefaultRequestTimeout+10*time.Second)
+	defer cancel()
+	if err := srv.Stop(sctx); err != nil {
+		return fmt.Errorf("masx serve: %w", err)
+	}
+	return nil
+}
+
+// startAPI serves the API over env's store and jobs; it is ready while
+// env's inference runtime runs.
+func startAPI(ctx context.Context, cfg api.Config, env *etlEnv) (*api.Server, error) {
 	srv, err := api.New(cfg, api.Deps{
 		Store: env.Store, Jobs: env.Jobs, Gatherer: env.Registry,
 		Ready: func(context.Context) error {
@@ -116,26 +159,7 @@ func serve(ctx context.Context, app *App, f serveFlags) error {
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := srv.Start(ctx); err != nil {
-		return err
-	}
-	auth := "API key required"
-	if cfg.APIKey == "" {
-		auth = "no API key"
-	}
-	fmt.Fprintf(app.Stdout, "masx serve: listening on http://%s (%s; workers: %d)\n", srv.Addr(), auth, f.workers)
-
-	select {
-	case <-ctx.Done():
-		app.Logger.Info("masx serve: draining", "cause", context.Cause(ctx))
-	case <-srv.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.drainDelay+api.DefaultRequestTimeout+10*time.Second)
-	defer cancel()
-	if err := srv.Stop(sctx); err != nil {
-		return fmt.Errorf("masx serve: %w", err)
-	}
-	return nil
+	return srv, srv.Start(ctx)
 }

@@ -16,12 +16,21 @@ import (
 	"github.com/masx-ai/masx/store/open"
 )
 
-func newStatusCmd(app *App) *cobra.Command {
-	var (
-		db     string
-		asJSON bool
-		watch  time.Duration
-	)
+// statusOptions are `masx status`'s inputs once its flags are parsed.
+type statusOptions struct {
+	App *App
+	// RunID is the run to show; empty: the latest.
+	RunID string
+	DB    string
+	JSON  bool
+	// Watch, when positive, repeats every Watch until the run is finished.
+	Watch time.Duration
+}
+
+// newCmdStatus builds `masx status`. runF runs the parsed options; nil
+// means statusRun.
+func newCmdStatus(app *App, runF func(context.Context, *statusOptions) error) *cobra.Command {
+	opts := &statusOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "status [RUN]",
 		Short: "Show a run's progress from any machine that reaches its database",
@@ -34,46 +43,56 @@ until the run is finished.
 Exit codes: 0 shown, 1 the database failed, 2 no such run.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			st, err := openStore(ctx, app, db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			runID := ""
+			opts.RunID = ""
 			if len(args) == 1 {
-				runID = args[0]
+				opts.RunID = args[0]
 			}
-			if runID, err = resolveRun(ctx, st, runID); err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			for {
-				s, err := jobs.RunStatus(ctx, st, runID)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					if err := writeJSON(app.Stdout, s); err != nil {
-						return err
-					}
-				} else {
-					printStatus(app.Stdout, s)
-				}
-				if watch <= 0 || jobs.Finished(s.Run.State) {
-					return nil
-				}
-				select {
-				case <-ctx.Done():
-					return nil
-				case <-time.After(watch):
-				}
-			}
+			return statusRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().DurationVar(&watch, "watch", 0, "repeat every interval (e.g. 2s) until the run is finished")
+	cmd.Flags().StringVar(&opts.DB, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().DurationVar(&opts.Watch, "watch", 0, "repeat every interval (e.g. 2s) until the run is finished")
 	return cmd
+}
+
+// statusRun prints the run's status, and with Watch again every Watch
+// until the run is finished or ctx ends.
+func statusRun(ctx context.Context, opts *statusOptions) error {
+	app := opts.App
+	st, err := openStore(ctx, app, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	runID, err := resolveRun(ctx, st, opts.RunID)
+	if err != nil {
+		return err
+	}
+	for {
+		s, err := jobs.RunStatus(ctx, st, runID)
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			if err := writeJSON(app.Stdout, s); err != nil {
+				return err
+			}
+		} else {
+			printStatus(app.Stdout, s)
+		}
+		if opts.Watch <= 0 || s.Run.State.Finished() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(opts.Watch):
+		}
+	}
 }
 
 // openStore opens --db or the configured database; a bad URL is a usage

@@ -10,12 +10,23 @@ import (
 	"github.com/masx-ai/masx/crawl"
 )
 
-func newWorkerCmd(app *App) *cobra.Command {
-	var (
-		db, method  string
-		queues      []string
-		concurrency int
-	)
+// workerOptions are `masx worker`'s inputs once its flags are parsed.
+type workerOptions struct {
+	App    *App
+	DB     string
+	Method string
+	// Queues are River queues worked besides the default one.
+	Queues []string
+	// Concurrency is how many jobs run at once; ConcurrencySet says
+	// --concurrency was given, else MASX_FLASHPOINT_CONCURRENCY applies.
+	Concurrency    int
+	ConcurrencySet bool
+}
+
+// newCmdWorker builds `masx worker`. runF runs the parsed options; nil
+// means workerRun.
+func newCmdWorker(app *App, runF func(context.Context, *workerOptions) error) *cobra.Command {
+	opts := &workerOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "worker --db postgres://…",
 		Short: "Work queued flashpoint jobs until SIGTERM (scale-out)",
@@ -36,46 +47,57 @@ processed again.
 Exit codes: 0 stopped cleanly, 1 failure, 2 usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if concurrency < 0 {
-				return Usagef("--concurrency %d: want ≥ 1", concurrency)
+			opts.ConcurrencySet = cmd.Flags().Changed("concurrency")
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			if !cmd.Flags().Changed("concurrency") {
-				concurrency = app.Settings.FlashpointConcurrency
-			}
-			if concurrency == 0 {
-				return Usagef("--concurrency 0: a worker needs at least 1")
-			}
-			m, err := crawl.ParseMethod(method)
-			if err != nil {
-				return AsUsage(err)
-			}
-			env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: db, Method: m}, Workers: concurrency, Queues: queues})
-			if err != nil {
-				return err
-			}
-			defer closeEnv(env, app)
-			if err := env.Jobs.Start(ctx); err != nil {
-				return err
-			}
-			cfg := env.Jobs.Config()
-			fmt.Fprintf(app.Stderr, "masx worker: %d job(s) at once from queue(s) %v of %s (job timeout %s, rescue after %s); SIGTERM stops\n",
-				concurrency, append([]string{cfg.Queue}, cfg.Queues...), redactURL(db, app), cfg.JobTimeout, cfg.RescueAfter)
-			<-ctx.Done()
-			fmt.Fprintf(app.Stderr, "masx worker: stopping; in-flight jobs get %s to finish\n", app.Settings.WorkerGrace)
-			start := time.Now()
-			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), app.Settings.WorkerGrace)
-			defer cancel()
-			if err := env.Jobs.Stop(gctx); err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Stderr, "masx worker: stopped in %s\n", time.Since(start).Round(time.Millisecond))
-			return nil
+			return workerRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "", "database URL (postgres://… to share work; default MASX_DB_URL or sqlite://<data dir>/masx.db)")
-	cmd.Flags().StringSliceVar(&queues, "queues", nil, "extra River queues to work besides 'flashpoints'")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "flashpoint jobs at once (default MASX_FLASHPOINT_CONCURRENCY)")
-	cmd.Flags().StringVar(&method, "method", "auto", "how pages are got: auto (HTTP, then the browser), http or browser")
+	cmd.Flags().StringVar(&opts.DB, "db", "", "database URL (postgres://… to share work; default MASX_DB_URL or sqlite://<data dir>/masx.db)")
+	cmd.Flags().StringSliceVar(&opts.Queues, "queues", nil, "extra River queues to work besides 'flashpoints'")
+	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", 0, "flashpoint jobs at once (default MASX_FLASHPOINT_CONCURRENCY)")
+	cmd.Flags().StringVar(&opts.Method, "method", "auto", "how pages are got: auto (HTTP, then the browser), http or browser")
 	return cmd
+}
+
+// workerRun works jobs until ctx ends, then drains: in-flight jobs get
+// MASX_WORKER_GRACE to finish.
+func workerRun(ctx context.Context, opts *workerOptions) error {
+	app := opts.App
+	concurrency := opts.Concurrency
+	if concurrency < 0 {
+		return Usagef("--concurrency %d: want ≥ 1", concurrency)
+	}
+	if !opts.ConcurrencySet {
+		concurrency = app.Settings.FlashpointConcurrency
+	}
+	if concurrency == 0 {
+		return Usagef("--concurrency 0: a worker needs at least 1")
+	}
+	m, err := crawl.ParseMethod(opts.Method)
+	if err != nil {
+		return AsUsage(err)
+	}
+	env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: opts.DB, Method: m}, Workers: concurrency, Queues: opts.Queues})
+	if err != nil {
+		return err
+	}
+	defer closeEnv(env, app)
+	if err := env.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	cfg := env.Jobs.Config()
+	fmt.Fprintf(app.Stderr, "masx worker: %d job(s) at once from queue(s) %v of %s (job timeout %s, rescue after %s); SIGTERM stops\n",
+		concurrency, append([]string{cfg.Queue}, cfg.Queues...), redactURL(opts.DB, app), cfg.JobTimeout, cfg.RescueAfter)
+	<-ctx.Done()
+	fmt.Fprintf(app.Stderr, "masx worker: stopping; in-flight jobs get %s to finish\n", app.Settings.WorkerGrace)
+	start := time.Now()
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), app.Settings.WorkerGrace)
+	defer cancel()
+	if err := env.Jobs.Stop(gctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stderr, "masx worker: stopped in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -158,6 +158,33 @@ func (s *Store) migrate(ctx context.Context) error {
 // plain SQL. Close closes it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+// WithAdvisoryLock runs fn while this process holds the session-level
+// advisory lock key on a connection of its own; another process (or
+// goroutine) asking for the same key waits until fn returns. fn may use
+// the pool freely. River's migrations run under it (jobs.DriverOptions),
+// so workers starting together do not race to create River's tables.
+func (s *Store) WithAdvisoryLock(ctx context.Context, key int64, fn func(context.Context) error) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("taking advisory lock %#x: %w", key, fail(ctx, err))
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+		return fmt.Errorf("taking advisory lock %#x: %w", key, fail(ctx, err))
+	}
+	defer func() {
+		// Unlocked even when ctx has ended; a failed unlock ends with the
+		// session when the pool drops the connection.
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); err != nil {
+			_ = conn.Conn().Close(context.WithoutCancel(ctx)) // ends the session, and with it the lock
+		}
+	}()
+	return fn(ctx)
+}
+
 func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed

@@ -389,3 +389,55 @@ func BenchmarkPutArticles(b *testing.B) {
 		}
 	}
 }
+
+// WithAdvisoryLock serialises holders of one key: a second holder waits,
+// visibly in pg_locks, until the first returns; fn's error comes back; a
+// closed store refuses.
+func TestWithAdvisoryLock(t *testing.T) {
+	t.Parallel()
+	s := openDB(t, pgtest.Database(t))
+	ctx := t.Context()
+	const key int64 = 0x7465737431
+	firstIn, release := make(chan struct{}), make(chan struct{})
+	var g errgroup.Group
+	g.Go(func() error {
+		return s.WithAdvisoryLock(ctx, key, func(context.Context) error {
+			close(firstIn)
+			<-release
+			return nil
+		})
+	})
+	<-firstIn
+	secondIn := make(chan struct{})
+	g.Go(func() error {
+		return s.WithAdvisoryLock(ctx, key, func(context.Context) error {
+			close(secondIn)
+			return nil
+		})
+	})
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_locks
+			WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+			  AND (classid::bigint << 32 | objid::bigint) = $1
+			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, key).Scan(&waiting)
+		return err == nil && waiting == 1
+	}, time.Minute, 10*time.Millisecond, "the second holder waits for the lock")
+	select {
+	case <-secondIn:
+		t.Fatal("the second holder ran while the first held the lock")
+	default:
+	}
+	close(release)
+	<-secondIn
+	require.NoError(t, g.Wait())
+
+	boom := fmt.Errorf("boom")
+	require.ErrorIs(t, s.WithAdvisoryLock(ctx, key, func(context.Context) error { return boom }), boom)
+	require.NoError(t, s.WithAdvisoryLock(ctx, key, func(context.Context) error { return nil }), "released after an error")
+
+	closed, err := postgres.Open(ctx, pgtest.Database(t), nil)
+	require.NoError(t, err)
+	require.NoError(t, closed.Close())
+	require.ErrorIs(t, closed.WithAdvisoryLock(ctx, key, func(context.Context) error { return nil }), store.ErrClosed)
+}

@@ -213,17 +213,10 @@ func NonTerminalSQL() string {
 	return "(" + strings.Join(q, ",") + ")"
 }
 
-// Statuses is every status a store accepts.
-var Statuses = []news.Status{
-	news.StatusOK, news.StatusDroppedShort, news.StatusFetchFailed, news.StatusBlocked,
-	news.StatusExtractFailed, news.StatusFailed, news.StatusDuplicate, news.StatusInvalid,
-	news.StatusCancelled, news.StatusPending,
-}
-
-// Status checks s is a known status.
+// Status checks s is a known status (news.Statuses).
 func Status(field string, s news.Status) error {
-	if !slices.Contains(Statuses, s) {
-		return invalid("%s %q is not a known status; want one of %v", field, s, Statuses)
+	if !s.Known() {
+		return invalid("%s %q is not a known status; want one of %v", field, s, news.Statuses())
 	}
 	return nil
 }
@@ -273,7 +266,7 @@ func FinishState(runID string, s news.RunState) error {
 	if err := ID("run ID", runID); err != nil {
 		return err
 	}
-	if !finished(s) {
+	if !s.Finished() {
 		return invalid("finishing run %q with state %q; want completed, failed or cancelled", runID, s)
 	}
 	return nil
@@ -287,14 +280,10 @@ func FlashpointFinishState(runID, flashpointID string, s news.RunState) error {
 	if err := ID("flashpoint ID", flashpointID); err != nil {
 		return err
 	}
-	if !finished(s) {
+	if !s.Finished() {
 		return invalid("finishing run %q flashpoint %q with state %q; want completed, failed or cancelled", runID, flashpointID, s)
 	}
 	return nil
-}
-
-func finished(s news.RunState) bool {
-	return s == news.RunCompleted || s == news.RunFailed || s == news.RunCancelled
 }
 
 // Outcome is how a run ends once none of its total flashpoints is

@@ -96,7 +96,7 @@ func FuzzClean(f *testing.F) {
 // or the upsert guard and the rerun skip would disagree.
 func TestNonTerminalMatchesNews(t *testing.T) {
 	t.Parallel()
-	for _, s := range record.Statuses {
+	for _, s := range news.Statuses() {
 		require.Equal(t, !s.Terminal(), slices.Contains(record.NonTerminal, s), "status %q", s)
 	}
 	require.Equal(t, "('pending','cancelled')", record.NonTerminalSQL())
