@@ -215,7 +215,7 @@ func NonTerminalSQL() string {
 
 // Statuses is every status a store accepts.
 var Statuses = []news.Status{
-	news.StatusOK, news.StatusDroppedShort, news.StatusFetchFailed, news.StatusBlocked,
+	news.StatusOK, news.StatusDroppedShort, news.StatusFetchFailed, news.StatusBlocked, news.StatusTooLarge,
 	news.StatusExtractFailed, news.StatusFailed, news.StatusDuplicate, news.StatusInvalid,
 	news.StatusCancelled, news.StatusPending,
 }
