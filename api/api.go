@@ -153,19 +153,19 @@ type Deps struct {
 // Server is the HTTP API. Handler serves it on any listener; Start and
 // Stop run it on Config.Addr with server timeouts and a drain.
 type Server struct {
-	cfg      Config
-	deps     Deps
-	log      *slog.Logger
-	key      *[32]byte // SHA-256 of the API key; nil: no authentication
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	key  *[32]byte // SHA-256 of the API key; nil: no authentication
 	// loopbackOnly: served without a key on loopback, so only a loopback
 	// Host is answered (a DNS-rebinding page names its own host).
 	loopbackOnly bool
 	csrf         *http.CrossOriginProtection
-	mux      *http.ServeMux
-	routes   map[string]bool // registered patterns: the only route labels
-	handler  http.Handler
-	metrics  *httpMetrics
-	gatherer prometheus.Gatherer
+	mux          *http.ServeMux
+	routes       map[string]bool // registered patterns: the only route labels
+	handler      http.Handler
+	metrics      *httpMetrics
+	gatherer     prometheus.Gatherer
 
 	draining atomic.Bool
 	stopped  atomic.Bool

@@ -50,13 +50,13 @@ func ResolveChromiumPath(path string) string {
 // Defaults for the zero fields of [Config]. The first four are the seed's
 // RENDER_* settings.
 const (
-	DefaultMaxPages         = 5
-	DefaultQueueMax         = 100
-	DefaultTimeout          = 30 * time.Second
-	DefaultIdleWindow       = 500 * time.Millisecond
-	DefaultStableWindow     = 1500 * time.Millisecond
-	DefaultCleanupTimeout   = 30 * time.Second
-	DefaultMaxHTMLBytes     = 10 << 20
+	DefaultMaxPages       = 5
+	DefaultQueueMax       = 100
+	DefaultTimeout        = 30 * time.Second
+	DefaultIdleWindow     = 500 * time.Millisecond
+	DefaultStableWindow   = 1500 * time.Millisecond
+	DefaultCleanupTimeout = 30 * time.Second
+	DefaultMaxHTMLBytes   = 10 << 20
 	// DefaultMaxLoadBytes bounds everything one visit loads, decoded:
 	// the document, scripts, styles, XHR. Article pages load 1–5 MB; a
 	// compression bomb (261 KB of gzip inflating to 256 MiB drove a
@@ -69,7 +69,7 @@ const (
 	// DefaultRendererMB is the resident memory past which a renderer is
 	// killed: article pages keep a renderer at 200–235 MB over 100 visits,
 	// and five pages of 1 GB each still fit a small machine.
-	DefaultRendererMB = 1024
+	DefaultRendererMB       = 1024
 	DefaultMaxVisitsPerPage = 100
 )
 

@@ -54,12 +54,12 @@ func (f Format) valid() bool {
 
 // Defaults of Options' zero fields.
 const (
-	DefaultMaxBytes        = 256 << 20
+	DefaultMaxBytes = 256 << 20
 	// DefaultMaxFeedBytes caps a fetched feed. A feed is parsed whole, in
 	// memory, at about six times its size (a 250 MiB feed took 1.66 GB),
 	// and a real RSS or Atom feed is a few hundred kilobytes, so 16 MiB
 	// leaves ample room while a compression bomb stays harmless.
-	DefaultMaxFeedBytes = 16 << 20
+	DefaultMaxFeedBytes    = 16 << 20
 	DefaultMaxLineBytes    = 4 << 20
 	DefaultMaxGroupedFeeds = 1_000_000
 	DefaultMaxProblems     = 1000
