@@ -153,15 +153,19 @@ type Deps struct {
 // Server is the HTTP API. Handler serves it on any listener; Start and
 // Stop run it on Config.Addr with server timeouts and a drain.
 type Server struct {
-	cfg      Config
-	deps     Deps
-	log      *slog.Logger
-	key      *[32]byte // SHA-256 of the API key; nil: no authentication
-	mux      *http.ServeMux
-	routes   map[string]bool // registered patterns: the only route labels
-	handler  http.Handler
-	metrics  *httpMetrics
-	gatherer prometheus.Gatherer
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	key  *[32]byte // SHA-256 of the API key; nil: no authentication
+	// loopbackOnly: served without a key on loopback, so only a loopback
+	// Host is answered (a DNS-rebinding page names its own host).
+	loopbackOnly bool
+	csrf         *http.CrossOriginProtection
+	mux          *http.ServeMux
+	routes       map[string]bool // registered patterns: the only route labels
+	handler      http.Handler
+	metrics      *httpMetrics
+	gatherer     prometheus.Gatherer
 
 	draining atomic.Bool
 	stopped  atomic.Bool
@@ -193,6 +197,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		d := digest(c.APIKey)
 		s.key = &d
 	}
+	host, _, _ := net.SplitHostPort(c.Addr)
+	s.loopbackOnly = c.APIKey == "" && loopbackHost(host)
+	s.csrf = http.NewCrossOriginProtection()
 	var err error
 	if s.metrics, s.gatherer, err = setupMetrics(deps); err != nil {
 		return nil, err
@@ -209,7 +216,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.route("GET /metrics", s.metricsHandler().ServeHTTP)
 	s.handler = s.wrap()
 
-	host, _, _ := net.SplitHostPort(c.Addr)
 	switch {
 	case c.APIKey == "" && !loopbackHost(host):
 		s.log.Warn("api: no API key and a non-loopback address (insecure): anyone who reaches it can submit runs", "addr", c.Addr)

@@ -52,6 +52,7 @@ func Example() {
 	call := func(method, path, body string, out any) {
 		req, _ := http.NewRequest(method, "http://"+srv.Addr()+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer s3cret")
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
 		if err != nil {
 			log.Fatal(err)

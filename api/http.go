@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -54,6 +57,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, inner http.Handle
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Content-Type-Options", "nosniff")
 
+	if !s.sameSite(w, r, route) {
+		return route
+	}
 	probe := route == "GET /healthz" || route == "GET /readyz"
 	if !probe && !s.authorized(r) {
 		hd.Set("WWW-Authenticate", `Bearer realm="masx"`)
@@ -70,6 +76,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, inner http.Handle
 	}
 	inner.ServeHTTP(w, r)
 	return route
+}
+
+// jsonBodyRoutes are the routes that read a JSON body.
+var jsonBodyRoutes = map[string]bool{"POST /v1/runs": true}
+
+// sameSite refuses, and answers, what a web page in a browser could send
+// to an API on this machine: a request for a foreign Host when the API is
+// served without a key on loopback (DNS rebinding: the page's own name,
+// resolved to 127.0.0.1, lets it read the answers); a state-changing
+// request whose Origin or Sec-Fetch-Site shows another site (CSRF); and a
+// JSON route's body sent as something else, which a form or a no-CORS
+// fetch can send without a preflight (415).
+func (s *Server) sameSite(w http.ResponseWriter, r *http.Request, route string) bool {
+	if s.loopbackOnly {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !loopbackHost(strings.Trim(host, "[]")) {
+			writeError(w, http.StatusMisdirectedRequest, "Host", fmt.Sprintf("Host %q refused: this API serves without a key, so only to loopback names (localhost, 127.0.0.1, [::1])", r.Host))
+			return false
+		}
+	}
+	if err := s.csrf.Check(r); err != nil {
+		writeError(w, http.StatusForbidden, "Origin", "cross-site request refused: the Origin or Sec-Fetch-Site header shows another site")
+		return false
+	}
+	if jsonBodyRoutes[route] {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != jsonType {
+			writeError(w, http.StatusUnsupportedMediaType, "Content-Type", fmt.Sprintf("Content-Type %q: want %s", r.Header.Get("Content-Type"), jsonType))
+			return false
+		}
+	}
+	return true
 }
 
 // unmatched turns the mux's plain-text 404, 405 and redirects into JSON

@@ -259,8 +259,9 @@ func (c *RenderClient) run(ctx context.Context, url string, chain []Method) (*Re
 }
 
 // worthFallback says whether another method could do better after err. A
-// refused address, a bad URL, robots.txt and the caller's cancellation
-// hold for every method; a page the server says does not exist too.
+// refused address, a bad URL, robots.txt, a page over the size caps and the
+// caller's cancellation hold for every method; a page the server says does
+// not exist too.
 func worthFallback(ctx context.Context, err error) bool {
 	var se *fetch.StatusError
 	switch {
@@ -269,6 +270,11 @@ func worthFallback(ctx context.Context, err error) bool {
 		errors.Is(err, fetch.ErrBadURL),
 		errors.Is(err, render.ErrInvalidURL),
 		errors.Is(err, fetch.ErrRobotsDisallowed),
+		// Too large stays too large in a browser, which has no cheaper way
+		// to refuse it: a compression bomb the fetcher stopped at the cap
+		// drove a renderer to 4.39 GB.
+		errors.Is(err, fetch.ErrTooLarge),
+		errors.Is(err, extract.ErrTooLarge),
 		errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone):
 		return false
 	}

@@ -53,6 +53,7 @@ const (
 	StatusDroppedShort  Status = "dropped_short"  // extracted text under MASX_MIN_TEXT_CHARS
 	StatusFetchFailed   Status = "fetch_failed"   // neither HTTP nor the browser got the page
 	StatusBlocked       Status = "blocked"        // refused by the SSRF guard or robots.txt
+	StatusTooLarge      Status = "too_large"      // the page passed a size or memory cap (MASX_MAX_PAGE_BYTES)
 	StatusExtractFailed Status = "extract_failed" // page fetched but no article text found
 	StatusFailed        Status = "failed"         // a later stage failed (language, summary, vector)
 	StatusDuplicate     Status = "duplicate"      // same URL already in this flashpoint
@@ -63,7 +64,7 @@ const (
 
 // statuses lists every Status, in the order of the constants above.
 var statuses = [...]Status{
-	StatusOK, StatusDroppedShort, StatusFetchFailed, StatusBlocked,
+	StatusOK, StatusDroppedShort, StatusFetchFailed, StatusBlocked, StatusTooLarge,
 	StatusExtractFailed, StatusFailed, StatusDuplicate, StatusInvalid,
 	StatusCancelled, StatusPending,
 }

@@ -52,6 +52,9 @@ var v6Rules = []rule{
 }
 
 var (
+	// siit is the IPv4-translated form ::ffff:0:a.b.c.d (RFC 2765, SIIT and
+	// NAT46): a translator forwards it to the IPv4 host a.b.c.d.
+	siit   = netip.MustParsePrefix("::ffff:0:0.0.0.0/96")
 	nat64  = netip.MustParsePrefix("64:ff9b::/96")
 	sixTo4 = netip.MustParsePrefix("2002::/16")
 	teredo = netip.MustParsePrefix("2001::/32")
@@ -85,12 +88,13 @@ func Classify(ip netip.Addr) string {
 	return ""
 }
 
-// embeddedV4 extracts the IPv4 address that NAT64, 6to4 and Teredo
-// addresses route to; a request to them reaches that IPv4 host.
+// embeddedV4 extracts the IPv4 address that IPv4-translated (SIIT), NAT64,
+// 6to4 and Teredo addresses route to; a request to them reaches that IPv4
+// host.
 func embeddedV4(ip netip.Addr) (netip.Addr, bool) {
 	b := ip.As16()
 	switch {
-	case nat64.Contains(ip):
+	case siit.Contains(ip), nat64.Contains(ip):
 		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
 	case sixTo4.Contains(ip):
 		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true

@@ -41,7 +41,8 @@
 // IPv6: ::, ::1, the IPv4-compatible ::/96, 64:ff9b:1::/48, 100::/64,
 // 2001:db8::/32, fc00::/7 (fd00:ec2::254 reported as metadata), fe80::/10,
 // fec0::/10 and ff00::/8. Forms that embed an IPv4 address (IPv4-mapped
-// ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16 and Teredo 2001::/32)
+// ::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d (SIIT/NAT46), NAT64
+// 64:ff9b::/96, 6to4 2002::/16 and Teredo 2001::/32)
 // are judged by the IPv4 address inside them.
 //
 // [Guard.AllowPrivate] (MASX_ALLOW_PRIVATE) lifts every rule except the

@@ -66,7 +66,13 @@ func TestClassify(t *testing.T) {
 		{"::ffff:169.254.169.254", ReasonMetadata},
 		{"::ffff:100.64.1.1", ReasonSharedNAT},
 		{"::ffff:8.8.8.8", ""},
-		// NAT64, 6to4 and Teredo carry an IPv4 destination.
+		// IPv4-translated (SIIT/NAT46, ::ffff:0:a.b.c.d), NAT64, 6to4 and
+		// Teredo carry an IPv4 destination.
+		{"::ffff:0:127.0.0.1", ReasonLoopback},
+		{"::ffff:0:7f00:1", ReasonLoopback},
+		{"::ffff:0:169.254.169.254", ReasonMetadata},
+		{"::ffff:0:10.0.0.1", ReasonPrivate},
+		{"::ffff:0:8.8.8.8", ""},
 		{"64:ff9b::7f00:1", ReasonLoopback},
 		{"64:ff9b::a9fe:a9fe", ReasonMetadata},
 		{"64:ff9b::808:808", ""},

@@ -117,6 +117,7 @@ func (p *Pool) chromiumArgs(dir string) []chromedp.ExecAllocatorOption {
 			"RenderDocument"),
 		chromedp.Flag("force-webrtc-ip-handling-policy", "disable_non_proxied_udp"),
 		chromedp.Flag("window-size", "1280,1024"),
+		chromedp.Flag("js-flags", fmt.Sprintf("--max-old-space-size=%d", p.cfg.JSHeapMB)),
 		// Every connection, loopback included, goes through the egress
 		// proxy, which checks the guard at dial time.
 		chromedp.ProxyServer(p.proxy.URL()),

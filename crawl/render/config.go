@@ -49,13 +49,26 @@ func ResolveChromiumPath(path string) string {
 // Defaults for the zero fields of [Config]. The first four are the seed's
 // RENDER_* settings.
 const (
-	DefaultMaxPages         = 5
-	DefaultQueueMax         = 100
-	DefaultTimeout          = 30 * time.Second
-	DefaultIdleWindow       = 500 * time.Millisecond
-	DefaultStableWindow     = 1500 * time.Millisecond
-	DefaultCleanupTimeout   = 30 * time.Second
-	DefaultMaxHTMLBytes     = 10 << 20
+	DefaultMaxPages       = 5
+	DefaultQueueMax       = 100
+	DefaultTimeout        = 30 * time.Second
+	DefaultIdleWindow     = 500 * time.Millisecond
+	DefaultStableWindow   = 1500 * time.Millisecond
+	DefaultCleanupTimeout = 30 * time.Second
+	DefaultMaxHTMLBytes   = 10 << 20
+	// DefaultMaxLoadBytes bounds everything one visit loads, decoded:
+	// the document, scripts, styles, XHR. Article pages load 1–5 MB; a
+	// compression bomb (261 KB of gzip inflating to 256 MiB drove a
+	// renderer to 4.39 GB) is stopped near the bound instead.
+	DefaultMaxLoadBytes = 32 << 20
+	// DefaultJSHeapMB caps each renderer's V8 heap (--max-old-space-size):
+	// a page script that allocates without end runs out of heap instead of
+	// taking the machine's memory.
+	DefaultJSHeapMB = 512
+	// DefaultRendererMB is the resident memory past which a renderer is
+	// killed: article pages keep a renderer at 200–235 MB over 100 visits,
+	// and five pages of 1 GB each still fit a small machine.
+	DefaultRendererMB       = 1024
 	DefaultMaxVisitsPerPage = 100
 )
 
@@ -106,6 +119,20 @@ type Config struct {
 	// (MASX_MAX_PAGE_BYTES); larger pages fail with [ErrTooLarge].
 	// Default 10 MiB.
 	MaxHTMLBytes int
+	// MaxLoadBytes bounds what one visit may load, counted decoded (after
+	// decompression) as Chromium reports it: the main document over
+	// MaxHTMLBytes, or everything together over MaxLoadBytes, ends the
+	// visit with [ErrTooLarge] and the page is thrown away. Default 32 MiB.
+	MaxLoadBytes int
+	// JSHeapMB caps every renderer's JavaScript heap, in MiB. Default 512.
+	JSHeapMB int
+	// RendererMB is the memory ceiling of one renderer: while pages
+	// render, renderers are sampled from /proc, and one whose resident
+	// memory passes RendererMB MiB is killed; its visit ends with
+	// [ErrTooLarge]. This bounds what a page's parser and layout can take,
+	// which the byte budget alone does not (a 10 MiB document of one text
+	// node took a renderer to 1.3 GB). Default 1024.
+	RendererMB int
 	// UserAgent replaces Chromium's User-Agent header (MASX_USER_AGENT).
 	// Default: Chromium's own.
 	UserAgent string
@@ -145,6 +172,9 @@ func (c Config) withDefaults() (Config, error) {
 	set(&c.MaxPages, DefaultMaxPages)
 	set(&c.QueueMax, DefaultQueueMax)
 	set(&c.MaxHTMLBytes, DefaultMaxHTMLBytes)
+	set(&c.MaxLoadBytes, max(DefaultMaxLoadBytes, c.MaxHTMLBytes))
+	set(&c.JSHeapMB, DefaultJSHeapMB)
+	set(&c.RendererMB, DefaultRendererMB)
 	set(&c.MaxVisitsPerPage, DefaultMaxVisitsPerPage)
 	setD(&c.Timeout, DefaultTimeout)
 	setD(&c.IdleWindow, DefaultIdleWindow)
@@ -165,6 +195,9 @@ func (c Config) withDefaults() (Config, error) {
 		{"MaxPages", c.MaxPages, c.MaxPages < 1, "≥ 1"},
 		{"QueueMax", c.QueueMax, c.QueueMax < 0, "≥ 0"},
 		{"MaxHTMLBytes", c.MaxHTMLBytes, c.MaxHTMLBytes < 1, "≥ 1"},
+		{"MaxLoadBytes", c.MaxLoadBytes, c.MaxLoadBytes < c.MaxHTMLBytes, "≥ MaxHTMLBytes"},
+		{"JSHeapMB", c.JSHeapMB, c.JSHeapMB < 16, "≥ 16"},
+		{"RendererMB", c.RendererMB, c.RendererMB < 64, "≥ 64"},
 		{"MaxVisitsPerPage", c.MaxVisitsPerPage, c.MaxVisitsPerPage < 1, "≥ 1"},
 		{"Timeout", c.Timeout, c.Timeout < 0, "> 0"},
 		{"IdleWindow", c.IdleWindow, c.IdleWindow < 0, "> 0"},

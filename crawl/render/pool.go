@@ -90,6 +90,11 @@ type Pool struct {
 	hosts hostCache
 	proxy *egress // set by Start; the browser's only way out
 
+	// memKilledAt is when a renderer was last killed for passing
+	// Config.RendererMB (unix nanoseconds): the visit whose page crashed
+	// then reports ErrTooLarge rather than a crash.
+	memKilledAt atomic.Int64
+
 	// visits maps a page's target ID (= its main frame ID) to the visit, so
 	// the interceptor can tell a visit that its document was refused.
 	visits sync.Map

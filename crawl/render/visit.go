@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -35,6 +38,12 @@ type visit struct {
 	crashed   bool
 	opened    bool // the page opened a window (a popup): its page is not reused
 	frame     cdp.FrameID
+	// Bytes loaded, decoded, and their bounds: past either the visit ends
+	// with tooLarge (a compression bomb must not reach the renderer whole).
+	docBytes, allBytes int64
+	maxDoc, maxAll     int64
+	tooLarge           error
+	pool               *Pool // for crashError
 
 	notify chan struct{} // a state change; capacity 1
 	dialog chan struct{} // a JavaScript dialog opened; capacity 1
@@ -45,8 +54,10 @@ type blockedReq struct {
 	err error
 }
 
-func newVisit(frame cdp.FrameID) *visit {
+func newVisit(frame cdp.FrameID, maxDoc, maxAll int) *visit {
 	return &visit{
+		maxDoc:    int64(maxDoc),
+		maxAll:    int64(maxAll),
 		inflight:  map[network.RequestID]struct{}{},
 		netChange: time.Now(),
 		domReady:  map[cdp.LoaderID]bool{},
@@ -86,6 +97,20 @@ func (v *visit) onEvent(ev any) {
 		v.netChange = time.Now()
 		if ev.Type == network.ResourceTypeDocument {
 			v.docFailed[ev.RequestID] = ev.ErrorText
+		}
+	case *network.EventDataReceived:
+		v.allBytes += ev.DataLength
+		if _, doc := v.docStatus[ev.RequestID]; doc {
+			v.docBytes += ev.DataLength
+		}
+		switch {
+		case v.tooLarge != nil:
+		case v.docBytes > v.maxDoc:
+			v.tooLarge = fmt.Errorf("%w: the document passed %d bytes while loading, limit %d", ErrTooLarge, v.docBytes, v.maxDoc)
+		case v.allBytes > v.maxAll:
+			v.tooLarge = fmt.Errorf("%w: the page loaded more than %d bytes, limit %d", ErrTooLarge, v.allBytes, v.maxAll)
+		default:
+			return // a byte count is no state change worth a wake-up
 		}
 	case *network.EventResponseReceived:
 		if ev.Type == network.ResourceTypeDocument && ev.FrameID == v.frame && ev.Response != nil {
@@ -172,7 +197,8 @@ func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Resu
 	if err != nil {
 		return nil, p.visitError(ctx, wctx, in, p.cfg.Timeout, err)
 	}
-	v := newVisit(cdp.FrameID(sl.ref.target))
+	v := newVisit(cdp.FrameID(sl.ref.target), p.cfg.MaxHTMLBytes, p.cfg.MaxLoadBytes)
+	v.pool = p
 	sl.site = siteOf(u)
 	sl.cur.Store(v)
 	p.visits.Store(sl.ref.target, v)
@@ -193,6 +219,10 @@ func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Resu
 	vctx, vcancel := context.WithCancel(sl.ctx)
 	defer vcancel()
 	defer context.AfterFunc(wctx, vcancel)()
+
+	var memWatch sync.WaitGroup
+	defer memWatch.Wait()
+	memWatch.Go(func() { p.watchRenderers(vctx, v) })
 
 	var dialogs sync.WaitGroup
 	defer dialogs.Wait()
@@ -258,12 +288,14 @@ func (v *visit) navError(u *url.URL, text string) error {
 func (v *visit) waitDOM(ctx context.Context, u *url.URL, loader cdp.LoaderID) error {
 	for {
 		v.mu.Lock()
-		ready, crashed := v.domReady[loader], v.crashed
+		ready, crashed, tooLarge := v.domReady[loader], v.crashed, v.tooLarge
 		failed, hasFailed := v.docFailed[network.RequestID(loader)]
 		v.mu.Unlock()
 		switch {
+		case tooLarge != nil:
+			return tooLarge
 		case crashed:
-			return errors.New("page crashed")
+			return v.crashError()
 		case hasFailed && !ready:
 			return v.navError(u, failed)
 		case ready:
@@ -299,10 +331,13 @@ func (v *visit) waitSettled(ctx context.Context, t *chromedp.Target, idle, stabl
 		v.mu.Lock()
 		resting := len(v.inflight) == 0
 		idleAt := v.netChange.Add(idle)
-		crashed := v.crashed
+		crashed, tooLarge := v.crashed, v.tooLarge
 		v.mu.Unlock()
+		if tooLarge != nil {
+			return tooLarge
+		}
 		if crashed {
-			return errors.New("page crashed")
+			return v.crashError()
 		}
 		if resting && !now.Before(idleAt) {
 			return nil
@@ -397,3 +432,59 @@ func isTimeout(err error) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// rendererSample is how often renderers' memory is read while a page
+// renders: a /proc read per renderer, cheap next to a visit's ~200 ms of
+// browser CPU, and often enough to catch a page growing by gigabytes.
+const rendererSample = 250 * time.Millisecond
+
+// watchRenderers enforces Config.RendererMB while v's page renders: a
+// renderer over the ceiling is killed. Renderers cannot be told apart by
+// page, so a killed renderer's own visit learns why when its page crashes
+// (crashError); the other pages never see it.
+func (p *Pool) watchRenderers(ctx context.Context, v *visit) {
+	limit := int64(p.cfg.RendererMB) << 20
+	tick := time.NewTicker(rendererSample)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, pid := range p.processes("renderer") {
+			rss := residentBytes(pid)
+			if rss <= limit {
+				continue
+			}
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				p.memKilledAt.Store(time.Now().UnixNano())
+				p.log.Warn("render: killed a renderer over its memory ceiling", "pid", pid, "rss_mb", rss>>20, "limit_mb", p.cfg.RendererMB)
+			}
+		}
+	}
+}
+
+// crashError explains a crashed page: ErrTooLarge when a renderer was just
+// killed for its memory, else a crash.
+func (v *visit) crashError() error {
+	if v.pool != nil && time.Since(time.Unix(0, v.pool.memKilledAt.Load())) < 5*time.Second {
+		return fmt.Errorf("%w: the page's renderer passed its memory ceiling of %d MB and was killed", ErrTooLarge, v.pool.cfg.RendererMB)
+	}
+	return errors.New("page crashed")
+}
+
+// residentBytes is a process's resident memory, from /proc; 0 when it is
+// gone.
+func residentBytes(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}

@@ -1,6 +1,7 @@
 package input
 
 import (
+	"compress/gzip"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -36,6 +37,20 @@ func feedServer(t *testing.T) (*httptest.Server, *http.Client, chan struct{}) {
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(`<rss version="2.0"><channel><title>` + strings.Repeat("x", 1<<20) + `</title></channel></rss>`))
+	})
+	mux.HandleFunc("/bomb", func(w http.ResponseWriter, r *http.Request) {
+		// 64 MiB of feed in ~64 KB of gzip: a compression bomb.
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		zw.Write([]byte(`<rss version="2.0"><channel><title>`))
+		zeros := make([]byte, 1<<20)
+		for range 64 {
+			if _, err := zw.Write(zeros); err != nil {
+				return
+			}
+		}
+		zw.Close()
 	})
 	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
@@ -82,6 +97,14 @@ func TestFromFeedHTTP(t *testing.T) {
 	_, err = FromFeed(t.Context(), srv.URL+"/big", "", Options{HTTPClient: client, MaxBytes: 4096})
 	require.ErrorIs(t, err, ErrInput)
 	require.ErrorContains(t, err, "larger than 4096 bytes")
+
+	// A fetched feed has its own cap, far below the file cap, counted
+	// after decompression.
+	_, err = FromFeed(t.Context(), srv.URL+"/bomb", "", opts)
+	require.ErrorIs(t, err, ErrInput)
+	require.ErrorContains(t, err, "fetching "+srv.URL+"/bomb: bad input: the feed is larger than 16777216 bytes after decompression (Options.MaxFeedBytes)")
+	_, err = FromFeed(t.Context(), srv.URL+"/big", "", Options{HTTPClient: client, MaxFeedBytes: 4096})
+	require.ErrorContains(t, err, "larger than 4096 bytes after decompression")
 
 	_, err = FromFeed(t.Context(), srv.URL+"/rss", "", Options{})
 	require.ErrorIs(t, err, ErrRemoteDisabled)

@@ -61,7 +61,47 @@ func FromFeed(ctx context.Context, src, flashpointName string, opts Options) (*R
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return res, fmt.Errorf("fetching %s: %w: HTTP %s", src, ErrInput, resp.Status)
 	}
-	return Read(ctx, resp.Body, src, FormatFeed, opts)
+	if resp.ContentLength > opts.MaxFeedBytes {
+		return res, fmt.Errorf("fetching %s: %w", src, feedTooLarge(opts.MaxFeedBytes))
+	}
+	body := &feedCap{r: resp.Body, left: opts.MaxFeedBytes, max: opts.MaxFeedBytes}
+	res, err = Read(ctx, body, src, FormatFeed, opts)
+	if body.err != nil {
+		return res, fmt.Errorf("fetching %s: %w", src, body.err)
+	}
+	return res, err
+}
+
+func feedTooLarge(max int64) error {
+	return fmt.Errorf("%w: the feed is larger than %d bytes after decompression (Options.MaxFeedBytes)", ErrInput, max)
+}
+
+// feedCap fails the read of a fetched feed past max bytes, and remembers
+// why, so the caller reports the cap rather than the parse error it causes.
+type feedCap struct {
+	r         io.Reader
+	left, max int64
+	err       error
+}
+
+func (c *feedCap) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.left <= 0 {
+		var one [1]byte
+		if n, err := c.r.Read(one[:]); n == 0 {
+			return 0, err
+		}
+		c.err = feedTooLarge(c.max)
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // parseFeed runs gofeed, turning a panic in it into an error wrapping a

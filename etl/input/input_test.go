@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -96,6 +98,28 @@ func checkInvariants(t testing.TB, res *Result) {
 		if d.Problem.Kind != ProblemInvalid || d.FlashpointID == "" || d.ID == "" {
 			t.Fatalf("bad invalid entry %+v", d)
 		}
+	}
+	// Every feed, kept or dropped, is stored under (flashpoint, URL): the
+	// keys must be storable (non-empty valid UTF-8 without control
+	// characters) and distinct, or a row would fail the flashpoint's write
+	// or overwrite another row.
+	keys := map[[2]string]bool{}
+	key := func(fp, u string) {
+		if u == "" || !utf8.ValidString(u) || strings.ContainsFunc(u, func(r rune) bool { return r < 0x20 || r == 0x7f }) || len(u) > 32<<10 {
+			t.Fatalf("flashpoint %q: feed stored under the unstorable URL %q", fp, u)
+		}
+		if keys[[2]string{fp, u}] {
+			t.Fatalf("flashpoint %q: two feeds stored under the URL %q", fp, u)
+		}
+		keys[[2]string{fp, u}] = true
+	}
+	for _, fp := range res.Flashpoints {
+		for _, f := range fp.Feeds {
+			key(fp.ID, f.URL)
+		}
+	}
+	for _, d := range append(slices.Clone(res.Duplicates), res.Invalid...) {
+		key(d.FlashpointID, d.URL)
 	}
 	s := res.Summary
 	if s.NumFlashpoints != len(res.Flashpoints) || s.NumFeeds != feeds ||
@@ -746,4 +770,33 @@ func TestParseFormat(t *testing.T) {
 	_, err := ParseFormat("yaml")
 	require.ErrorIs(t, err, ErrInput)
 	require.ErrorContains(t, err, `format "yaml": want auto, json, jsonl, csv or feed`)
+}
+
+// One NUL byte in one feed URL used to fail the whole flashpoint: the
+// invalid feed was stored under its raw URL, which the store refuses. An
+// exact duplicate overwrote the row of the feed it duplicated, and two
+// feeds without a URL shared one row.
+func TestDroppedFeedsGetStorableDistinctKeys(t *testing.T) {
+	data := `{"id":"fp1","title":"T","feeds":[` +
+		`{"url":"https://a.example/x\u0000y","title":"nul"},` +
+		`{"url":"https://a.example/ok","title":"kept"},` +
+		`{"url":"https://a.example/ok","title":"exact duplicate"},` +
+		`{"url":"","title":"no url"},{"url":"","title":"no url again"},` +
+		`{"url":"https://a.example/\u0007bell\u001f","title":"controls"},` +
+		`{"url":"https://a.example/t","title":""},{"url":"https://a.example/t","title":"kept after an invalid twin"}]}`
+	res, err := Read(context.Background(), strings.NewReader(data), "in.jsonl", FormatJSONL, Options{})
+	require.NoError(t, err)
+	checkInvariants(t, res)
+	var dropped []string
+	for _, d := range append(res.Duplicates, res.Invalid...) {
+		dropped = append(dropped, d.URL)
+	}
+	require.Equal(t, []string{
+		"https://a.example/ok (line 1 feed 3)",
+		"https://a.example/x%00y",
+		"(no url)", "(no url) (line 1 feed 5)",
+		"https://a.example/%07bell%1F",
+		"https://a.example/t (line 1 feed 7)",
+	}, dropped)
+	require.Equal(t, "https://a.example/x\x00y", res.Invalid[0].Problem.Value, "the problem still reports the raw value")
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/masx-ai/masx/news"
 )
@@ -221,6 +223,7 @@ func (r *run) addFeed(g *group, in *feedIn, at where, typeBad *issue) {
 
 // emitItem hands a finished flashpoint to the caller.
 func (r *run) emitItem(g *group) error {
+	storageKeys(&g.item)
 	it := g.item
 	r.sum.NumFlashpoints++
 	r.sum.NumFeeds += len(it.Flashpoint.Feeds)
@@ -315,4 +318,69 @@ func (r *run) finish() error {
 		return fmt.Errorf("%w: %s", ErrInput, msg)
 	}
 	return nil
+}
+
+// storageKeys gives every dropped feed of it a URL the store can keep as
+// its key. Stores key articles by run, flashpoint and URL and refuse NUL
+// bytes and invalid UTF-8, so a dropped feed stored under its raw URL could
+// fail the whole flashpoint's write (one NUL byte did), or overwrite the
+// row of another feed with the same URL (an exact duplicate did). Unstorable
+// bytes are percent-escaped, an empty URL becomes "(no url)", and a URL
+// already taken by another feed of the flashpoint gets the dropped feed's
+// position appended, so every input record is stored once, under its own
+// row, and a rerun of the same input finds the same keys. Valid feeds keep
+// their URLs: they are fetched by them.
+func storageKeys(it *Item) {
+	used := make(map[string]bool, len(it.Flashpoint.Feeds)+len(it.Duplicates)+len(it.Invalid))
+	for _, f := range it.Flashpoint.Feeds {
+		used[f.URL] = true
+	}
+	fix := func(ds []Dropped) {
+		for i := range ds {
+			d := &ds[i]
+			k := escapeUnstorable(d.Feed.URL)
+			if k == "" {
+				k = "(no url)"
+			}
+			if used[k] {
+				at := where{line: d.Problem.Line, record: d.Problem.Record, feed: d.Problem.Feed}
+				k += " (" + at.String() + ")"
+			}
+			base := k
+			for n := 2; used[k]; n++ {
+				k = base + " #" + strconv.Itoa(n)
+			}
+			used[k] = true
+			d.Feed.URL = k
+		}
+	}
+	fix(it.Duplicates)
+	fix(it.Invalid)
+}
+
+// escapeUnstorable percent-escapes control characters and the bytes of
+// invalid UTF-8 in s; other text is kept as it is.
+func escapeUnstorable(s string) string {
+	clean := true
+	for _, c := range s {
+		if c == utf8.RuneError || c < 0x20 || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c, n := utf8.DecodeRuneInString(s[i:])
+		if (c == utf8.RuneError && n <= 1) || c < 0x20 || c == 0x7f {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
 }

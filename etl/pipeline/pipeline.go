@@ -47,6 +47,7 @@ import (
 	"github.com/masx-ai/masx/crawl/extract"
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/netguard"
+	"github.com/masx-ai/masx/crawl/render"
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/nlp/cluster"
 	"github.com/masx-ai/masx/nlp/langid"
@@ -473,6 +474,8 @@ func classify(ctx context.Context, err error, best *extract.Article) news.Status
 		return news.StatusCancelled
 	case errors.Is(err, netguard.ErrBlocked), errors.Is(err, fetch.ErrRobotsDisallowed):
 		return news.StatusBlocked
+	case errors.Is(err, fetch.ErrTooLarge), errors.Is(err, render.ErrTooLarge), errors.Is(err, extract.ErrTooLarge):
+		return news.StatusTooLarge
 	case best != nil && strings.TrimSpace(best.Text) != "":
 		return news.StatusDroppedShort
 	}

@@ -87,6 +87,7 @@ func TestServeRunsSubmittedJobsAndShutsDownCleanly(t *testing.T) {
 		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("X-API-Key", key)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := c.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
