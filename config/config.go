@@ -16,6 +16,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -357,10 +358,31 @@ func (s *Settings) Effective() []Effective {
 			val = RedactedEmpty
 		case sp.Secret:
 			val = RedactedSet
+		default:
+			val = RedactPassword(val)
 		}
 		out = append(out, Effective{Var: sp.Var, Value: val, Source: s.Source(sp.Var)})
 	}
 	return out
+}
+
+// RedactPassword hides the password of a URL with user info
+// (postgres://masx:secret@db/masx → postgres://masx:xxxxx@db/masx) or in a
+// password= query parameter; any other value is returned as it is. Settings
+// that are not secret themselves may still carry one: MASX_DB_URL does.
+func RedactPassword(v string) string {
+	if !strings.Contains(v, "://") {
+		return v
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return v
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // BatchDelay is BATCH_DELAY_MS as a duration.

@@ -167,3 +167,28 @@ func TestSpecsCoverEverySettingOnce(t *testing.T) {
 	require.Equal(t, "device-id", config.FlagName("MASX_DEVICE_ID"))
 	require.Equal(t, "batch-size", config.FlagName("BATCH_SIZE"))
 }
+
+// masx doctor showed the database password (postgres://masx:secret@…).
+// Effective, which doctor prints as text and JSON, hides passwords in
+// every URL-valued setting.
+func TestEffectiveRedactsPasswordsInURLs(t *testing.T) {
+	vars := map[string]string{
+		"MASX_DB_URL":      "postgres://masx:s3cretpw@db.internal:5432/masx?sslmode=disable",
+		"MASX_HF_ENDPOINT": "https://mirror.internal/hub?password=hunter2",
+	}
+	s, err := config.Load(config.Options{LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+	require.NoError(t, err)
+	for _, e := range s.Effective() {
+		require.NotContains(t, e.Value, "s3cretpw", e.Var)
+		require.NotContains(t, e.Value, "hunter2", e.Var)
+		switch e.Var {
+		case "MASX_DB_URL":
+			require.Equal(t, "postgres://masx:xxxxx@db.internal:5432/masx?sslmode=disable", e.Value)
+		case "MASX_HF_ENDPOINT":
+			require.Equal(t, "https://mirror.internal/hub?password=xxxxx", e.Value)
+		}
+	}
+	require.Equal(t, "postgres://masx:s3cretpw@db.internal:5432/masx?sslmode=disable", s.DBURL, "the setting itself keeps the password")
+	require.Equal(t, "sqlite:///tmp/x.db", config.RedactPassword("sqlite:///tmp/x.db"))
+	require.Equal(t, "plain", config.RedactPassword("plain"))
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/masx-ai/masx/etl/demo"
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/store/open"
 )
 
 func newDemoCmd(app *App) *cobra.Command {
@@ -46,7 +47,7 @@ no network. Private addresses are allowed for the demo site only.`,
 				}
 				db = "sqlite://" + filepath.Join(dataDir, "masx.db")
 			}
-			fmt.Fprintf(app.Stderr, "masx demo: site %s, store %s\n", site.URL, db)
+			fmt.Fprintf(app.Stderr, "masx demo: site %s, store %s\n", site.URL, open.Redact(db))
 			// Through River like any run: in-process workers on SQLite, or on
 			// the PostgreSQL named by --db (where masx worker processes may help).
 			env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: db, Method: m},
