@@ -348,7 +348,7 @@ func TestDetectFakeLibrary(t *testing.T) {
 	require.Equal(t, Config{
 		Type: CUDA, ID: 1, Name: "NVIDIA A10", TotalMemoryBytes: 24_146_608_128,
 		ComputeCapability: "8.6", DriverVersion: "550.54.15", CUDADriverVersion: "12.4", DeviceCount: 2,
-		ForceGPU: true, Reason: "MASX_FORCE_GPU=1: NVIDIA A10 (device 1 of 2)",
+		ForceGPU: true, Reason: "forced to the GPU: NVIDIA A10 (device 1 of 2)",
 	}, got)
 
 	got, err = NewDetector(nvml.NewAt(nvmltest.Build(t, "FAKE_LOST=0"))).Detect(Options{})
