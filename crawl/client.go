@@ -326,6 +326,17 @@ func (c *RenderClient) get(ctx context.Context, url string, m Method) (*attempt,
 		if err := pool.Start(ctx); err != nil {
 			return nil, err
 		}
+		// The browser is held to what the fetcher keeps to: the guard,
+		// robots.txt, and the host's turn (MASX_HOST_CONCURRENCY,
+		// MASX_HOST_DELAY_MS). Redirect hops are checked by the pool's
+		// Robots hook.
+		if f := c.cfg.Fetcher; f != nil {
+			release, err := f.Admit(ctx, url)
+			if err != nil {
+				return nil, err
+			}
+			defer release()
+		}
 		r, err := pool.Render(ctx, url)
 		if errors.Is(err, render.ErrBrowserLost) && ctx.Err() == nil {
 			// The browser died under this page (perhaps because of

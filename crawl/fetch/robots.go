@@ -283,6 +283,40 @@ func productToken(ua string) string {
 	return strings.ToLower(ua)
 }
 
+// CheckRobots refuses u, with an error wrapping ErrRobotsDisallowed, when
+// its origin's robots.txt disallows it for the fetcher's User-Agent, or
+// could not be read; it always allows u when Config.IgnoreRobots is set.
+// The browser asks it for every document it loads, so robots.txt holds for
+// every method, redirects included.
+func (f *Fetcher) CheckRobots(ctx context.Context, u *url.URL) error {
+	if f.cfg.IgnoreRobots {
+		return nil
+	}
+	return f.checkRobots(ctx, u)
+}
+
+// Admit readies a request to rawURL made by something other than Fetch (a
+// browser rendering the page): it checks the guard and robots.txt, then
+// waits for the host's turn under Config.HostConcurrency and
+// Config.HostDelay, as Fetch does for its own requests. Call release when
+// the request is done.
+func (f *Fetcher) Admit(ctx context.Context, rawURL string) (release func(), err error) {
+	if f.closed.Load() {
+		return nil, ErrClosed
+	}
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.cfg.Guard.CheckURL(u); err != nil {
+		return nil, err
+	}
+	if err := f.CheckRobots(ctx, u); err != nil {
+		return nil, err
+	}
+	return f.hosts.acquire(ctx, u.Host)
+}
+
 // checkRobots refuses u when its origin's robots.txt disallows it for our
 // product token, or could not be read because of a server or network error.
 func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {

@@ -382,6 +382,11 @@ func (p *Pool) judge(ctx context.Context, ev *fetch.EventRequestPaused) (network
 		}
 		return network.ErrorReasonNameNotResolved, nil
 	}
+	if p.cfg.Robots != nil && ev.ResourceType == network.ResourceTypeDocument {
+		if err := p.cfg.Robots(ctx, u); err != nil {
+			return network.ErrorReasonBlockedByClient, err
+		}
+	}
 	return "", nil
 }
 

@@ -1,8 +1,10 @@
 package render
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"time"
 
@@ -150,6 +152,12 @@ type Config struct {
 	// AllowPrivate, which refuses loopback, private, link-local and metadata
 	// addresses.
 	Guard *netguard.Guard
+	// Robots, when set, is asked about every document the browser loads
+	// (the page and each redirect hop, main frame and frames); an error
+	// refuses the request, as the guard does, and the visit ends blocked
+	// with that error. masx passes the fetcher's CheckRobots, so robots.txt
+	// holds for every method. Default nil: no robots.txt check.
+	Robots func(ctx context.Context, u *url.URL) error
 	// Logger receives the pool's diagnostics. Default: discarded.
 	Logger *slog.Logger
 

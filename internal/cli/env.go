@@ -131,7 +131,9 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		method = crawl.MethodAuto
 	}
 	if method != crawl.MethodHTTP {
-		if env.Browser, err = render.New(renderConfig(s)); err != nil {
+		rc := renderConfig(s)
+		rc.Robots = env.Fetcher.CheckRobots // robots.txt holds for the browser too
+		if env.Browser, err = render.New(rc); err != nil {
 			return env, err
 		}
 		env.closers = append(env.closers, env.Browser.Stop)

@@ -66,7 +66,7 @@ addresses are refused unless MASX_ALLOW_PRIVATE=1.`,
 			var pool *render.Pool
 			if m != crawl.MethodHTTP {
 				rc := renderConfig(s)
-				rc.Logger = app.Logger
+				rc.Logger, rc.Robots = app.Logger, f.CheckRobots
 				if pool, err = render.New(rc); err != nil {
 					return err
 				}
