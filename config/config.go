@@ -48,18 +48,19 @@ type Settings struct {
 	MaxProcs   int `env:"MAX_PROCS" default:"4" min:"1" help:"Size of the shared CPU pool (CPU-heavy work, CPU inference)."`
 
 	// Rendering and fetching.
-	RenderMaxPages  int    `env:"RENDER_MAX_PAGES" default:"5" min:"1" help:"Browser pages rendering at once."`
-	RenderQueueMax  int    `env:"RENDER_QUEUE_MAX" default:"100" min:"1" help:"Render requests that may wait for a page; past it ErrQueueFull."`
-	RenderTimeoutS  int    `env:"RENDER_TIMEOUT_S" default:"30" min:"1" help:"Hard deadline for one fetch or one browser visit (s)."`
-	RenderRetries   int    `env:"RENDER_RETRIES" default:"3" help:"Retries on network errors, 429 and 5xx, with exponential backoff."`
-	MaxPageBytes    int    `env:"MASX_MAX_PAGE_BYTES" default:"10485760" min:"1" help:"Largest page body accepted, counted after decompression (bytes)."`
-	HostConcurrency int    `env:"MASX_HOST_CONCURRENCY" default:"2" min:"1" help:"Requests at once to one host."`
-	HostDelayMS     int    `env:"MASX_HOST_DELAY_MS" default:"250" help:"Minimum delay between two requests to one host (ms)."`
-	RespectRobots   bool   `env:"MASX_RESPECT_ROBOTS" default:"true" help:"Honour robots.txt."`
-	UserAgent       string `env:"MASX_USER_AGENT" default:"masx/0.1 (+https://github.com/masx-ai/masx)" help:"User-Agent sent by the fetcher, the browser, feed downloads and the model hub client."`
-	AllowPrivate    bool   `env:"MASX_ALLOW_PRIVATE" default:"false" help:"Allow fetching loopback, private and link-local addresses (tests, the demo)."`
-	ChromiumPath    string `env:"MASX_CHROMIUM_PATH" default:"auto" help:"Chromium binary used for rendering; auto: Debian's headless shell when installed, else /usr/bin/chromium. Never downloaded."`
-	MinTextChars    int    `env:"MASX_MIN_TEXT_CHARS" default:"1000" help:"Extracted text shorter than this sends the fetch to the browser, then drops the article."`
+	RenderMaxPages  int           `env:"RENDER_MAX_PAGES" default:"5" min:"1" help:"Browser pages rendering at once."`
+	RenderQueueMax  int           `env:"RENDER_QUEUE_MAX" default:"100" min:"1" help:"Render requests that may wait for a page; past it ErrQueueFull."`
+	RenderTimeoutS  int           `env:"RENDER_TIMEOUT_S" default:"30" min:"1" help:"Hard deadline for one fetch or one browser visit (s)."`
+	RenderRetries   int           `env:"RENDER_RETRIES" default:"3" help:"Retries on network errors, 429 and 5xx, with exponential backoff."`
+	MaxPageBytes    int           `env:"MASX_MAX_PAGE_BYTES" default:"10485760" min:"1" help:"Largest page body accepted, counted after decompression (bytes)."`
+	HostConcurrency int           `env:"MASX_HOST_CONCURRENCY" default:"2" min:"1" help:"Requests at once to one host."`
+	HostDelayMS     int           `env:"MASX_HOST_DELAY_MS" default:"250" help:"Minimum delay between two requests to one host (ms)."`
+	RespectRobots   bool          `env:"MASX_RESPECT_ROBOTS" default:"true" help:"Honour robots.txt."`
+	UserAgent       string        `env:"MASX_USER_AGENT" default:"masx/0.1 (+https://github.com/masx-ai/masx)" help:"User-Agent sent by the fetcher, the browser, feed downloads and the model hub client."`
+	AllowPrivate    bool          `env:"MASX_ALLOW_PRIVATE" default:"false" help:"Allow fetching loopback, private and link-local addresses (tests, the demo)."`
+	ChromiumPath    string        `env:"MASX_CHROMIUM_PATH" default:"auto" help:"Chromium binary used for rendering; auto: Debian's headless shell when installed, else /usr/bin/chromium. Never downloaded."`
+	MinTextChars    int           `env:"MASX_MIN_TEXT_CHARS" default:"1000" help:"Extracted text shorter than this sends the fetch to the browser, then drops the article."`
+	ExtractTimeout  time.Duration `env:"MASX_EXTRACT_TIMEOUT" default:"10s" help:"Longest extraction of one page; past it the article ends extract_timeout (pages are cut after 5,000 text nodes first, which keeps extraction under a second)."`
 
 	// Models and ONNX Runtime.
 	CacheDir   string `env:"MASX_CACHE_DIR" default:"" help:"Cache folder for the ONNX Runtime library and models; empty means $XDG_CACHE_HOME/masx or ~/.cache/masx."`

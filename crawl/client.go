@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -24,6 +25,10 @@ import (
 const (
 	DefaultMinTextChars = 1000
 	DefaultConcurrency  = 8
+	// DefaultExtractTimeout bounds one extraction. A page cut at
+	// extract.DefaultMaxTextNodes extracts in under a second on 2 cores;
+	// ten leaves room for a loaded machine.
+	DefaultExtractTimeout = 10 * time.Second
 )
 
 // Errors callers branch on; each comes wrapped in a [*MethodError].
@@ -31,6 +36,9 @@ var (
 	// ErrShortText: the method got the page, but the extracted article is
 	// shorter than Config.MinTextChars.
 	ErrShortText = errors.New("article text too short")
+	// ErrExtractTimeout: extracting the article took longer than
+	// Config.ExtractTimeout.
+	ErrExtractTimeout = errors.New("extraction timed out")
 	// ErrNoBrowser: the browser method was asked for and Config.Pool is nil.
 	ErrNoBrowser = errors.New("no browser pool configured")
 )
@@ -49,6 +57,13 @@ type Config struct {
 	MinTextChars int
 	// Extract tunes extraction; its MinChars defaults to MinTextChars.
 	Extract extract.Options
+	// ExtractTimeout bounds one extraction (MASX_EXTRACT_TIMEOUT); past it
+	// the page fails with ErrExtractTimeout. The extractors cannot be
+	// interrupted, so the work runs on until it returns, holding its CPU
+	// slot, and is counted as abandoned (masx_crawl_extractions_abandoned);
+	// Extract.MaxTextNodes keeps that work under about a second. Default
+	// DefaultExtractTimeout (10s); negative means none.
+	ExtractTimeout time.Duration
 	// IO, when set, bounds RenderPages (the shared I/O executor). Default
 	// nil: RenderPages runs at most Concurrency pages at once.
 	IO *executor.Pool
@@ -89,6 +104,9 @@ func New(cfg Config) (*RenderClient, error) {
 	}
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.ExtractTimeout == 0 {
+		cfg.ExtractTimeout = DefaultExtractTimeout
 	}
 	if cfg.Extract.MinChars == 0 {
 		cfg.Extract.MinChars = cfg.MinTextChars
@@ -275,6 +293,7 @@ func worthFallback(ctx context.Context, err error) bool {
 		// drove a renderer to 4.39 GB.
 		errors.Is(err, fetch.ErrTooLarge),
 		errors.Is(err, extract.ErrTooLarge),
+		errors.Is(err, ErrExtractTimeout), // a rendered DOM is no cheaper to extract
 		errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone):
 		return false
 	}
@@ -356,19 +375,65 @@ func (c *RenderClient) get(ctx context.Context, url string, m Method) (*attempt,
 	return nil, fmt.Errorf("%w %q", ErrBadMethod, string(m))
 }
 
-// extract runs on the CPU executor when one is configured.
+// extract runs on the CPU executor when one is configured, within
+// Config.ExtractTimeout.
 func (c *RenderClient) extract(ctx context.Context, a *attempt) (*extract.Article, error) {
+	// The task outlives an extraction that times out: it tells the
+	// abandoned count when it is done (state: 0 running, 1 done, 2
+	// abandoned by its caller).
+	var state atomic.Int32
 	run := func(context.Context) (*extract.Article, error) {
+		defer func() {
+			if !state.CompareAndSwap(0, 1) {
+				c.metrics.abandoned.Add(-1)
+			}
+		}()
 		art, err := extract.Extract(a.html, a.finalURL, c.cfg.Extract)
 		if err != nil {
 			return nil, fmt.Errorf("extracting: %w", err)
 		}
 		return art, nil
 	}
-	if c.cfg.CPU != nil {
-		return executor.Run(ctx, c.cfg.CPU, run)
+	xctx := ctx
+	if d := c.cfg.ExtractTimeout; d > 0 {
+		var cancel context.CancelFunc
+		xctx, cancel = context.WithTimeoutCause(ctx, d, ErrExtractTimeout)
+		defer cancel()
 	}
-	return run(ctx)
+	var art *extract.Article
+	var err error
+	if c.cfg.CPU != nil {
+		art, err = executor.Run(xctx, c.cfg.CPU, run)
+	} else {
+		art, err = runUntil(xctx, run)
+	}
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(xctx), ErrExtractTimeout) {
+		if state.CompareAndSwap(0, 2) {
+			c.metrics.abandoned.Add(1)
+		}
+		return nil, fmt.Errorf("%w after %v (%d bytes of HTML)", ErrExtractTimeout, c.cfg.ExtractTimeout, len(a.html))
+	}
+	return art, err
+}
+
+// runUntil runs fn on a goroutine of its own and waits for it or for ctx.
+func runUntil[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn(ctx)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
 }
 
 func textLen(a *extract.Article) int {

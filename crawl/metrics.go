@@ -35,6 +35,7 @@ type metrics struct {
 	byHTTP    atomic.Int64  // pages resolved by http
 	byBrowser atomic.Int64  // pages resolved by the browser
 	fallbacks atomic.Int64
+	abandoned atomic.Int64 // extractions past ExtractTimeout still running
 	hist      *prometheus.HistogramVec
 }
 
@@ -104,6 +105,7 @@ func (c *RenderClient) Metrics() map[string]any {
 	out := snapshot(&m.pages, up, st.Queued)
 	out["active_pages"] = m.http.active.Load() + m.browser.active.Load()
 	out["fallbacks"] = m.fallbacks.Load()
+	out["extractions_abandoned"] = m.abandoned.Load()
 	out["resolved_by"] = map[string]int64{"http": m.byHTTP.Load(), "browser": m.byBrowser.Load()}
 	out["methods"] = map[string]any{
 		"http":    snapshot(&m.http, up, 0),
@@ -157,10 +159,11 @@ var (
 	descFallback = prometheus.NewDesc("masx_crawl_fallbacks_total", "Pages sent on to the next method.", nil, nil)
 	descRestarts = prometheus.NewDesc("masx_crawl_browser_restarts_total", "Browsers started after a crash or an unhealthy one.", nil, nil)
 	descBlocked  = prometheus.NewDesc("masx_crawl_blocked_requests_total", "Browser requests refused by the SSRF guard.", nil, nil)
+	descAbandon  = prometheus.NewDesc("masx_crawl_extractions_abandoned", "Extractions past their deadline whose work still runs (it cannot be interrupted).", nil, nil)
 )
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descTotal, descOK, descFailed, descRate, descActive, descQueue, descPerSec, descPages, descFallback, descRestarts, descBlocked} {
+	for _, d := range []*prometheus.Desc{descTotal, descOK, descFailed, descRate, descActive, descQueue, descPerSec, descPages, descFallback, descRestarts, descBlocked, descAbandon} {
 		ch <- d
 	}
 	m.hist.Describe(ch)
@@ -200,5 +203,6 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFallback, prometheus.CounterValue, float64(m.fallbacks.Load()))
 	ch <- prometheus.MustNewConstMetric(descRestarts, prometheus.CounterValue, float64(st.Restarts))
 	ch <- prometheus.MustNewConstMetric(descBlocked, prometheus.CounterValue, float64(st.BlockedRequests+st.EgressBlocked))
+	ch <- prometheus.MustNewConstMetric(descAbandon, prometheus.GaugeValue, float64(m.abandoned.Load()))
 	m.hist.Collect(ch)
 }

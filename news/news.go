@@ -49,23 +49,24 @@ type Status string
 
 // Article statuses.
 const (
-	StatusOK            Status = "ok"             // processed; has a summary and an embedding
-	StatusDroppedShort  Status = "dropped_short"  // extracted text under MASX_MIN_TEXT_CHARS
-	StatusFetchFailed   Status = "fetch_failed"   // neither HTTP nor the browser got the page
-	StatusBlocked       Status = "blocked"        // refused by the SSRF guard or robots.txt
-	StatusTooLarge      Status = "too_large"      // the page passed a size or memory cap (MASX_MAX_PAGE_BYTES)
-	StatusExtractFailed Status = "extract_failed" // page fetched but no article text found
-	StatusFailed        Status = "failed"         // a later stage failed (language, summary, vector)
-	StatusDuplicate     Status = "duplicate"      // same URL already in this flashpoint
-	StatusInvalid       Status = "invalid"        // the input record was unusable
-	StatusCancelled     Status = "cancelled"      // the run stopped while the article was in flight
-	StatusPending       Status = "pending"        // not finished yet
+	StatusOK             Status = "ok"              // processed; has a summary and an embedding
+	StatusDroppedShort   Status = "dropped_short"   // extracted text under MASX_MIN_TEXT_CHARS
+	StatusFetchFailed    Status = "fetch_failed"    // neither HTTP nor the browser got the page
+	StatusBlocked        Status = "blocked"         // refused by the SSRF guard or robots.txt
+	StatusTooLarge       Status = "too_large"       // the page passed a size or memory cap (MASX_MAX_PAGE_BYTES)
+	StatusExtractFailed  Status = "extract_failed"  // page fetched but no article text found
+	StatusExtractTimeout Status = "extract_timeout" // extraction passed MASX_EXTRACT_TIMEOUT
+	StatusFailed         Status = "failed"          // a later stage failed (language, summary, vector)
+	StatusDuplicate      Status = "duplicate"       // same URL already in this flashpoint
+	StatusInvalid        Status = "invalid"         // the input record was unusable
+	StatusCancelled      Status = "cancelled"       // the run stopped while the article was in flight
+	StatusPending        Status = "pending"         // not finished yet
 )
 
 // statuses lists every Status, in the order of the constants above.
 var statuses = [...]Status{
 	StatusOK, StatusDroppedShort, StatusFetchFailed, StatusBlocked, StatusTooLarge,
-	StatusExtractFailed, StatusFailed, StatusDuplicate, StatusInvalid,
+	StatusExtractFailed, StatusExtractTimeout, StatusFailed, StatusDuplicate, StatusInvalid,
 	StatusCancelled, StatusPending,
 }
 

@@ -21,7 +21,7 @@ func TestRunStateFinished(t *testing.T) {
 func TestStatuses(t *testing.T) {
 	t.Parallel()
 	all := news.Statuses()
-	require.Len(t, all, 11)
+	require.Len(t, all, 12)
 	seen := map[news.Status]bool{}
 	for _, s := range all {
 		require.False(t, seen[s], "%q listed twice", s)

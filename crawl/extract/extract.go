@@ -26,6 +26,11 @@ const (
 	DefaultMinChars    = 1000
 	DefaultMaxBytes    = 10 << 20
 	DefaultMaxElements = 100_000
+	// DefaultMaxTextNodes bounds the text nodes the extractors see. Their
+	// cost grows with the square of the paragraphs (5,000 took 0.4 s,
+	// 10,000 1.5 s, 55,000 100 s of CPU on a 2-core VM), while a long
+	// article has a few hundred; 5,000 keeps the worst page under a second.
+	DefaultMaxTextNodes = 5000
 )
 
 // Methods name the extractor that produced an Article's text.
@@ -69,6 +74,10 @@ type Options struct {
 	// ErrTooLarge; the extractors are superlinear in pathological trees.
 	// Default 100,000 (a heavy news page has 3,000–8,000).
 	MaxElements int
+	// MaxTextNodes cuts the document after this many non-blank text
+	// nodes, in document order, before the extractors run: the rest of
+	// the page is dropped, not refused. Default 5,000.
+	MaxTextNodes int
 	// IncludeComments keeps reader comments at the end of Text. Default
 	// false.
 	IncludeComments bool
@@ -88,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxElements <= 0 {
 		o.MaxElements = DefaultMaxElements
+	}
+	if o.MaxTextNodes <= 0 {
+		o.MaxTextNodes = DefaultMaxTextNodes
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -152,6 +164,7 @@ func Extract(htmlBytes []byte, pageURL string, opts Options) (*Article, error) {
 	if n := countElements(doc, opts.MaxElements); n > opts.MaxElements {
 		return nil, fmt.Errorf("%w: more than %d elements", ErrTooLarge, opts.MaxElements)
 	}
+	cutAfterTextNodes(doc, opts.MaxTextNodes)
 
 	docTitle := documentTitle(doc)
 	tr, trErr := runTrafilatura(doc, u, opts)
@@ -407,6 +420,45 @@ func countElements(doc *html.Node, limit int) int {
 		}
 	}
 	return n
+}
+
+// cutAfterTextNodes removes everything after the max-th non-blank text
+// node of doc, in document order, and reports whether it cut.
+func cutAfterTextNodes(doc *html.Node, max int) bool {
+	n := 0
+	var last *html.Node
+	for node := doc; node != nil; node = nextInOrder(node) {
+		if node.Type == html.TextNode && strings.TrimSpace(node.Data) != "" {
+			if n++; n == max {
+				last = node
+				break
+			}
+		}
+	}
+	if last == nil {
+		return false
+	}
+	cut := false
+	for node := last; node != nil; node = node.Parent {
+		for node.NextSibling != nil {
+			node.Parent.RemoveChild(node.NextSibling)
+			cut = true
+		}
+	}
+	return cut
+}
+
+// nextInOrder is the node after n in a depth-first, document-order walk.
+func nextInOrder(n *html.Node) *html.Node {
+	if n.FirstChild != nil {
+		return n.FirstChild
+	}
+	for ; n != nil; n = n.Parent {
+		if n.NextSibling != nil {
+			return n.NextSibling
+		}
+	}
+	return nil
 }
 
 // documentTitle is the text of the first <title>.

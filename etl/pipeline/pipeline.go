@@ -476,6 +476,8 @@ func classify(ctx context.Context, err error, best *extract.Article) news.Status
 		return news.StatusBlocked
 	case errors.Is(err, fetch.ErrTooLarge), errors.Is(err, render.ErrTooLarge), errors.Is(err, extract.ErrTooLarge):
 		return news.StatusTooLarge
+	case errors.Is(err, crawl.ErrExtractTimeout):
+		return news.StatusExtractTimeout
 	case best != nil && strings.TrimSpace(best.Text) != "":
 		return news.StatusDroppedShort
 	}

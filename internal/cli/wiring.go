@@ -121,7 +121,7 @@ func renderConfig(s *config.Settings) render.Config {
 // crawlConfig maps MASX_MIN_TEXT_CHARS onto a client of f and, for the
 // browser method, p (nil without one).
 func crawlConfig(s *config.Settings, f *fetch.Fetcher, p *render.Pool) crawl.Config {
-	return crawl.Config{Fetcher: f, Pool: p, MinTextChars: s.MinTextChars}
+	return crawl.Config{Fetcher: f, Pool: p, MinTextChars: s.MinTextChars, ExtractTimeout: s.ExtractTimeout}
 }
 
 // jobsConfig maps the job settings; Workers starts at

@@ -76,6 +76,7 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		{"MASX_JOB_MAX_ATTEMPTS", d.JobMaxAttempts, jobs.MaxAttemptsDefault},
 		{"MASX_JOB_QUEUE_MAX", d.JobQueueMax, jobs.QueueMaxDefault},
 		{"MASX_STALL_AFTER", d.StallAfter, pipeline.StallAfterDefault},
+		{"MASX_EXTRACT_TIMEOUT", d.ExtractTimeout, crawl.DefaultExtractTimeout},
 		{"MASX_API_KEY", d.APIKey, api.Config{}.APIKey},
 		{"MASX_LISTEN", d.Listen, api.DefaultAddr},
 	}
@@ -141,7 +142,7 @@ func TestWiringMapsSettings(t *testing.T) {
 		HostDelay: -1, IgnoreRobots: true, UserAgent: "probe/2", AllowPrivate: true}, fetchConfig(s))
 	require.Equal(t, render.Config{ChromiumPath: "/opt/chromium", MaxPages: 2, QueueMax: 9, Timeout: 7 * time.Second,
 		MaxHTMLBytes: 1000, UserAgent: "probe/2", AllowPrivate: true}, renderConfig(s))
-	require.Equal(t, crawl.Config{MinTextChars: 500}, crawlConfig(s, nil, nil))
+	require.Equal(t, crawl.Config{MinTextChars: 500, ExtractTimeout: 10 * time.Second}, crawlConfig(s, nil, nil))
 	require.Equal(t, jobs.Config{Workers: 5, JobTimeout: time.Minute, RescueAfter: 2 * time.Minute,
 		MaxAttempts: 2, QueueMax: 77}, jobsConfig(s))
 	require.Equal(t, hub.Config{Endpoint: "https://hf.example", Token: "hf_x", UserAgent: "probe/2"}, hubConfig(s, nil))
