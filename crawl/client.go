@@ -288,6 +288,7 @@ func worthFallback(ctx context.Context, err error) bool {
 		errors.Is(err, fetch.ErrBadURL),
 		errors.Is(err, render.ErrInvalidURL),
 		errors.Is(err, fetch.ErrRobotsDisallowed),
+		errors.Is(err, fetch.ErrRobotsUnavailable), // the browser asks the same robots.txt
 		// Too large stays too large in a browser, which has no cheaper way
 		// to refuse it: a compression bomb the fetcher stopped at the cap
 		// drove a renderer to 4.39 GB.

@@ -60,6 +60,7 @@ const (
 	StatusDuplicate      Status = "duplicate"       // same URL already in this flashpoint
 	StatusInvalid        Status = "invalid"         // the input record was unusable
 	StatusCancelled      Status = "cancelled"       // the run stopped while the article was in flight
+	StatusRetryLater     Status = "retry_later"     // refused for now (robots.txt unreachable); the next attempt retries it
 	StatusPending        Status = "pending"         // not finished yet
 )
 
@@ -67,7 +68,7 @@ const (
 var statuses = [...]Status{
 	StatusOK, StatusDroppedShort, StatusFetchFailed, StatusBlocked, StatusTooLarge,
 	StatusExtractFailed, StatusExtractTimeout, StatusFailed, StatusDuplicate, StatusInvalid,
-	StatusCancelled, StatusPending,
+	StatusCancelled, StatusRetryLater, StatusPending,
 }
 
 // Statuses returns every article status, in a new slice the caller may
@@ -78,7 +79,9 @@ func Statuses() []Status { return slices.Clone(statuses[:]) }
 func (s Status) Known() bool { return slices.Contains(statuses[:], s) }
 
 // Terminal reports whether s is final: a rerun skips such articles.
-func (s Status) Terminal() bool { return s != StatusPending && s != StatusCancelled && s != "" }
+func (s Status) Terminal() bool {
+	return s != StatusPending && s != StatusCancelled && s != StatusRetryLater && s != ""
+}
 
 // Article is a feed entry with everything the pipeline learned about it.
 type Article struct {

@@ -21,7 +21,7 @@ func TestRunStateFinished(t *testing.T) {
 func TestStatuses(t *testing.T) {
 	t.Parallel()
 	all := news.Statuses()
-	require.Len(t, all, 12)
+	require.Len(t, all, 13)
 	seen := map[news.Status]bool{}
 	for _, s := range all {
 		require.False(t, seen[s], "%q listed twice", s)
@@ -30,9 +30,10 @@ func TestStatuses(t *testing.T) {
 	}
 	require.False(t, news.Status("").Known())
 	require.False(t, news.Status("bogus").Known())
-	// Only pending and cancelled are not terminal: a rerun redoes them.
+	// Only pending, cancelled and retry_later are not terminal: a rerun
+	// redoes them.
 	for _, s := range all {
-		require.Equal(t, s != news.StatusPending && s != news.StatusCancelled, s.Terminal(), "%q", s)
+		require.Equal(t, s != news.StatusPending && s != news.StatusCancelled && s != news.StatusRetryLater, s.Terminal(), "%q", s)
 	}
 	// The list is the caller's: changing it changes no later answer.
 	all[0] = "changed"

@@ -37,9 +37,13 @@ var (
 	// ErrContentEncoding: a Content-Encoding we did not ask for, or a body
 	// that does not decode.
 	ErrContentEncoding = errors.New("unsupported or corrupt content encoding")
-	// ErrRobotsDisallowed: robots.txt forbids the URL, or could not be read
-	// because of a server or network error (RFC 9309 then says disallow).
+	// ErrRobotsDisallowed: robots.txt forbids the URL.
 	ErrRobotsDisallowed = errors.New("disallowed by robots.txt")
+	// ErrRobotsUnavailable: robots.txt could not be read, after retries,
+	// because of a server (5xx) or network error. RFC 9309 says to assume
+	// the site disallowed for now: the failure is temporary, and the URL
+	// is worth trying again later, unlike ErrRobotsDisallowed.
+	ErrRobotsUnavailable = errors.New("robots.txt unavailable for now")
 	// ErrTimeout: Config.Timeout passed. It wraps
 	// context.DeadlineExceeded.
 	ErrTimeout = fmt.Errorf("fetch deadline exceeded: %w", context.DeadlineExceeded)

@@ -328,7 +328,7 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 		return err
 	}
 	if e.unreachable != "" {
-		return fmt.Errorf("%w: %s/robots.txt is unreachable (%s)", ErrRobotsDisallowed, origin, e.unreachable)
+		return fmt.Errorf("%w: %s/robots.txt is unreachable (%s); assuming disallowed for now (RFC 9309)", ErrRobotsUnavailable, origin, e.unreachable)
 	}
 	path := u.EscapedPath()
 	if path == "" {
@@ -343,11 +343,32 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 	return nil
 }
 
-// loadRobots fetches and parses the robots.txt of u's origin, following up
-// to five redirects. 4xx means no rules; 5xx and network errors mean
+// loadRobots reads the robots.txt of u's origin, retrying an unreachable
+// one as Fetch retries a page (Config.Retries, with the same backoff): one
+// failed request must not keep a host's articles out.
+func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL) (robotsResult, error) {
+	wait := f.cfg.BackoffBase
+	for attempt := 0; ; attempt++ {
+		res, err := f.loadRobotsOnce(ctx, u)
+		if err != nil || res.unreachable == "" || attempt >= f.cfg.Retries {
+			return res, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return robotsResult{}, context.Cause(ctx)
+		}
+		wait = min(2*wait, f.cfg.BackoffMax)
+	}
+}
+
+// loadRobotsOnce fetches and parses the robots.txt of u's origin, following
+// up to five redirects. 4xx means no rules; 5xx and network errors mean
 // unreachable. Errors are returned only when nothing should be cached: the
 // context ended or the guard refused.
-func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL) (robotsResult, error) {
+func (f *Fetcher) loadRobotsOnce(ctx context.Context, u *url.URL) (robotsResult, error) {
 	f.stats.robotsFetches.Add(1)
 	cur := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/robots.txt"}
 	for hop := 0; hop <= 5; hop++ {

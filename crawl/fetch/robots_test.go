@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -156,14 +157,24 @@ func TestRobotsStatuses(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	status := map[string]int{}
+	var robotsRequests atomic.Int64
+	var flip atomic.Int32 // 1: answer the status once, then 200
 	s := newSite(t, htmlHandler(simplePage))
 	// Wrap: robots.txt answers with the status chosen for the host path
 	// prefix; newSite's own robots handling is bypassed by a custom server.
 	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/robots.txt" {
+			robotsRequests.Add(1)
 			mu.Lock()
 			code := status["robots"]
 			mu.Unlock()
+			if flip.CompareAndSwap(1, 2) {
+				w.WriteHeader(code) // this once; then an empty 200 (no rules)
+				return
+			}
+			if flip.Load() == 2 {
+				return
+			}
 			if code == http.StatusMovedPermanently {
 				http.Redirect(w, r, "/real-robots.txt", code)
 				return
@@ -192,10 +203,24 @@ func TestRobotsStatuses(t *testing.T) {
 	_, err = newFetcher(t, Config{}, s).Fetch(ctx, s.URL+"/a")
 	require.NoError(t, err, "403 robots.txt allows everything (RFC 9309)")
 
+	// An unreachable robots.txt used to block the host's articles for good
+	// (ErrRobotsDisallowed is terminal). It disallows only for now: a
+	// temporary error, and robots.txt is retried as a page is.
 	set(http.StatusServiceUnavailable)
-	_, err = newFetcher(t, Config{}, s).Fetch(ctx, s.URL+"/a")
-	require.ErrorIs(t, err, ErrRobotsDisallowed, "an unreachable robots.txt disallows")
+	robotsRequests.Store(0)
+	_, err = newFetcher(t, Config{Retries: 2}, s).Fetch(ctx, s.URL+"/a")
+	require.ErrorIs(t, err, ErrRobotsUnavailable, "an unreachable robots.txt disallows for now")
+	require.NotErrorIs(t, err, ErrRobotsDisallowed)
 	require.Contains(t, err.Error(), "unreachable (HTTP 503")
+	require.Equal(t, int64(3), robotsRequests.Swap(0), "robots.txt is retried like any fetch (1 + Retries)")
+
+	// One failed request is not the answer: a 503 then a 200 reads the
+	// rules.
+	set(http.StatusServiceUnavailable)
+	flip.Store(1)
+	_, err = newFetcher(t, Config{Retries: 2}, s).Fetch(ctx, s.URL+"/a")
+	require.NoError(t, err, "the retry found robots.txt allowing the page")
+	flip.Store(0)
 
 	set(http.StatusMovedPermanently)
 	_, err = newFetcher(t, Config{}, s).Fetch(ctx, s.URL+"/a")

@@ -247,6 +247,12 @@ func (it *item) time(stage string, since time.Time) {
 	it.a.Timings[stage] = float64(time.Since(since).Microseconds()) / 1000
 }
 
+// ErrRetryLater is returned by ProcessFlashpoint, after storing and
+// clustering everything else, when some articles were refused only for now
+// (news.StatusRetryLater): a later attempt of the same run processes just
+// those. The job layer retries it with backoff.
+var ErrRetryLater = errors.New("some articles are to be retried later")
+
 // FlashpointReport says what happened to one flashpoint.
 type FlashpointReport struct {
 	FlashpointID string
@@ -279,6 +285,11 @@ type Work struct {
 // unstarted articles are stored as cancelled and ctx's error is returned.
 func (p *Pipeline) ProcessFlashpoint(ctx context.Context, runID string, w Work) (FlashpointReport, error) {
 	rep, err := p.processFlashpoint(ctx, runID, w)
+	if n := rep.ByStatus[news.StatusRetryLater]; err == nil && n > 0 {
+		// Everything else is stored and clustered; the caller (a job)
+		// tries again later, and the next attempt fetches only these.
+		err = fmt.Errorf("flashpoint %s: %w: %d article(s) refused for now (robots.txt unreachable)", w.Flashpoint.ID, ErrRetryLater, n)
+	}
 	result := "ok"
 	if err != nil {
 		result = "error"
@@ -474,6 +485,8 @@ func classify(ctx context.Context, err error, best *extract.Article) news.Status
 		return news.StatusCancelled
 	case errors.Is(err, netguard.ErrBlocked), errors.Is(err, fetch.ErrRobotsDisallowed):
 		return news.StatusBlocked
+	case errors.Is(err, fetch.ErrRobotsUnavailable):
+		return news.StatusRetryLater
 	case errors.Is(err, fetch.ErrTooLarge), errors.Is(err, render.ErrTooLarge), errors.Is(err, extract.ErrTooLarge):
 		return news.StatusTooLarge
 	case errors.Is(err, crawl.ErrExtractTimeout):

@@ -202,9 +202,9 @@ func ID(field, v string) error {
 
 // NonTerminal lists the statuses news.Status.Terminal reports false for
 // (besides ""): the ones a stored terminal status is never replaced by.
-var NonTerminal = []news.Status{news.StatusPending, news.StatusCancelled}
+var NonTerminal = []news.Status{news.StatusPending, news.StatusCancelled, news.StatusRetryLater}
 
-// NonTerminalSQL is NonTerminal as an SQL list: ('pending','cancelled').
+// NonTerminalSQL is NonTerminal as an SQL list: ('pending','cancelled',…).
 func NonTerminalSQL() string {
 	q := make([]string, len(NonTerminal))
 	for i, s := range NonTerminal {

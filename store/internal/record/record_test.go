@@ -99,7 +99,7 @@ func TestNonTerminalMatchesNews(t *testing.T) {
 	for _, s := range news.Statuses() {
 		require.Equal(t, !s.Terminal(), slices.Contains(record.NonTerminal, s), "status %q", s)
 	}
-	require.Equal(t, "('pending','cancelled')", record.NonTerminalSQL())
+	require.Equal(t, "('pending','cancelled','retry_later')", record.NonTerminalSQL())
 }
 
 func TestArticlesMerge(t *testing.T) {
