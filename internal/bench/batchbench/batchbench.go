@@ -15,10 +15,10 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/masx-ai/masx/concurrency/batch"
+	"github.com/masx-ai/masx/internal/bench/procstat"
 )
 
 // Options configures a run. Zero fields take the documented defaults.
@@ -103,12 +103,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	// 1. Overhead: no-op model, direct against batched.
 	noop := func(_ context.Context, in []int) ([]int, error) { return in, nil }
-	c0 := cpuTime()
+	c0 := procstat.CPU()
 	direct := drive(ctx, o.NoopCallers, o.Phase, func(v int) error {
 		_, err := noop(ctx, []int{v})
 		return err
 	})
-	directCPU := cpuTime() - c0
+	directCPU := procstat.CPU() - c0
 	b, err := batch.New(noop, batch.Config[int]{Name: "noop", MaxBatchSize: o.BatchSize, MaxDelay: o.MaxDelay, QueueMax: o.QueueMax})
 	if err != nil {
 		return r, err
@@ -116,12 +116,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err := b.Start(ctx); err != nil {
 		return r, err
 	}
-	c0 = cpuTime()
+	c0 = procstat.CPU()
 	batched := drive(ctx, o.NoopCallers, o.Phase, func(v int) error {
 		_, err := b.Submit(ctx, v)
 		return err
 	})
-	batchedCPU := cpuTime() - c0
+	batchedCPU := procstat.CPU() - c0
 	r.NoopAvgBatch = b.Stats().AvgBatchSize
 	if err := stop(b); err != nil {
 		return r, err
@@ -163,12 +163,12 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	// 3. Idle: the same started batcher, nothing submitted.
 	w0 := sb.Wakeups()
-	cpu0 := cpuTime()
+	cpu0 := procstat.CPU()
 	select {
 	case <-time.After(o.Idle):
 	case <-ctx.Done():
 	}
-	r.IdleCPUMillisPerSec = ms(cpuTime()-cpu0) / o.Idle.Seconds()
+	r.IdleCPUMillisPerSec = ms(procstat.CPU()-cpu0) / o.Idle.Seconds()
 	r.IdleDispatcherWakeups = sb.Wakeups() - w0
 	if err := stop(sb); err != nil {
 		return r, err
@@ -275,12 +275,3 @@ func stop[In, Out any](b *batch.Batcher[In, Out]) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// cpuTime is this process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

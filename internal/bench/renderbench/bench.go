@@ -9,11 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/masx-ai/masx/config"
@@ -21,6 +19,7 @@ import (
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/netguard"
 	"github.com/masx-ai/masx/crawl/render"
+	"github.com/masx-ai/masx/internal/bench/procstat"
 )
 
 // Targets the report is judged against.
@@ -108,7 +107,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Sequential = min(cfg.Sequential, cfg.Pages)
 
-	load := loadAvg()
+	load := procstat.LoadAvg()
 	pages := generate(cfg.Pages, cfg.Seed)
 	rep := &Report{Pages: cfg.Pages, Cores: runtime.GOMAXPROCS(0), PoolPages: cfg.PoolPages, Sequential: cfg.Sequential, HTTPConns: cfg.HTTPConns,
 		Chromium: render.ResolveChromiumPath(cfg.Settings.ChromiumPath)}
@@ -144,7 +143,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 
-	rep.LoadAvgBefore, rep.LoadAvgAfter = load, loadAvg()
+	rep.LoadAvgBefore, rep.LoadAvgAfter = load, procstat.LoadAvg()
 	rep.Targets = map[string]float64{
 		"browser_pool_speedup":  TargetPoolSpeedup,
 		"http_pages_per_sec":    TargetHTTPPagesPerSec,
@@ -186,7 +185,7 @@ func serve(pages []page) (*server, string, error) {
 
 func benchExtract(ctx context.Context, pages []page, base string, rep *Report) error {
 	opts := extract.Options{}
-	cpu0 := cpuTime()
+	cpu0 := procstat.CPU()
 	start := time.Now()
 	chars := 0
 	for _, p := range pages {
@@ -201,7 +200,7 @@ func benchExtract(ctx context.Context, pages []page, base string, rep *Report) e
 		chars += len([]rune(a.Text))
 	}
 	rep.ExtractWallPagesPerSec = float64(len(pages)) / time.Since(start).Seconds()
-	rep.ExtractPagesPerSec = float64(len(pages)) / (cpuTime() - cpu0).Seconds()
+	rep.ExtractPagesPerSec = float64(len(pages)) / (procstat.CPU() - cpu0).Seconds()
 	if ok := len(pages) - rep.ExtractFailures; ok > 0 {
 		rep.ExtractAvgChars = chars / ok
 	}
@@ -327,24 +326,4 @@ func parallel(ctx context.Context, items []string, n int, logf func(string, ...a
 	}
 	wg.Wait()
 	return time.Since(start), int(failed.Load())
-}
-
-// cpuTime is the user and system time of this process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadAvg is the 1-minute load average, or 0 where /proc is missing.
-func loadAvg() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	var v float64
-	_, _ = fmt.Sscan(string(b), &v)
-	return v
 }
