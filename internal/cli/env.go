@@ -143,9 +143,8 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 	}
 
 	env.Pipeline, err = pipeline.New(pipeline.Config{
-		MinTextChars:          s.MinTextChars,
-		FlashpointConcurrency: s.FlashpointConcurrency,
-		Method:                method,
+		MinTextChars: s.MinTextChars,
+		Method:       method,
 	}, pipeline.Deps{
 		Store:      env.Store,
 		Getter:     env.Client,
