@@ -23,9 +23,10 @@ func newBenchRenderCmd(app *App, runF func(context.Context, *benchRenderOptions)
 	cmd := &cobra.Command{
 		Use:   "render [--json]",
 		Short: "Browser pool vs sequential renders, the HTTP path and extraction on a local news site",
-		Long: `Measure, in one run, on a generated local site of article pages (100–200 KB
-each, with navigation, sidebars, comments, inline CSS and scripts), served on
-loopback and allowed through the SSRF guard for that address only:
+		Long: `Measure, in one run, on a generated local site of article pages (150 KB
+each, with navigation, sidebars, comments, inline CSS and scripts: etl/demo's
+synthetic site, cluttered), served on loopback and allowed through the SSRF
+guard for that address only:
 
   browser sequential  --sequential pages rendered one at a time
   browser pool        all pages with a pool of --pool pages (target ≥ 4× sequential)
