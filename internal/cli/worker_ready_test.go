@@ -19,7 +19,9 @@ func TestWorkerPrintsReadyOnStdout(t *testing.T) {
 	var stdout, stderr lockedBuffer
 	exit := make(chan int, 1)
 	db := "sqlite://" + filepath.Join(t.TempDir(), "masx.db")
-	go func() { exit <- run(ctx, []string{"worker", "--db", db, "--concurrency", "1", "--method", "http"}, &stdout, &stderr) }()
+	go func() {
+		exit <- run(ctx, []string{"worker", "--db", db, "--concurrency", "1", "--method", "http"}, &stdout, &stderr)
+	}()
 	require.Eventually(t, func() bool { return stdout.String() == scalebench.ReadyLine+"\n" }, time.Minute, 10*time.Millisecond,
 		"no ready line on stdout")
 	require.Contains(t, stderr.String(), "masx worker: 1 job(s) at once")
