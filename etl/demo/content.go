@@ -149,6 +149,51 @@ type siteFile struct {
 	UI          map[string]*uiText `json:"ui"`
 }
 
+// stories indexes the flashpoints' stories by label; each flashpoint has
+// two or more, and a label is used once.
+func (c *catalog) stories() (map[string]*story, error) {
+	stories := map[string]*story{}
+	for _, fp := range c.flashpoints {
+		if len(fp.Stories) < 2 {
+			return nil, fmt.Errorf("site.json: flashpoint %q has %d stories, want ≥ 2", fp.Key, len(fp.Stories))
+		}
+		for _, s := range fp.Stories {
+			if stories[s.Label] != nil {
+				return nil, fmt.Errorf("site.json: story %q listed twice", s.Label)
+			}
+			s.fp = fp
+			stories[s.Label] = s
+		}
+	}
+	return stories, nil
+}
+
+// readEntries parses every article file and indexes it by slug, path and
+// feed path.
+func (c *catalog) readEntries(fsys fs.FS, stories map[string]*story) error {
+	files, err := fs.Glob(fsys, "content/articles/*.txt")
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return errors.New("no articles under content/articles")
+	}
+	for _, name := range files {
+		e, err := parseEntry(fsys, name, c.outlets, stories)
+		if err != nil {
+			return err
+		}
+		if c.bySlug[e.Slug] != nil {
+			return fmt.Errorf("%s: slug %q used twice", name, e.Slug)
+		}
+		c.bySlug[e.Slug] = e
+		c.entries = append(c.entries, e)
+		c.byPath[e.path] = e
+		c.byFeedPath[e.feedPath] = e
+	}
+	return nil
+}
+
 func parseCatalog(fsys fs.FS) (*catalog, error) {
 	raw, err := fs.ReadFile(fsys, "content/site.json")
 	if err != nil {
@@ -178,18 +223,9 @@ func parseCatalog(fsys fs.FS) (*catalog, error) {
 		o.domain = o.Key + ".example"
 		c.outlets[o.Key] = o
 	}
-	stories := map[string]*story{}
-	for _, fp := range c.flashpoints {
-		if len(fp.Stories) < 2 {
-			return nil, fmt.Errorf("site.json: flashpoint %q has %d stories, want ≥ 2", fp.Key, len(fp.Stories))
-		}
-		for _, s := range fp.Stories {
-			if stories[s.Label] != nil {
-				return nil, fmt.Errorf("site.json: story %q listed twice", s.Label)
-			}
-			s.fp = fp
-			stories[s.Label] = s
-		}
+	stories, err := c.stories()
+	if err != nil {
+		return nil, err
 	}
 	tmpl, err := template.New("page.html").Funcs(template.FuncMap{
 		"date": func(u *uiText, t time.Time) string { return u.formatDate(t) },
@@ -198,26 +234,8 @@ func parseCatalog(fsys fs.FS) (*catalog, error) {
 		return nil, fmt.Errorf("parsing page.html: %w", err)
 	}
 	c.page = tmpl
-
-	files, err := fs.Glob(fsys, "content/articles/*.txt")
-	if err != nil {
+	if err := c.readEntries(fsys, stories); err != nil {
 		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, errors.New("no articles under content/articles")
-	}
-	for _, name := range files {
-		e, err := parseEntry(fsys, name, c.outlets, stories)
-		if err != nil {
-			return nil, err
-		}
-		if c.bySlug[e.Slug] != nil {
-			return nil, fmt.Errorf("%s: slug %q used twice", name, e.Slug)
-		}
-		c.bySlug[e.Slug] = e
-		c.entries = append(c.entries, e)
-		c.byPath[e.path] = e
-		c.byFeedPath[e.feedPath] = e
 	}
 	fpIndex := map[*flashpoint]int{}
 	for i, fp := range c.flashpoints {
@@ -243,8 +261,37 @@ func parseEntry(fsys fs.FS, name string, outlets map[string]*outlet, stories map
 		return nil, err
 	}
 	e := &entry{Slug: strings.TrimSuffix(path.Base(name), ".txt")}
+	head, err := e.split(name, string(raw))
+	if err != nil {
+		return nil, err
+	}
+	if err := e.fromHead(name, head, outlets, stories); err != nil {
+		return nil, err
+	}
+	day := e.Published.UTC().Format("2006/01/02")
+	e.path = "/" + e.Outlet.Key + "/" + day + "/" + e.Slug
+	e.feedPath = e.path
+	if err := e.checkKind(name); err != nil {
+		return nil, err
+	}
+	switch e.Kind {
+	case kindPrivate:
+		e.path = "/private" + e.path
+		e.feedPath = e.path
+	case kindRedirect:
+		e.feedPath = "/" + e.Outlet.Key + "/go/" + e.Slug
+	case kindPDF:
+		e.path += ".pdf"
+		e.feedPath = e.path
+	}
+	return e, nil
+}
+
+// split reads the file's header lines into a map and its body into
+// e.Paragraphs.
+func (e *entry) split(name, raw string) (map[string]string, error) {
 	head := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(string(raw)))
+	sc := bufio.NewScanner(strings.NewReader(raw))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	line, inBody := 0, false
 	var para []string
@@ -277,14 +324,12 @@ func parseEntry(fsys fs.FS, name string, outlets map[string]*outlet, stories map
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
-	need := func(k string) (string, error) {
-		v := head[k]
-		if v == "" {
-			return "", fmt.Errorf("%s: header %q is missing", name, k)
-		}
-		delete(head, k)
-		return v, nil
-	}
+	return head, nil
+}
+
+// fromHead fills in the entry from its header: every required key, no
+// unknown one, a story and an outlet of site.json, an RFC 3339 date.
+func (e *entry) fromHead(name string, head map[string]string, outlets map[string]*outlet, stories map[string]*story) error {
 	var storyLabel, outletKey, published string
 	for _, f := range []struct {
 		key string
@@ -293,63 +338,59 @@ func parseEntry(fsys fs.FS, name string, outlets map[string]*outlet, stories map
 		{"kind", &e.Kind}, {"story", &storyLabel}, {"outlet", &outletKey},
 		{"published", &published}, {"title", &e.Title}, {"description", &e.Description},
 	} {
-		if *f.dst, err = need(f.key); err != nil {
-			return nil, err
+		if *f.dst = head[f.key]; *f.dst == "" {
+			return fmt.Errorf("%s: header %q is missing", name, f.key)
 		}
+		delete(head, f.key)
 	}
 	e.Byline, e.Caption = head["byline"], head["caption"]
 	delete(head, "byline")
 	delete(head, "caption")
 	for k := range head {
-		return nil, fmt.Errorf("%s: unknown header %q", name, k)
+		return fmt.Errorf("%s: unknown header %q", name, k)
 	}
 	if e.Story = stories[storyLabel]; e.Story == nil {
-		return nil, fmt.Errorf("%s: story %q is not in site.json", name, storyLabel)
+		return fmt.Errorf("%s: story %q is not in site.json", name, storyLabel)
 	}
 	if e.Outlet = outlets[outletKey]; e.Outlet == nil {
-		return nil, fmt.Errorf("%s: outlet %q is not in site.json", name, outletKey)
+		return fmt.Errorf("%s: outlet %q is not in site.json", name, outletKey)
 	}
 	e.Lang = e.Outlet.Lang
+	var err error
 	if e.Published, err = time.Parse(time.RFC3339, published); err != nil {
-		return nil, fmt.Errorf("%s: published %q: want RFC 3339: %w", name, published, err)
+		return fmt.Errorf("%s: published %q: want RFC 3339: %w", name, published, err)
 	}
-	day := e.Published.UTC().Format("2006/01/02")
-	e.path = "/" + e.Outlet.Key + "/" + day + "/" + e.Slug
-	e.feedPath = e.path
+	return nil
+}
+
+// checkKind checks the body against the entry's kind: articles are long
+// enough and have a byline, short pages are short, entries without a page
+// have no body.
+func (e *entry) checkKind(name string) error {
 	n := e.bodyChars()
 	switch e.Kind {
 	case kindArticle, kindJS, kindRedirect, kindPrivate:
 		if n < minArticleChars {
-			return nil, fmt.Errorf("%s: %s body has %d characters, want ≥ %d", name, e.Kind, n, minArticleChars)
+			return fmt.Errorf("%s: %s body has %d characters, want ≥ %d", name, e.Kind, n, minArticleChars)
 		}
 		if len(e.Paragraphs) < 5 || len(e.Paragraphs) > 12 {
-			return nil, fmt.Errorf("%s: %d paragraphs, want 5–12", name, len(e.Paragraphs))
+			return fmt.Errorf("%s: %d paragraphs, want 5–12", name, len(e.Paragraphs))
 		}
 		if e.Byline == "" {
-			return nil, fmt.Errorf("%s: header \"byline\" is missing", name)
+			return fmt.Errorf("%s: header \"byline\" is missing", name)
 		}
 	case kindShort:
 		if n == 0 || n >= maxShortChars {
-			return nil, fmt.Errorf("%s: short body has %d characters, want 1–%d", name, n, maxShortChars-1)
+			return fmt.Errorf("%s: short body has %d characters, want 1–%d", name, n, maxShortChars-1)
 		}
 	case kindMissing, kindError, kindReset, kindPDF:
 		if n != 0 {
-			return nil, fmt.Errorf("%s: a %s entry has no page, so no body; found %d characters", name, e.Kind, n)
+			return fmt.Errorf("%s: a %s entry has no page, so no body; found %d characters", name, e.Kind, n)
 		}
 	default:
-		return nil, fmt.Errorf("%s: kind %q: want article, js, short, private, redirect, missing, error, reset or pdf", name, e.Kind)
+		return fmt.Errorf("%s: kind %q: want article, js, short, private, redirect, missing, error, reset or pdf", name, e.Kind)
 	}
-	switch e.Kind {
-	case kindPrivate:
-		e.path = "/private" + e.path
-		e.feedPath = e.path
-	case kindRedirect:
-		e.feedPath = "/" + e.Outlet.Key + "/go/" + e.Slug
-	case kindPDF:
-		e.path += ".pdf"
-		e.feedPath = e.path
-	}
-	return e, nil
+	return nil
 }
 
 func validColor(s string) bool {

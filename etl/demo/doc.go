@@ -64,7 +64,9 @@
 // has real structure to find (purity 1.0, ARI 1.0 for 4 topics of 30
 // articles in TestSyntheticTopicsSeparate). Options.Latency makes a slow
 // site; Options.PageBytes pads pages with a script blob, as many news
-// sites carry, without making the article longer.
+// sites carry, without making the article longer. Options.Clutter gives
+// each page a real article page's weight and shape instead (style sheet,
+// menus, comments, sidebar, scripts), for `masx bench render`.
 // [SyntheticSite.WriteJSONL] streams the feeds of any number of articles.
 //
 // # Costs

@@ -58,6 +58,14 @@ type SyntheticOptions struct {
 	// article text stays 2–6 KB and pages are never cut. Default 32 KiB;
 	// at most 4 MiB.
 	PageBytes int
+	// Clutter surrounds each article with what a real news page carries
+	// (a heavy head with an inline style sheet, long navigation menus, an
+	// advertisement, related stories, reader comments, a sidebar, a footer
+	// of links, inline scripts that touch the DOM) and pads the page to
+	// PageBytes with teasers instead of a script blob; such pages cost to
+	// extract and to render what real ones cost (`masx bench render`).
+	// They are 60 KB or more whatever PageBytes says. Default off.
+	Clutter bool
 }
 
 func (o SyntheticOptions) withDefaults() (SyntheticOptions, error) {
@@ -104,6 +112,7 @@ func (o SyntheticOptions) withDefaults() (SyntheticOptions, error) {
 // /robots.txt (allow all) and / (a short index).
 type SyntheticSite struct {
 	opts  SyntheticOptions
+	css   string // the cluttered pages' style sheet
 	mux   *http.ServeMux
 	image []byte
 	bufs  sync.Pool // *bytes.Buffer, so serving does not allocate a page per request
@@ -117,6 +126,9 @@ func Synthetic(opts SyntheticOptions) (*SyntheticSite, error) {
 	}
 	s := &SyntheticSite{opts: o, mux: http.NewServeMux(), image: storyImage("#445566", "synthetic")}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	if o.Clutter {
+		s.css = styleSheet(s.rng(streamClutter, 1<<62))
+	}
 	s.mux.HandleFunc("GET /robots.txt", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "User-agent: *\nAllow: /\n")
@@ -183,6 +195,7 @@ const (
 	streamTitle
 	streamBody
 	streamPad
+	streamClutter
 )
 
 func (s *SyntheticSite) regionName(f int) string {
@@ -383,8 +396,22 @@ func (s *SyntheticSite) serveArticle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Page returns article i's page (0 ≤ i < Articles), as the site serves it.
+func (s *SyntheticSite) Page(i int) ([]byte, error) {
+	if i < 0 || i >= s.opts.Articles {
+		return nil, fmt.Errorf("demo: synthetic article %d: want 0 ≤ index < %d", i, s.opts.Articles)
+	}
+	var b bytes.Buffer
+	s.writePage(&b, i)
+	return b.Bytes(), nil
+}
+
 // writePage writes article i's page to b.
 func (s *SyntheticSite) writePage(b *bytes.Buffer, i int) {
+	if s.opts.Clutter {
+		s.writeClutteredPage(b, i)
+		return
+	}
 	h, tp := s.head(i)
 	outlet := outletKeys[i%len(outletKeys)]
 	esc := html.EscapeString

@@ -118,57 +118,11 @@ func csvHeader(line string) ([]string, byte, bool) {
 // readCSV reads GDELT-shaped rows under a header; bad rows are reported
 // and skipped.
 func (r *run) readCSV(lr *lineReader) error {
-	var cols []string
-	var delim byte
-	for cols == nil {
-		line, tooLong, err := lr.next()
-		if errors.Is(err, io.EOF) {
-			return nil // "no records"
-		}
-		if err != nil {
-			return err
-		}
-		if tooLong {
-			return fmt.Errorf("%w: header line %d longer than %d bytes (Options.MaxLineBytes)", ErrInput, lr.line, r.opts.MaxLineBytes)
-		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var ok bool
-		if cols, delim, ok = csvHeader(string(line)); !ok {
-			return fmt.Errorf("%w: CSV header at line %d has no \"url\" column; have %s", ErrInput, lr.line, quoteShort(strings.Join(cols, ",")))
-		}
+	h, err := r.readCSVHeader(lr)
+	if err != nil || h == nil {
+		return err
 	}
-	idx := map[string]int{}
-	var unknown []string
-	for i, name := range cols {
-		if !csvColumns[name] {
-			if name != "" {
-				unknown = append(unknown, name)
-			}
-			continue
-		}
-		if _, dup := idx[name]; dup {
-			r.report(ProblemWarning, where{line: lr.line}, name, "", "column repeated in the header; the first is used")
-			continue
-		}
-		idx[name] = i
-	}
-	if _, ok := idx["title"]; !ok {
-		return fmt.Errorf("%w: CSV header at line %d has no \"title\" column; have %s", ErrInput, lr.line, quoteShort(strings.Join(cols, ",")))
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		r.report(ProblemWarning, where{line: lr.line}, "", "", "columns ignored: "+strings.Join(unknown, ", "))
-	}
-	get := func(fields []string, name string) string {
-		if i, ok := idx[name]; ok && i < len(fields) {
-			return fields[i]
-		}
-		return ""
-	}
-
-	rec := csvRecord{delim: delim}
+	rec := csvRecord{delim: h.delim}
 	rec.reset()
 	open, start, size := false, 0, 0
 	for {
@@ -220,27 +174,93 @@ func (r *run) readCSV(lr *lineReader) error {
 		case blankRow(rec.fields):
 			r.sum.NumRecords--
 			continue
-		case len(rec.fields) != len(cols):
-			r.invalidRecord(at, "", "", fmt.Sprintf("%d fields, want %d as in the header", len(rec.fields), len(cols)))
+		case len(rec.fields) != len(h.cols):
+			r.invalidRecord(at, "", "", fmt.Sprintf("%d fields, want %d as in the header", len(rec.fields), len(h.cols)))
 			continue
 		}
-		f := rec.fields
-		in := feedIn{
-			id:              get(f, "id"),
-			flashpointID:    strings.TrimSpace(get(f, "flashpoint_id")),
-			flashpointTitle: get(f, "flashpoint_title"),
-			url:             get(f, "url"),
-			title:           get(f, "title"),
-			seenDate:        get(f, "seendate"),
-			domain:          get(f, "domain"),
-			language:        get(f, "language"),
-			sourceCountry:   get(f, "sourcecountry"),
-			description:     get(f, "description"),
-			image:           get(f, "image"),
-		}
+		in := h.feed(rec.fields)
 		if err := r.flatFeed(at, &in, nil); err != nil {
 			return err
 		}
+	}
+}
+
+// csvHead is a CSV header: its columns, its delimiter and where each known
+// column is.
+type csvHead struct {
+	cols  []string
+	delim byte
+	idx   map[string]int
+}
+
+// readCSVHeader reads up to the header line and checks it: a url and a
+// title column are required, repeated and unknown columns are reported.
+// It returns nil, nil for an input with no line but blank ones.
+func (r *run) readCSVHeader(lr *lineReader) (*csvHead, error) {
+	h := &csvHead{idx: map[string]int{}}
+	for h.cols == nil {
+		line, tooLong, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil // "no records"
+		}
+		if err != nil {
+			return nil, err
+		}
+		if tooLong {
+			return nil, fmt.Errorf("%w: header line %d longer than %d bytes (Options.MaxLineBytes)", ErrInput, lr.line, r.opts.MaxLineBytes)
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var ok bool
+		if h.cols, h.delim, ok = csvHeader(string(line)); !ok {
+			return nil, fmt.Errorf("%w: CSV header at line %d has no \"url\" column; have %s", ErrInput, lr.line, quoteShort(strings.Join(h.cols, ",")))
+		}
+	}
+	var unknown []string
+	for i, name := range h.cols {
+		if !csvColumns[name] {
+			if name != "" {
+				unknown = append(unknown, name)
+			}
+			continue
+		}
+		if _, dup := h.idx[name]; dup {
+			r.report(ProblemWarning, where{line: lr.line}, name, "", "column repeated in the header; the first is used")
+			continue
+		}
+		h.idx[name] = i
+	}
+	if _, ok := h.idx["title"]; !ok {
+		return nil, fmt.Errorf("%w: CSV header at line %d has no \"title\" column; have %s", ErrInput, lr.line, quoteShort(strings.Join(h.cols, ",")))
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		r.report(ProblemWarning, where{line: lr.line}, "", "", "columns ignored: "+strings.Join(unknown, ", "))
+	}
+	return h, nil
+}
+
+// feed reads a record's fields by the header's columns.
+func (h *csvHead) feed(f []string) feedIn {
+	get := func(name string) string {
+		if i, ok := h.idx[name]; ok && i < len(f) {
+			return f[i]
+		}
+		return ""
+	}
+	return feedIn{
+		id:              get("id"),
+		flashpointID:    strings.TrimSpace(get("flashpoint_id")),
+		flashpointTitle: get("flashpoint_title"),
+		url:             get("url"),
+		title:           get("title"),
+		seenDate:        get("seendate"),
+		domain:          get("domain"),
+		language:        get("language"),
+		sourceCountry:   get("sourcecountry"),
+		description:     get("description"),
+		image:           get("image"),
 	}
 }
 

@@ -309,6 +309,15 @@ func (r *run) flashpointRecord(at where, rec *rawRecord) error {
 	}
 
 	g := newGroup(fp, at)
+	if err := r.recordFeeds(g, at, rec); err != nil {
+		return err
+	}
+	return r.emitItem(g)
+}
+
+// recordFeeds adds the feeds of a flashpoint record to its group, each
+// checked, a non-object reported invalid.
+func (r *run) recordFeeds(g *group, at where, rec *rawRecord) error {
 	if len(rec.Feeds) > 0 {
 		g.item.Flashpoint.Feeds = make([]news.Feed, 0, len(rec.Feeds))
 	}
@@ -328,7 +337,7 @@ func (r *run) flashpointRecord(at where, rec *rawRecord) error {
 		in, typeBad := e.feedIn()
 		r.addFeed(g, in, fat, typeBad)
 	}
-	return r.emitItem(g)
+	return nil
 }
 
 // typeErrorKind names the JSON type in a type error.

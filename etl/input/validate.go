@@ -358,20 +358,9 @@ func cleanFeed(in *feedIn) (f news.Feed, key string, warns []issue, bad *issue) 
 		f.ID = id
 	}
 
-	switch {
-	case in.seenTime != nil:
-		t := in.seenTime.UTC()
-		if y := t.Year(); y < minPlausibleYear || y > maxPlausibleYear {
-			warn("seendate", formatTime(t), "implausible year "+strconv.Itoa(y)+"; dropped")
-		} else {
-			f.SeenDate = formatTime(t)
-		}
-	case strings.TrimSpace(in.seenDate) != "":
-		raw := strings.TrimSpace(in.seenDate)
-		var reason string
-		if f.SeenDate, reason = parseSeenDate(raw); reason != "" {
-			warn("seendate", raw, reason)
-		}
+	var value string
+	if f.SeenDate, value, reason = cleanSeenDate(in); reason != "" {
+		warn("seendate", value, reason)
 	}
 
 	f.Domain, cut = cleanLine(in.domain, MaxShortRunes)
@@ -396,19 +385,46 @@ func cleanFeed(in *feedIn) (f news.Feed, key string, warns []issue, bad *issue) 
 		warn("description", "", "longer than "+strconv.Itoa(MaxTextRunes)+" characters; cut")
 	}
 
-	if img := strings.TrimSpace(in.image); img != "" {
-		if in.baseURL != nil {
-			if ref, err := url.Parse(img); err == nil && !ref.IsAbs() {
-				img = in.baseURL.ResolveReference(ref).String()
-			}
-		}
-		if _, reason := parseHTTPURL(img); reason != "" {
-			warn("image", img, reason+"; dropped")
-		} else {
-			f.Image = img
-		}
+	if f.Image, value, reason = cleanImage(in); reason != "" {
+		warn("image", value, reason)
 	}
 	return f, key, warns, bad
+}
+
+// cleanSeenDate returns the feed's seen date in the stored form, or the
+// value and the reason it was dropped.
+func cleanSeenDate(in *feedIn) (seen, value, reason string) {
+	switch {
+	case in.seenTime != nil:
+		t := in.seenTime.UTC()
+		if y := t.Year(); y < minPlausibleYear || y > maxPlausibleYear {
+			return "", formatTime(t), "implausible year " + strconv.Itoa(y) + "; dropped"
+		}
+		return formatTime(t), "", ""
+	case strings.TrimSpace(in.seenDate) != "":
+		raw := strings.TrimSpace(in.seenDate)
+		seen, reason := parseSeenDate(raw)
+		return seen, raw, reason
+	}
+	return "", "", ""
+}
+
+// cleanImage returns the feed's image URL, resolved against the feed's
+// base, or the value and the reason it was dropped.
+func cleanImage(in *feedIn) (img, value, reason string) {
+	img = strings.TrimSpace(in.image)
+	if img == "" {
+		return "", "", ""
+	}
+	if in.baseURL != nil {
+		if ref, err := url.Parse(img); err == nil && !ref.IsAbs() {
+			img = in.baseURL.ResolveReference(ref).String()
+		}
+	}
+	if _, reason := parseHTTPURL(img); reason != "" {
+		return "", img, reason + "; dropped"
+	}
+	return img, "", ""
 }
 
 // cleanList trims, deduplicates and caps a flashpoint's entities or domains.

@@ -59,14 +59,13 @@ import (
 
 // Defaults.
 const (
-	MinTextCharsDefault          = crawl.DefaultMinTextChars
-	FlashpointConcurrencyDefault = 2
-	FetchWorkersDefault          = 8
-	CompressBudgetDefault        = 4000
-	SummarySentencesDefault      = 5
-	WriteBatchDefault            = 64
-	WriteIntervalDefault         = 500 * time.Millisecond
-	languageSampleChars          = 1000
+	MinTextCharsDefault     = crawl.DefaultMinTextChars
+	FetchWorkersDefault     = 8
+	CompressBudgetDefault   = 4000
+	SummarySentencesDefault = 5
+	WriteBatchDefault       = 64
+	WriteIntervalDefault    = 500 * time.Millisecond
+	languageSampleChars     = 1000
 )
 
 // Config tunes a Pipeline. Zero fields take the documented defaults.
@@ -74,9 +73,6 @@ type Config struct {
 	// MinTextChars drops articles whose extracted text is shorter
 	// (MASX_MIN_TEXT_CHARS). Default 1000.
 	MinTextChars int
-	// FlashpointConcurrency is how many flashpoints run at once
-	// (MASX_FLASHPOINT_CONCURRENCY). Default 2.
-	FlashpointConcurrency int
 	// FetchWorkers is how many articles of one flashpoint are fetched at
 	// once. Every fetch also goes through the shared I/O pool
 	// (MAX_THREADS) and the fetcher's per-host limits. Default 8.
@@ -103,7 +99,7 @@ type Config struct {
 }
 
 func (c Config) withDefaults(cpuLimit int) (Config, error) {
-	for name, v := range map[string]int{"MinTextChars": c.MinTextChars, "FlashpointConcurrency": c.FlashpointConcurrency,
+	for name, v := range map[string]int{"MinTextChars": c.MinTextChars,
 		"FetchWorkers": c.FetchWorkers, "AnalyzeWorkers": c.AnalyzeWorkers, "CompressBudget": c.CompressBudget,
 		"SummarySentences": c.SummarySentences, "WriteBatch": c.WriteBatch} {
 		if v < 0 {
@@ -116,7 +112,6 @@ func (c Config) withDefaults(cpuLimit int) (Config, error) {
 		}
 	}
 	def(&c.MinTextChars, MinTextCharsDefault)
-	def(&c.FlashpointConcurrency, FlashpointConcurrencyDefault)
 	def(&c.FetchWorkers, FetchWorkersDefault)
 	def(&c.AnalyzeWorkers, max(cpuLimit, 1))
 	def(&c.CompressBudget, CompressBudgetDefault)
@@ -300,8 +295,8 @@ func (p *Pipeline) ProcessFlashpoint(ctx context.Context, runID string, w Work) 
 
 func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) (FlashpointReport, error) {
 	start := time.Now()
-	fp, dropped := w.Flashpoint, w.Dropped
-	rep := FlashpointReport{FlashpointID: fp.ID, Articles: len(fp.Feeds) + len(dropped), ByStatus: map[news.Status]int{}}
+	fp := w.Flashpoint
+	rep := FlashpointReport{FlashpointID: fp.ID, Articles: len(fp.Feeds) + len(w.Dropped), ByStatus: map[news.Status]int{}}
 	prog := p.deps.Progress
 	prog.flashpointStarted()
 	defer prog.flashpointDone()
@@ -325,25 +320,90 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 	prog.addTotal(len(todo))
 
 	wr := newWriter(p, runID, fp.ID)
+	p.storeDropped(ctx, wr, runID, fp.ID, w.Dropped, done)
+	ok := p.stream(ctx, wr, runID, fp.ID, todo)
+	if err := wr.flush(ctx); err != nil {
+		return rep, err
+	}
+	for s, n := range wr.counts {
+		rep.ByStatus[s] += n
+	}
+	if err := ctx.Err(); err != nil {
+		rep.Duration = time.Since(start)
+		return rep, err
+	}
+
+	// Barrier: cluster this run's finished articles of the flashpoint,
+	// including those an earlier attempt finished.
+	if rep.Skipped > 0 {
+		if ok, err = p.withEarlier(ctx, runID, fp.ID, ok); err != nil {
+			return rep, err
+		}
+	}
+	n, algo, err := p.clusterAndStore(ctx, runID, fp.ID, ok)
+	rep.Clusters, rep.Algorithm, rep.Duration = n, algo, time.Since(start)
+	return rep, err
+}
+
+// storeDropped stores the feeds dropped before the stages with their
+// status, unless an earlier attempt of the run already did.
+func (p *Pipeline) storeDropped(ctx context.Context, wr *writer, runID, fpID string, dropped []Dropped, done map[string]news.Status) {
 	for _, d := range dropped {
 		if done[d.Feed.URL].Terminal() {
 			continue
 		}
-		it := p.newItem(runID, fp.ID, d.Feed)
+		it := p.newItem(runID, fpID, d.Feed)
 		it.finish(d.Status, errors.New(d.Reason))
-		prog.stored(d.Status)
+		p.deps.Progress.stored(d.Status)
 		wr.add(ctx, it)
 	}
+}
 
+// stream sends todo through the fetch and analyze stages into the writer
+// and returns the articles kept for clustering. When ctx ends, the feeds
+// that never entered the stages are stored as cancelled too.
+func (p *Pipeline) stream(ctx context.Context, wr *writer, runID, fpID string, todo []news.Feed) []clusterMember {
+	prog := p.deps.Progress
+	sinkCh, sent := p.startStages(ctx, runID, fpID, todo)
+	var ok []clusterMember
+	for it := range sinkCh {
+		prog.stored(it.a.Status)
+		prog.addTimings(it.a.Timings)
+		if it.a.Status == news.StatusOK {
+			ok = append(ok, memberOf(&it.a))
+		}
+		wr.add(ctx, it)
+	}
+	// Unstarted feeds of a cancelled run still end with a status.
+	if ctx.Err() != nil {
+		for _, f := range todo {
+			if _, in := sent.Load(f.URL); !in {
+				it := p.newItem(runID, fpID, f)
+				it.finish(news.StatusCancelled, ctx.Err())
+				prog.stored(news.StatusCancelled)
+				wr.add(ctx, it)
+			}
+		}
+	}
+	return ok
+}
+
+// startStages starts the stage goroutines for todo: one that feeds the
+// items, FetchWorkers fetchers and AnalyzeWorkers analyzers. Every item
+// comes out on the returned channel, which is closed once all of them are
+// done, so the caller owns them by draining it. sent holds the URL of
+// each item that entered the stages.
+func (p *Pipeline) startStages(ctx context.Context, runID, fpID string, todo []news.Feed) (<-chan *item, *sync.Map) {
+	prog := p.deps.Progress
 	fetchCh := make(chan *item, p.cfg.FetchWorkers)
 	analyzeCh := make(chan *item, p.cfg.AnalyzeWorkers)
 	sinkCh := make(chan *item, p.cfg.WriteBatch)
-	var sent sync.Map // url → true once an item entered the stages
+	sent := new(sync.Map) // url → true once an item entered the stages
 
 	go func() {
 		defer close(fetchCh)
 		for _, f := range todo {
-			it := p.newItem(runID, fp.ID, f)
+			it := p.newItem(runID, fpID, f)
 			select {
 			case fetchCh <- it:
 				sent.Store(f.URL, true)
@@ -383,58 +443,26 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 		analyzeWG.Wait()
 		close(sinkCh)
 	}()
+	return sinkCh, sent
+}
 
-	var ok []clusterMember
-	for it := range sinkCh {
-		prog.stored(it.a.Status)
-		prog.addTimings(it.a.Timings)
-		if it.a.Status == news.StatusOK {
-			ok = append(ok, memberOf(&it.a))
-		}
-		wr.add(ctx, it)
+// withEarlier adds to ok the articles an earlier attempt of the run kept,
+// so the clusters cover the whole flashpoint.
+func (p *Pipeline) withEarlier(ctx context.Context, runID, fpID string, ok []clusterMember) ([]clusterMember, error) {
+	earlier, err := p.deps.Store.Articles(ctx, store.ArticleQuery{RunID: runID, FlashpointID: fpID, Statuses: []news.Status{news.StatusOK}})
+	if err != nil {
+		return ok, fmt.Errorf("flashpoint %s: reading earlier articles: %w", fpID, err)
 	}
-	// Unstarted feeds of a cancelled run still end with a status.
-	if ctx.Err() != nil {
-		for _, f := range todo {
-			if _, in := sent.Load(f.URL); !in {
-				it := p.newItem(runID, fp.ID, f)
-				it.finish(news.StatusCancelled, ctx.Err())
-				prog.stored(news.StatusCancelled)
-				wr.add(ctx, it)
-			}
+	have := map[string]bool{}
+	for _, m := range ok {
+		have[m.url] = true
+	}
+	for i := range earlier {
+		if !have[earlier[i].URL] {
+			ok = append(ok, memberOf(&earlier[i]))
 		}
 	}
-	if err := wr.flush(ctx); err != nil {
-		return rep, err
-	}
-	for s, n := range wr.counts {
-		rep.ByStatus[s] += n
-	}
-	if err := ctx.Err(); err != nil {
-		rep.Duration = time.Since(start)
-		return rep, err
-	}
-
-	// Barrier: cluster this run's finished articles of the flashpoint,
-	// including those an earlier attempt finished.
-	if rep.Skipped > 0 {
-		earlier, err := p.deps.Store.Articles(ctx, store.ArticleQuery{RunID: runID, FlashpointID: fp.ID, Statuses: []news.Status{news.StatusOK}})
-		if err != nil {
-			return rep, fmt.Errorf("flashpoint %s: reading earlier articles: %w", fp.ID, err)
-		}
-		have := map[string]bool{}
-		for _, m := range ok {
-			have[m.url] = true
-		}
-		for i := range earlier {
-			if !have[earlier[i].URL] {
-				ok = append(ok, memberOf(&earlier[i]))
-			}
-		}
-	}
-	n, algo, err := p.clusterAndStore(ctx, runID, fp.ID, ok)
-	rep.Clusters, rep.Algorithm, rep.Duration = n, algo, time.Since(start)
-	return rep, err
+	return ok, nil
 }
 
 func (p *Pipeline) newItem(runID, fpID string, f news.Feed) *item {

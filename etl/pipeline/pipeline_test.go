@@ -2,9 +2,11 @@ package pipeline_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,6 +99,62 @@ func setup(t *testing.T, dbPath string) *bundle {
 	return b
 }
 
+// runReport is what processRun says of a run.
+type runReport struct {
+	State       news.RunState
+	Flashpoints []pipeline.FlashpointReport
+	Articles    int
+	ByStatus    map[news.Status]int
+}
+
+// processRun does for a run what the job workers do for its jobs: it
+// records the run (resuming it when the id is stored) and its flashpoints,
+// processes every flashpoint with ProcessFlashpoint at once, and records
+// how the run ended: cancelled when ctx ended, failed when a flashpoint
+// failed, else completed. The error is ctx's or the flashpoints'.
+func processRun(ctx context.Context, st store.Store, p *pipeline.Pipeline, id string, works []pipeline.Work) (runReport, error) {
+	bctx := context.WithoutCancel(ctx) // bookkeeping survives cancellation
+	var rep runReport
+	err := st.CreateRun(bctx, news.Run{ID: id, State: news.RunRunning, StartedAt: time.Now().UTC()})
+	if errors.Is(err, store.ErrExists) {
+		_, err = st.ResumeRun(bctx, id, news.RunRunning)
+	}
+	if err != nil {
+		return rep, err
+	}
+	fps := make([]news.Flashpoint, len(works))
+	for i, w := range works {
+		fps[i] = w.Flashpoint
+	}
+	if err := st.UpsertFlashpoints(bctx, id, fps); err != nil {
+		return rep, err
+	}
+	rep.Flashpoints = make([]pipeline.FlashpointReport, len(works))
+	errs := make([]error, len(works))
+	var wg sync.WaitGroup
+	for i, w := range works {
+		wg.Go(func() { rep.Flashpoints[i], errs[i] = p.ProcessFlashpoint(ctx, id, w) })
+	}
+	wg.Wait()
+	for _, fr := range rep.Flashpoints {
+		rep.Articles += fr.Articles
+	}
+	err, rep.State = errors.Join(errs...), news.RunCompleted
+	msg := ""
+	switch {
+	case ctx.Err() != nil:
+		rep.State, err, msg = news.RunCancelled, ctx.Err(), ctx.Err().Error()
+	case err != nil:
+		rep.State, msg = news.RunFailed, err.Error()
+	}
+	if ferr := st.FinishRun(bctx, id, rep.State, msg); ferr != nil {
+		return rep, ferr
+	}
+	counts, cerr := st.CountByStatus(bctx, id)
+	rep.ByStatus = counts
+	return rep, errors.Join(err, cerr)
+}
+
 func allArticles(t *testing.T, s store.Store, runID string) []news.Article {
 	t.Helper()
 	as, err := s.Articles(context.Background(), store.ArticleQuery{RunID: runID})
@@ -110,7 +168,7 @@ func TestDemoSiteEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	exp := demo.Expect(b.site.URL)
 
-	rep, err := b.pipe.Run(ctx, news.Run{ID: "run-1"}, pipeline.Slice(b.works))
+	rep, err := processRun(ctx, b.store, b.pipe, "run-1", b.works)
 	require.NoError(t, err)
 	require.Equal(t, news.RunCompleted, rep.State)
 
@@ -158,7 +216,7 @@ func TestDemoSiteEndToEnd(t *testing.T) {
 
 	// A rerun of the same run skips every finished article and stores
 	// nothing twice.
-	rep2, err := b.pipe.Run(ctx, news.Run{ID: "run-1"}, pipeline.Slice(b.works))
+	rep2, err := processRun(ctx, b.store, b.pipe, "run-1", b.works)
 	require.NoError(t, err)
 	skipped := 0
 	for _, fr := range rep2.Flashpoints {
@@ -183,7 +241,7 @@ func TestCancelledRunMarksInFlightAndResumes(t *testing.T) {
 		}
 		cancel()
 	}()
-	rep, err := b.pipe.Run(ctx, news.Run{ID: "run-c"}, pipeline.Slice(b.works))
+	rep, err := processRun(ctx, b.store, b.pipe, "run-c", b.works)
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, news.RunCancelled, rep.State)
 	arts := allArticles(t, b.store, "run-c")
@@ -196,7 +254,7 @@ func TestCancelledRunMarksInFlightAndResumes(t *testing.T) {
 	}
 	require.Positive(t, cancelled)
 
-	rep, err = b.pipe.Run(context.Background(), news.Run{ID: "run-c"}, pipeline.Slice(b.works))
+	rep, err = processRun(context.Background(), b.store, b.pipe, "run-c", b.works)
 	require.NoError(t, err)
 	require.Equal(t, news.RunCompleted, rep.State)
 	arts = allArticles(t, b.store, "run-c")
@@ -213,7 +271,7 @@ func TestMetricsFollowTheRun(t *testing.T) {
 	p, err := pipeline.New(pipeline.Config{FetchWorkers: 6, Method: crawl.MethodHTTP},
 		pipeline.Deps{Store: b.store, Getter: b.getter, Vectorizer: b.vec, Executors: b.ex, Registerer: reg})
 	require.NoError(t, err)
-	rep, err := p.Run(context.Background(), news.Run{ID: "m"}, pipeline.Slice(b.works[:1]))
+	rep, err := processRun(context.Background(), b.store, p, "m", b.works[:1])
 	require.NoError(t, err)
 	mfs, err := reg.Gather()
 	require.NoError(t, err)

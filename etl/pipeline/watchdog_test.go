@@ -20,6 +20,7 @@ import (
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/nlp/vectorize"
+	"github.com/masx-ai/masx/store"
 	"github.com/masx-ai/masx/store/sqlite"
 )
 
@@ -77,6 +78,7 @@ func metric(t *testing.T, reg *prometheus.Registry, name string) float64 {
 // stallRig is a real pipeline over a loopback copy of a small synthetic
 // site, watched by a watchdog that records what it logs.
 type stallRig struct {
+	st   store.Store
 	pipe *pipeline.Pipeline
 	prog *pipeline.Progress
 	fp   news.Flashpoint
@@ -122,7 +124,7 @@ func newStallRig(t *testing.T, block func(http.ResponseWriter, *http.Request) bo
 		vec, err = vectorize.NewTFIDF(vectorize.Options{})
 		require.NoError(t, err)
 	}
-	r := &stallRig{prog: &pipeline.Progress{}, rec: &recorder{}, reg: prometheus.NewRegistry()}
+	r := &stallRig{st: st, prog: &pipeline.Progress{}, rec: &recorder{}, reg: prometheus.NewRegistry()}
 	r.pipe, err = pipeline.New(pipeline.Config{FetchWorkers: rigFeeds, AnalyzeWorkers: rigFeeds, MinTextChars: 200, Method: crawl.MethodHTTP},
 		pipeline.Deps{Store: st, Getter: client, Vectorizer: vec, Executors: ex, Progress: r.prog})
 	require.NoError(t, err)
@@ -143,7 +145,7 @@ func newStallRig(t *testing.T, block func(http.ResponseWriter, *http.Request) bo
 }
 
 type runResult struct {
-	rep pipeline.RunReport
+	rep runReport
 	err error
 }
 
@@ -151,7 +153,7 @@ type runResult struct {
 func (r *stallRig) start(id string) <-chan runResult {
 	done := make(chan runResult, 1)
 	go func() {
-		rep, err := r.pipe.Run(context.Background(), news.Run{ID: id}, pipeline.Slice([]pipeline.Work{{Flashpoint: r.fp}}))
+		rep, err := processRun(context.Background(), r.st, r.pipe, id, []pipeline.Work{{Flashpoint: r.fp}})
 		done <- runResult{rep, err}
 	}()
 	return done

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -10,11 +11,15 @@ import (
 	"github.com/masx-ai/masx/internal/bench/batchbench"
 )
 
-func newBenchBatchCmd(app *App) *cobra.Command {
-	var (
-		asJSON bool
-		phase  time.Duration
-	)
+// benchBatchOptions are `masx bench batch`'s inputs.
+type benchBatchOptions struct {
+	*App
+	Phase time.Duration
+	JSON  bool
+}
+
+func newBenchBatchCmd(app *App, runF func(context.Context, *benchBatchOptions) error) *cobra.Command {
+	opts := &benchBatchOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "batch",
 		Short: "Measure the micro-batcher: overhead on a no-op model and gain on a simulated accelerator",
@@ -27,40 +32,44 @@ func newBenchBatchCmd(app *App) *cobra.Command {
 Batch settings come from BATCH_SIZE, BATCH_DELAY_MS and BATCH_QUEUE_MAX.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if phase <= 0 {
-				return Usagef("--phase %v: want a positive duration", phase)
+			if opts.Phase <= 0 {
+				return Usagef("--phase %v: want a positive duration", opts.Phase)
 			}
-			s := app.Settings
-			r, err := batchbench.Run(cmd.Context(), batchbench.Options{
-				Phase:     phase,
-				BatchSize: s.BatchSize,
-				MaxDelay:  s.BatchDelay(),
-				QueueMax:  s.BatchQueueMax,
-			})
-			if err != nil {
-				return fmt.Errorf("benchmarking the batcher: %w", err)
-			}
-			if asJSON {
-				enc := json.NewEncoder(app.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(r)
-			}
-			w := app.Stdout
-			fmt.Fprintf(w, "batch size %d, max delay %.0f ms\n\n", r.BatchSize, r.MaxDelayMS)
-			fmt.Fprintf(w, "no-op model, 64 submitters\n")
-			fmt.Fprintf(w, "  direct calls        %12.0f items/s\n", r.DirectItemsPerSec)
-			fmt.Fprintf(w, "  through the batcher %12.0f items/s  (avg batch %.1f)\n", r.NoopItemsPerSec, r.NoopAvgBatch)
-			fmt.Fprintf(w, "  overhead            %12.0f ns/item wall, %.0f ns/item CPU\n\n", r.OverheadNsPerItem, r.OverheadCPUNsPerItem)
-			fmt.Fprintf(w, "simulated accelerator (%.2f ms per full batch), 256 callers\n", r.SimCallMS)
-			fmt.Fprintf(w, "  unbatched %10.0f items/s   p50 %7.2f ms  p99 %7.2f ms\n", r.UnbatchedItemsPerSec, r.UnbatchedP50MS, r.UnbatchedP99MS)
-			fmt.Fprintf(w, "  batched   %10.0f items/s   p50 %7.2f ms  p99 %7.2f ms  (bound %.2f ms, avg batch %.1f)\n",
-				r.BatchedItemsPerSec, r.P50MS, r.P99MS, r.P99BoundMS, r.SimAvgBatch)
-			fmt.Fprintf(w, "  speedup   %10.1f×\n\n", r.Speedup)
-			fmt.Fprintf(w, "idle batcher: %.3f ms CPU per s, %d dispatcher wake-ups\n", r.IdleCPUMillisPerSec, r.IdleDispatcherWakeups)
-			return nil
+			return runOr(cmd.Context(), opts, runF, benchBatchRun)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().DurationVar(&phase, "phase", 2*time.Second, "length of each measured phase")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().DurationVar(&opts.Phase, "phase", 2*time.Second, "length of each measured phase")
 	return cmd
+}
+
+func benchBatchRun(ctx context.Context, opts *benchBatchOptions) error {
+	s := opts.Settings
+	r, err := batchbench.Run(ctx, batchbench.Options{
+		Phase:     opts.Phase,
+		BatchSize: s.BatchSize,
+		MaxDelay:  s.BatchDelay(),
+		QueueMax:  s.BatchQueueMax,
+	})
+	if err != nil {
+		return fmt.Errorf("benchmarking the batcher: %w", err)
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	w := opts.Stdout
+	fmt.Fprintf(w, "batch size %d, max delay %.0f ms\n\n", r.BatchSize, r.MaxDelayMS)
+	fmt.Fprintf(w, "no-op model, 64 submitters\n")
+	fmt.Fprintf(w, "  direct calls        %12.0f items/s\n", r.DirectItemsPerSec)
+	fmt.Fprintf(w, "  through the batcher %12.0f items/s  (avg batch %.1f)\n", r.NoopItemsPerSec, r.NoopAvgBatch)
+	fmt.Fprintf(w, "  overhead            %12.0f ns/item wall, %.0f ns/item CPU\n\n", r.OverheadNsPerItem, r.OverheadCPUNsPerItem)
+	fmt.Fprintf(w, "simulated accelerator (%.2f ms per full batch), 256 callers\n", r.SimCallMS)
+	fmt.Fprintf(w, "  unbatched %10.0f items/s   p50 %7.2f ms  p99 %7.2f ms\n", r.UnbatchedItemsPerSec, r.UnbatchedP50MS, r.UnbatchedP99MS)
+	fmt.Fprintf(w, "  batched   %10.0f items/s   p50 %7.2f ms  p99 %7.2f ms  (bound %.2f ms, avg batch %.1f)\n",
+		r.BatchedItemsPerSec, r.P50MS, r.P99MS, r.P99BoundMS, r.SimAvgBatch)
+	fmt.Fprintf(w, "  speedup   %10.1f×\n\n", r.Speedup)
+	fmt.Fprintf(w, "idle batcher: %.3f ms CPU per s, %d dispatcher wake-ups\n", r.IdleCPUMillisPerSec, r.IdleDispatcherWakeups)
+	return nil
 }

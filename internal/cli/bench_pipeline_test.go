@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/masx-ai/masx/internal/bench/pipelinebench"
 	"github.com/masx-ai/masx/model/onnx/onnxtest"
 )
 
@@ -33,11 +34,11 @@ func TestBenchPipelineWithEmbedModel(t *testing.T) {
 	tiny := onnxtest.Tiny(t)
 	code, out, stderr := runCLI(t, "bench", "pipeline", "--articles", "40", "--flashpoints", "2", "--embed-model", tiny, "--json")
 	require.Equal(t, ExitOK, code, stderr)
-	var r pipelineBenchPair
+	var r pipelinebench.Pair
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	require.Contains(t, r.TFIDF.Vectors, "tfidf")
 	require.Equal(t, filepath.Base(tiny), r.Neural.Vectors)
-	for _, b := range []pipelineBench{r.TFIDF, r.Neural} {
+	for _, b := range []pipelinebench.Report{r.TFIDF, r.Neural} {
 		require.Equal(t, map[string]int{"ok": 40}, b.ByStatus)
 		require.Positive(t, b.CPUSeconds)
 		require.Positive(t, b.PeakRSSMB)

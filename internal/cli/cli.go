@@ -1,5 +1,12 @@
 // Package cli holds the masx command tree. Each command lives in its own file
-// as a newXxxCmd(app) constructor; root.go wires them together.
+// as a newXxxCmd constructor; root.go wires them together.
+//
+// A command is thin: its constructor binds flags and arguments to an
+// options struct (xxxOptions, which embeds the App), checks them, and hands
+// it to a run function, xxxRun(ctx, opts), which does the work and can be
+// called without cobra. newXxxCmd(app, runF) calls runF instead when it is
+// not nil, so a test can see what the flags parsed to. Measurements live in
+// internal/bench, with thin `masx bench …` commands here.
 //
 // Exit codes are part of the interface: 0 ok, 1 failure, 2 usage or input
 // error. A command signals the latter by returning an error that wraps
@@ -59,10 +66,11 @@ func AsUsage(err error) error {
 var usageSentinels = []error{ErrUsage, config.ErrInvalid, input.ErrInput, store.ErrBadURL}
 
 // App is what every command shares: loaded settings, a logger and the
-// output streams. It is built once per invocation by Main.
+// standard streams. It is built once per invocation by Main.
 type App struct {
 	Settings *config.Settings
 	Logger   *slog.Logger
+	Stdin    io.Reader
 	Stdout   io.Writer
 	Stderr   io.Writer
 
@@ -80,9 +88,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := &App{Stdout: stdout, Stderr: stderr, flags: map[string]*string{}}
+	return runIO(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runIO is run with stdin as the standard input.
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, flags: map[string]*string{}}
 	root := newRootCmd(app)
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
@@ -95,6 +109,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Run 'masx --help' for usage.")
 	}
 	return code
+}
+
+// runOr calls runF with opts when a test gave one, else run: the seam
+// between a command's flags and its work.
+func runOr[O any](ctx context.Context, opts *O, runF, run func(context.Context, *O) error) error {
+	if runF != nil {
+		return runF(ctx, opts)
+	}
+	return run(ctx, opts)
 }
 
 func exitCode(app *App, err error) int {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/masx-ai/masx/nlp/cluster"
 )
@@ -27,13 +29,24 @@ type clusterReport struct {
 	Labels    []int  `json:"labels"`
 }
 
-func newClusterCmd(app *App) *cobra.Command {
-	var (
-		input, algo, selection, metric string
-		k, minClusterSize, minSamples  int
-		epsilon                        float64
-		asJSON                         bool
-	)
+// clusterOptions are `masx cluster`'s inputs.
+type clusterOptions struct {
+	*App
+	Input string // a file of vectors, or - for standard input
+	Algo  string // auto, kmeans or hdbscan
+	K     int    // k-means clusters; 0 picks min(10, max(2, floor(sqrt(n/2))))
+	// HDBSCAN configures HDBSCAN, in auto's policy too; nil leaves the
+	// policy's own.
+	HDBSCAN *cluster.Config
+	JSON    bool
+}
+
+// hdbscanFlags are the flags that configure HDBSCAN.
+var hdbscanFlags = []string{"min-cluster-size", "min-samples", "epsilon", "selection", "metric"}
+
+func newClusterCmd(app *App, runF func(context.Context, *clusterOptions) error) *cobra.Command {
+	opts := &clusterOptions{App: app}
+	var hdb cluster.Config
 	cmd := &cobra.Command{
 		Use:   "cluster --input vectors.jsonl",
 		Short: "Cluster vectors (one JSON array of numbers per line) as the pipeline does",
@@ -51,95 +64,103 @@ A line that is not an array of numbers, or has a different length than the
 first, is an input error (exit 2) naming the line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			flags := cmd.Flags()
-			if input == "" {
-				return Usagef("cluster needs --input FILE (or --input - for stdin)")
-			}
-			hdbFlags := []string{"min-cluster-size", "min-samples", "epsilon", "selection", "metric"}
-			switch algo {
-			case "auto", "hdbscan":
-				if flags.Changed("k") {
-					return Usagef("--k applies to --algo kmeans, not %s", algo)
-				}
-			case "kmeans":
-				for _, f := range hdbFlags {
-					if flags.Changed(f) {
-						return Usagef("--%s applies to --algo auto or hdbscan, not kmeans", f)
-					}
-				}
-				if flags.Changed("k") && k < 1 {
-					return Usagef("--k is %d; want at least 1", k)
-				}
-			default:
-				return Usagef("--algo is %q; want auto, kmeans or hdbscan", algo)
-			}
-
-			vectors, lines, err := readVectors(cmd, input)
-			if err != nil {
+			if err := opts.check(cmd.Flags(), hdb); err != nil {
 				return err
 			}
-
-			var hcfg *cluster.Config
-			if algo == "hdbscan" || slices.ContainsFunc(hdbFlags, flags.Changed) {
-				c := cluster.Config{
-					MinClusterSize: minClusterSize,
-					MinSamples:     minSamples,
-					Selection:      selection,
-					Metric:         metric,
-				}
-				switch {
-				case flags.Changed("epsilon"):
-					c.Epsilon = epsilon
-				case algo == "auto":
-					c.Epsilon = cluster.DefaultPolicyEpsilon
-				}
-				hcfg = &c
-			}
-
-			var res cluster.Result
-			ctx := cmd.Context()
-			switch algo {
-			case "auto":
-				res, err = cluster.Auto(ctx, vectors, cluster.AutoConfig{HDBSCAN: hcfg})
-			case "hdbscan":
-				res, err = cluster.HDBSCAN(ctx, vectors, *hcfg)
-			case "kmeans":
-				if !flags.Changed("k") {
-					k = max(cluster.SmallK(len(vectors)), 1)
-				}
-				var km cluster.KMeansResult
-				km, err = cluster.KMeans(ctx, vectors, cluster.KMeansConfig{K: k})
-				res = km.Result
-			}
-			if err != nil {
-				return clusterInputError(err, lines)
-			}
-			rep := clusterReport{Algorithm: res.Algorithm, NClusters: res.NClusters, Noise: res.Noise(), Labels: res.Labels}
-			if asJSON {
-				return json.NewEncoder(app.Stdout).Encode(rep)
-			}
-			return writeClusterTable(app.Stdout, rep)
+			return runOr(cmd.Context(), opts, runF, clusterRun)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&input, "input", "", "file of vectors, one JSON array per line ('-' for stdin)")
-	f.StringVar(&algo, "algo", "auto", "auto (the pipeline's policy), kmeans or hdbscan")
-	f.IntVar(&k, "k", 0, "k-means clusters (default min(10, max(2, floor(sqrt(n/2)))))")
-	f.IntVar(&minClusterSize, "min-cluster-size", cluster.DefaultMinClusterSize, "HDBSCAN smallest cluster")
-	f.IntVar(&minSamples, "min-samples", 0, "HDBSCAN core-distance neighbours, counting the point (0: min cluster size)")
-	f.Float64Var(&epsilon, "epsilon", 0, "HDBSCAN cluster_selection_epsilon (default 0.05 with --algo auto, 0 with hdbscan)")
-	f.StringVar(&selection, "selection", cluster.SelectionEOM, "HDBSCAN cluster selection: eom or leaf")
-	f.StringVar(&metric, "metric", cluster.MetricEuclidean, "HDBSCAN distance: euclidean or cosine")
-	f.BoolVar(&asJSON, "json", false, `print {"algorithm","n_clusters","noise","labels"} as JSON`)
+	f.StringVar(&opts.Input, "input", "", "file of vectors, one JSON array per line ('-' for stdin)")
+	f.StringVar(&opts.Algo, "algo", "auto", "auto (the pipeline's policy), kmeans or hdbscan")
+	f.IntVar(&opts.K, "k", 0, "k-means clusters (default min(10, max(2, floor(sqrt(n/2)))))")
+	f.IntVar(&hdb.MinClusterSize, "min-cluster-size", cluster.DefaultMinClusterSize, "HDBSCAN smallest cluster")
+	f.IntVar(&hdb.MinSamples, "min-samples", 0, "HDBSCAN core-distance neighbours, counting the point (0: min cluster size)")
+	f.Float64Var(&hdb.Epsilon, "epsilon", 0, "HDBSCAN cluster_selection_epsilon (default 0.05 with --algo auto, 0 with hdbscan)")
+	f.StringVar(&hdb.Selection, "selection", cluster.SelectionEOM, "HDBSCAN cluster selection: eom or leaf")
+	f.StringVar(&hdb.Metric, "metric", cluster.MetricEuclidean, "HDBSCAN distance: euclidean or cosine")
+	f.BoolVar(&opts.JSON, "json", false, `print {"algorithm","n_clusters","noise","labels"} as JSON`)
 	return cmd
+}
+
+// check refuses flags that do not go together and sets HDBSCAN from hdb
+// when --algo hdbscan or an HDBSCAN flag asks for it.
+func (opts *clusterOptions) check(flags *pflag.FlagSet, hdb cluster.Config) error {
+	if opts.Input == "" {
+		return Usagef("cluster needs --input FILE (or --input - for stdin)")
+	}
+	switch opts.Algo {
+	case "auto", "hdbscan":
+		if flags.Changed("k") {
+			return Usagef("--k applies to --algo kmeans, not %s", opts.Algo)
+		}
+	case "kmeans":
+		for _, f := range hdbscanFlags {
+			if flags.Changed(f) {
+				return Usagef("--%s applies to --algo auto or hdbscan, not kmeans", f)
+			}
+		}
+		if flags.Changed("k") && opts.K < 1 {
+			return Usagef("--k is %d; want at least 1", opts.K)
+		}
+	default:
+		return Usagef("--algo is %q; want auto, kmeans or hdbscan", opts.Algo)
+	}
+	if opts.Algo == "hdbscan" || slices.ContainsFunc(hdbscanFlags, flags.Changed) {
+		switch {
+		case flags.Changed("epsilon"):
+		case opts.Algo == "auto":
+			hdb.Epsilon = cluster.DefaultPolicyEpsilon
+		default:
+			hdb.Epsilon = 0
+		}
+		opts.HDBSCAN = &hdb
+	}
+	return nil
+}
+
+func clusterRun(ctx context.Context, opts *clusterOptions) error {
+	vectors, lines, err := readVectors(opts.Stdin, opts.Input)
+	if err != nil {
+		return err
+	}
+	var res cluster.Result
+	switch opts.Algo {
+	case "auto":
+		res, err = cluster.Auto(ctx, vectors, cluster.AutoConfig{HDBSCAN: opts.HDBSCAN})
+	case "hdbscan":
+		hcfg := cluster.Config{}
+		if opts.HDBSCAN != nil {
+			hcfg = *opts.HDBSCAN
+		}
+		res, err = cluster.HDBSCAN(ctx, vectors, hcfg)
+	case "kmeans":
+		k := opts.K
+		if k == 0 {
+			k = max(cluster.SmallK(len(vectors)), 1)
+		}
+		var km cluster.KMeansResult
+		km, err = cluster.KMeans(ctx, vectors, cluster.KMeansConfig{K: k})
+		res = km.Result
+	default:
+		return Usagef("--algo is %q; want auto, kmeans or hdbscan", opts.Algo)
+	}
+	if err != nil {
+		return clusterInputError(err, lines)
+	}
+	rep := clusterReport{Algorithm: res.Algorithm, NClusters: res.NClusters, Noise: res.Noise(), Labels: res.Labels}
+	if opts.JSON {
+		return json.NewEncoder(opts.Stdout).Encode(rep)
+	}
+	return writeClusterTable(opts.Stdout, rep)
 }
 
 // readVectors parses one JSON array of numbers per non-blank line and
 // returns the vectors with the line number of each.
-func readVectors(cmd *cobra.Command, path string) ([][]float64, []int, error) {
+func readVectors(stdin io.Reader, path string) ([][]float64, []int, error) {
 	var r io.Reader
 	if path == "-" {
-		r = cmd.InOrStdin()
+		r = stdin
 	} else {
 		f, err := os.Open(path)
 		if err != nil {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -66,15 +65,12 @@ func TestClusterCommandJSON(t *testing.T) {
 }
 
 func TestClusterCommandReadsStdin(t *testing.T) {
-	var out, errb bytes.Buffer
-	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
-	root := newRootCmd(app)
-	root.SetArgs([]string{"cluster", "--input", "-", "--algo", "kmeans", "--k", "2", "--json"})
-	root.SetIn(strings.NewReader("[0, 0]\n[0, 1]\n\n[9, 9]\n[9, 8]\n[0, 0.5]\n"))
-	if err := root.ExecuteContext(t.Context()); err != nil {
-		t.Fatalf("exit %d: %v", exitCode(app, err), err)
+	code, out, errOut := runMasx(t, invocation{Stdin: strings.NewReader("[0, 0]\n[0, 1]\n\n[9, 9]\n[9, 8]\n[0, 0.5]\n")},
+		"cluster", "--input", "-", "--algo", "kmeans", "--k", "2", "--json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if got, want := strings.TrimSpace(out.String()), `{"algorithm":"kmeans","n_clusters":2,"noise":0,"labels":[0,0,1,1,0]}`; got != want {
+	if got, want := strings.TrimSpace(out), `{"algorithm":"kmeans","n_clusters":2,"noise":0,"labels":[0,0,1,1,0]}`; got != want {
 		t.Errorf("output %s; want %s", got, want)
 	}
 }

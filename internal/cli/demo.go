@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/masx-ai/masx/config"
 	"github.com/masx-ai/masx/crawl"
 	"github.com/masx-ai/masx/etl/demo"
 	"github.com/masx-ai/masx/etl/pipeline"
@@ -14,63 +18,134 @@ import (
 	"github.com/masx-ai/masx/store/open"
 )
 
-func newDemoCmd(app *App) *cobra.Command {
-	var (
-		db, dataDir, method string
-		asJSON              bool
-	)
+// demoOptions are `masx demo`'s inputs.
+type demoOptions struct {
+	*App
+	// DB is the database; empty means the configured one, MASX_DB_URL or
+	// sqlite://<MASX_DATA_DIR>/masx.db, where `masx results` looks.
+	DB     string
+	Method crawl.Method
+	JSON   bool
+}
+
+func newDemoCmd(app *App, runF func(context.Context, *demoOptions) error) *cobra.Command {
+	opts := &demoOptions{App: app}
+	var method string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole pipeline over a bundled local news site and print the clusters",
 		Long: `Serves a bundled, fictional, multilingual news site on loopback (3
 flashpoints, 6 stories, 57 feed entries in 6 languages, including pages that
 need JavaScript, pages too short to keep and broken links), runs the full
-pipeline over it into a fresh data folder, and prints the results. It needs
-no network. Private addresses are allowed for the demo site only.`,
+pipeline over it as a new run in the data folder's database (MASX_DATA_DIR,
+--data-dir; or --db), and prints the results. 'masx results' afterwards
+shows the same clusters. It needs no network. Private addresses are
+allowed for the demo site only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
 			m, err := crawl.ParseMethod(method)
 			if err != nil {
 				return AsUsage(err)
 			}
-			site, err := demo.Start(ctx)
-			if err != nil {
-				return fmt.Errorf("serving the demo site: %w", err)
-			}
-			defer site.Close()
-			if db == "" {
-				if dataDir == "" {
-					if dataDir, err = os.MkdirTemp("", "masx-demo-"); err != nil {
-						return err
-					}
-				}
-				db = "sqlite://" + filepath.Join(dataDir, "masx.db")
-			}
-			fmt.Fprintf(app.Stderr, "masx demo: site %s, store %s\n", site.URL, open.Redact(db))
-			// Through River like any run: in-process workers on SQLite, or on
-			// the PostgreSQL named by --db (where masx worker processes may help).
-			env, err := newJobsEnv(ctx, app, jobsOptions{envOptions: envOptions{DBURL: db, Method: m},
-				Workers: app.Settings.FlashpointConcurrency, Settings: settingsForLoopback(app.Settings)})
-			if err != nil {
-				return err
-			}
-			defer closeEnv(env, app)
-			var works []pipeline.Work
-			for _, fp := range demo.Flashpoints(site.URL) {
-				works = append(works, pipeline.Work{Flashpoint: fp})
-			}
-			run := news.Run{ID: runIDOr(""), Input: "demo " + site.URL}
-			if err := execute(ctx, app, env, run, pipeline.Slice(works), execOptions{}); err != nil {
-				return err
-			}
-			fmt.Fprintln(app.Stdout)
-			return printResults(ctx, app.Stdout, env.Store, run.ID, "", asJSON)
+			opts.Method = m
+			return runOr(cmd.Context(), opts, runF, demoRun)
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", "", "database URL (default: a fresh SQLite file in --data-dir)")
-	cmd.Flags().StringVar(&dataDir, "data-dir", "", "folder for the demo database (default: a new temporary folder)")
+	cmd.Flags().StringVar(&opts.DB, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db, where 'masx results' looks)")
 	cmd.Flags().StringVar(&method, "method", "auto", "how pages are got: auto, http or browser")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the clusters as JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the clusters as JSON")
 	return cmd
+}
+
+func demoRun(ctx context.Context, opts *demoOptions) error {
+	removeStaleDemoFolders(os.TempDir(), staleAfter, opts.Logger.Warn)
+	site, err := demo.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("serving the demo site: %w", err)
+	}
+	defer site.Close()
+	db := opts.DB
+	if db == "" {
+		db = opts.Settings.ResolvedDBURL()
+	}
+	fmt.Fprintf(opts.Stderr, "masx demo: site %s, store %s\n", site.URL, open.Redact(db))
+	// Through River like any run: in-process workers on SQLite, or on
+	// the PostgreSQL named by --db (where masx worker processes may help).
+	env, err := newJobsEnv(ctx, opts.App, jobsOptions{envOptions: envOptions{DBURL: db, Method: opts.Method},
+		Workers: opts.Settings.FlashpointConcurrency, Settings: settingsForLoopback(opts.Settings)})
+	if err != nil {
+		return err
+	}
+	defer closeEnv(env, opts.App)
+	var works []pipeline.Work
+	for _, fp := range demo.Flashpoints(site.URL) {
+		works = append(works, pipeline.Work{Flashpoint: fp})
+	}
+	run := news.Run{ID: runIDOr(""), Input: "demo " + site.URL}
+	if err := execute(ctx, opts.App, env, run, pipeline.Slice(works), execOptions{}); err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.Stdout)
+	if err := printResults(ctx, opts.Stdout, env.Store, run.ID, "", opts.JSON); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.Stderr, "masx demo: run %s is kept in %s; '%s' shows it again\n", run.ID, open.Redact(db), resultsCommand(opts.Settings, opts.DB))
+	return nil
+}
+
+// resultsCommand is the `masx results` command line that reads the
+// database the demo wrote: the settings that chose it came from the
+// environment or a .env file, which the next command reads too, or from
+// a flag, which it must repeat.
+func resultsCommand(s *config.Settings, db string) string {
+	args := []string{"masx", "results"}
+	switch {
+	case db != "":
+		args = append(args, "--db", open.Redact(db))
+	case s.DBURL != "" && s.Source("MASX_DB_URL") == config.SourceFlag:
+		args = append(args, "--db-url", open.Redact(s.DBURL))
+	case s.DBURL == "" && s.Source("MASX_DATA_DIR") == config.SourceFlag:
+		args = append(args, "--data-dir", s.DataDir)
+	}
+	return strings.Join(args, " ")
+}
+
+// staleAfter is how old a demo's temporary folder must be to be removed.
+// A demo takes seconds; an hour leaves any demo still running alone.
+const staleAfter = time.Hour
+
+// removeStaleDemoFolders removes the masx-demo-* folders that demos made
+// in dir before they kept their runs in the data folder, once nothing has
+// changed in them for age. It reports what it cannot remove to warn.
+func removeStaleDemoFolders(dir string, age time.Duration, warn func(msg string, args ...any)) {
+	folders, _ := filepath.Glob(filepath.Join(dir, "masx-demo-*"))
+	for _, f := range folders {
+		if !untouchedFor(f, age) {
+			continue
+		}
+		if err := os.RemoveAll(f); err != nil {
+			warn("removing a stale demo folder", "folder", f, "err", err)
+		}
+	}
+}
+
+// untouchedFor says whether folder f and everything directly in it were
+// last modified at least age ago.
+func untouchedFor(f string, age time.Duration) bool {
+	cutoff := time.Now().Add(-age)
+	st, err := os.Stat(f)
+	if err != nil || !st.IsDir() || st.ModTime().After(cutoff) {
+		return false
+	}
+	entries, err := os.ReadDir(f)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || info.ModTime().After(cutoff) {
+			return false
+		}
+	}
+	return true
 }

@@ -56,8 +56,14 @@ type chromiumReport struct {
 	Error     string `json:"error,omitempty"`
 }
 
-func newDoctorCmd(app *App) *cobra.Command {
-	var asJSON bool
+// doctorOptions are `masx doctor`'s inputs.
+type doctorOptions struct {
+	*App
+	JSON bool
+}
+
+func newDoctorCmd(app *App, runF func(context.Context, *doctorOptions) error) *cobra.Command {
+	opts := &doctorOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Report the device, runtime libraries, browser, models and effective settings",
@@ -70,26 +76,30 @@ Exits 2 when the settings cannot be honoured (for example MASX_FORCE_GPU=1
 without a usable GPU), after printing the report.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rep, devErr := buildDoctorReport(cmd.Context(), app.Settings)
-			var err error
-			if asJSON {
-				enc := json.NewEncoder(app.Stdout)
-				enc.SetIndent("", "  ")
-				err = enc.Encode(rep)
-			} else {
-				err = printDoctor(app.Stdout, rep)
-			}
-			if err != nil {
-				return err
-			}
-			if devErr != nil {
-				return AsUsage(devErr)
-			}
-			return nil
+			return runOr(cmd.Context(), opts, runF, doctorRun)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
+}
+
+func doctorRun(ctx context.Context, opts *doctorOptions) error {
+	rep, devErr := buildDoctorReport(ctx, opts.Settings)
+	var err error
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = printDoctor(opts.Stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if devErr != nil {
+		return AsUsage(devErr)
+	}
+	return nil
 }
 
 func buildDoctorReport(ctx context.Context, s *config.Settings) (doctorReport, error) {

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -25,12 +27,18 @@ type embedOutput struct {
 	Vector    []float32 `json:"vector"`
 }
 
-func newEmbedCmd(app *App) *cobra.Command {
-	var (
-		model     string
-		asJSON    bool
-		maxLength int
-	)
+// embedOptions are `masx embed`'s inputs.
+type embedOptions struct {
+	*App
+	Texts     []string // the texts; with FromStdin, read one per line instead
+	FromStdin bool
+	Model     string // folder or installed repo id; default MASX_EMBED_MODEL
+	MaxLength int    // tokens kept per text; 0 is the model's
+	JSON      bool
+}
+
+func newEmbedCmd(app *App, runF func(context.Context, *embedOptions) error) *cobra.Command {
+	opts := &embedOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "embed [--model DIR|ORG/NAME] [--json] TEXT...|-",
 		Short: "Embed texts with an ONNX sentence model",
@@ -53,59 +61,69 @@ it defaults to MASX_EMBED_MODEL. Needs ONNX Runtime (scripts/setup.sh).`,
 			if len(args) == 0 {
 				return Usagef("embed needs at least one TEXT argument (or - for standard input)")
 			}
-			if maxLength < 0 {
-				return Usagef("--max-length %d: want a positive number of tokens", maxLength)
+			if opts.MaxLength < 0 {
+				return Usagef("--max-length %d: want a positive number of tokens", opts.MaxLength)
 			}
-			texts := args
-			if len(args) == 1 && args[0] == "-" {
-				var err error
-				if texts, err = readLines(cmd); err != nil {
-					return err
-				}
-			}
-			e, stop, err := startEmbedder(cmd, app, model, maxLength)
-			if err != nil {
-				return err
-			}
-			defer stop()
-			vecs, err := e.Embed(cmd.Context(), texts)
-			if err != nil {
-				return err
-			}
-			enc := e.Encoder()
-			w := bufio.NewWriter(app.Stdout)
-			jw := json.NewEncoder(w)
-			for i, v := range vecs {
-				if asJSON {
-					t := enc.Tokenize(texts[i]) // cheap next to the model; gives the counts
-					if err := jw.Encode(embedOutput{Index: i, Tokens: t.Len(), Truncated: t.Truncated, Vector: v}); err != nil {
-						return fmt.Errorf("writing result: %w", err)
-					}
-					continue
-				}
-				for k, x := range v {
-					if k > 0 {
-						w.WriteByte(' ')
-					}
-					w.WriteString(strconv.FormatFloat(float64(x), 'g', 7, 32))
-				}
-				w.WriteByte('\n')
-			}
-			if err := w.Flush(); err != nil {
-				return fmt.Errorf("writing result: %w", err)
-			}
-			return nil
+			opts.Texts, opts.FromStdin = args, len(args) == 1 && args[0] == "-"
+			return runOr(cmd.Context(), opts, runF, embedRun)
 		},
 	}
-	cmd.Flags().StringVar(&model, "model", "", "model folder or installed repository id (default MASX_EMBED_MODEL)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per text")
-	cmd.Flags().IntVar(&maxLength, "max-length", 0, "tokens kept per text, [CLS] and [SEP] included (default: the model's)")
+	cmd.Flags().StringVar(&opts.Model, "model", "", "model folder or installed repository id (default MASX_EMBED_MODEL)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object per text")
+	cmd.Flags().IntVar(&opts.MaxLength, "max-length", 0, "tokens kept per text, [CLS] and [SEP] included (default: the model's)")
 	return cmd
 }
 
+func embedRun(ctx context.Context, opts *embedOptions) error {
+	texts := opts.Texts
+	if opts.FromStdin {
+		var err error
+		if texts, err = readLines(opts.Stdin); err != nil {
+			return err
+		}
+	}
+	e, stop, err := startEmbedder(ctx, opts.App, opts.Model, opts.MaxLength)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	vecs, err := e.Embed(ctx, texts)
+	if err != nil {
+		return err
+	}
+	return writeEmbeddings(opts.Stdout, e.Encoder(), texts, vecs, opts.JSON)
+}
+
+// writeEmbeddings prints one vector per text: space-separated numbers, or
+// JSON lines with the token counts.
+func writeEmbeddings(out io.Writer, enc *embed.Encoder, texts []string, vecs [][]float32, asJSON bool) error {
+	w := bufio.NewWriter(out)
+	jw := json.NewEncoder(w)
+	for i, v := range vecs {
+		if asJSON {
+			t := enc.Tokenize(texts[i]) // cheap next to the model; gives the counts
+			if err := jw.Encode(embedOutput{Index: i, Tokens: t.Len(), Truncated: t.Truncated, Vector: v}); err != nil {
+				return fmt.Errorf("writing result: %w", err)
+			}
+			continue
+		}
+		for k, x := range v {
+			if k > 0 {
+				w.WriteByte(' ')
+			}
+			w.WriteString(strconv.FormatFloat(float64(x), 'g', 7, 32))
+		}
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("writing result: %w", err)
+	}
+	return nil
+}
+
 // readLines reads standard input, one text per line.
-func readLines(cmd *cobra.Command) ([]string, error) {
-	sc := bufio.NewScanner(cmd.InOrStdin())
+func readLines(stdin io.Reader) ([]string, error) {
+	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	var texts []string
 	for sc.Scan() {
@@ -138,7 +156,7 @@ func resolveEmbedModel(s *config.Settings, model string) (string, error) {
 
 // startEmbedder registers the model on a runtime for the detected device
 // and starts it. stop drains the runtime.
-func startEmbedder(cmd *cobra.Command, app *App, model string, maxLength int) (*embed.Embedder, func(), error) {
+func startEmbedder(ctx context.Context, app *App, model string, maxLength int) (*embed.Embedder, func(), error) {
 	s := app.Settings
 	dir, err := resolveEmbedModel(s, model)
 	if err != nil {
@@ -164,10 +182,10 @@ func startEmbedder(cmd *cobra.Command, app *App, model string, maxLength int) (*
 	if err != nil {
 		return nil, nil, modelInputError(err)
 	}
-	if err := rt.Start(cmd.Context()); err != nil {
+	if err := rt.Start(ctx); err != nil {
 		return nil, nil, modelInputError(err)
 	}
-	return e, func() { _ = rt.Stop(cmd.Context()) }, nil
+	return e, func() { _ = rt.Stop(ctx) }, nil
 }
 
 // modelInputError marks errors caused by the model the user named as

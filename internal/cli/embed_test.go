@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -12,28 +10,9 @@ import (
 	"github.com/masx-ai/masx/model/onnx/onnxtest"
 )
 
-// runEmbedCLI runs masx like Main does and returns the exit code and both
-// outputs.
-func runEmbedCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	code := ExitOK
-	if err := root.ExecuteContext(t.Context()); err != nil {
-		code = exitCode(app, err)
-		fmt.Fprintf(&errb, "masx: %v\n", err)
-	}
-	return code, out.String(), errb.String()
-}
-
 func TestEmbedCommand(t *testing.T) {
 	dir := onnxtest.Tiny(t)
-	code, out, errOut := runEmbedCLI(t, "", "embed", "--model", dir, "--force-cpu", "true", "Hello, world!", "")
+	code, out, errOut := runCLI(t, "embed", "--model", dir, "--force-cpu", "true", "Hello, world!", "")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -59,7 +38,7 @@ func TestEmbedCommand(t *testing.T) {
 		}
 	}
 
-	code, out, errOut = runEmbedCLI(t, "first\nsecond text\n", "embed", "--model", dir, "--json", "--max-length", "3", "-")
+	code, out, errOut = runMasx(t, invocation{Stdin: strings.NewReader("first\nsecond text\n")}, "embed", "--model", dir, "--json", "--max-length", "3", "-")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -88,12 +67,12 @@ func TestEmbedCommandUsage(t *testing.T) {
 		{[]string{"embed", "--model", "not a repo id", "x"}, "not a repo id"},
 		{[]string{"bench", "embed", "--callers", "0"}, "--callers"},
 	} {
-		code, _, errOut := runEmbedCLI(t, "", c.args...)
+		code, _, errOut := runCLI(t, c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("masx %s: exit %d, %q; want exit 2 mentioning %q", strings.Join(c.args, " "), code, errOut, c.want)
 		}
 	}
-	code, _, errOut := runEmbedCLI(t, "", "embed", "--model", dir, "--ort-lib", t.TempDir()+"/libonnxruntime.so.1", "x")
+	code, _, errOut := runCLI(t, "embed", "--model", dir, "--ort-lib", t.TempDir()+"/libonnxruntime.so.1", "x")
 	if code != ExitFailure || !strings.Contains(errOut, "ONNX Runtime unavailable") {
 		t.Errorf("embed with a missing library: exit %d, %q; want exit 1 naming ONNX Runtime", code, errOut)
 	}
@@ -101,7 +80,7 @@ func TestEmbedCommandUsage(t *testing.T) {
 
 func TestBenchEmbedCommand(t *testing.T) {
 	dir := onnxtest.Tiny(t)
-	code, out, errOut := runEmbedCLI(t, "", "bench", "embed", "--model", dir, "--json", "--force-cpu", "true",
+	code, out, errOut := runCLI(t, "bench", "embed", "--model", dir, "--json", "--force-cpu", "true",
 		"--batch-size", "4", "--duration", "200ms", "--callers", "8", "--seq-len", "16")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -56,6 +56,12 @@ type envOptions struct {
 
 // newETLEnv builds the ETL machinery from settings. Close releases it in
 // reverse order, draining each part.
+//
+// It runs past 80 lines because it is the one place that builds the parts
+// in dependency order (device, executors, store, runtime and vectors,
+// fetcher, browser, crawl client, pipeline, watchdog), each with its
+// closer; the store, the pipeline and the watchdog have functions of their
+// own, and the rest stays beside the settings adapters it calls.
 func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlEnv, err error) {
 	env = &etlEnv{Settings: s, Progress: &pipeline.Progress{}, Registry: o.Registry}
 	if env.Registry == nil {
@@ -82,17 +88,9 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		return env, err
 	}
 
-	dbURL := o.DBURL
-	if dbURL == "" {
-		dbURL = s.ResolvedDBURL()
+	if err = env.openStore(ctx, s, o.DBURL); err != nil {
+		return env, err
 	}
-	if env.Store, err = open.Open(ctx, dbURL); err != nil {
-		if errors.Is(err, store.ErrBadURL) {
-			err = AsUsage(err)
-		}
-		return env, fmt.Errorf("opening the store: %w", err)
-	}
-	env.closers = append(env.closers, func(context.Context) error { return env.Store.Close() })
 
 	// The inference runtime hosts the neural models; without one
 	// configured, vectors come from TF-IDF/LSA and no model is loaded.
@@ -144,10 +142,35 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		return env, err
 	}
 
+	if err = env.newPipeline(s, method, log); err != nil || s.StallAfter <= 0 {
+		return env, err
+	}
+	return env, env.startWatchdog(ctx, s, log)
+}
+
+// openStore opens dbURL, or the configured database when it is empty.
+func (env *etlEnv) openStore(ctx context.Context, s *config.Settings, dbURL string) error {
+	if dbURL == "" {
+		dbURL = s.ResolvedDBURL()
+	}
+	st, err := open.Open(ctx, dbURL)
+	if err != nil {
+		if errors.Is(err, store.ErrBadURL) {
+			err = AsUsage(err)
+		}
+		return fmt.Errorf("opening the store: %w", err)
+	}
+	env.Store = st
+	env.closers = append(env.closers, func(context.Context) error { return env.Store.Close() })
+	return nil
+}
+
+// newPipeline builds the pipeline over the parts already built.
+func (env *etlEnv) newPipeline(s *config.Settings, method crawl.Method, log *slog.Logger) error {
+	var err error
 	env.Pipeline, err = pipeline.New(pipeline.Config{
-		MinTextChars:          s.MinTextChars,
-		FlashpointConcurrency: s.FlashpointConcurrency,
-		Method:                method,
+		MinTextChars: s.MinTextChars,
+		Method:       method,
 	}, pipeline.Deps{
 		Store:      env.Store,
 		Getter:     env.Client,
@@ -157,14 +180,14 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		Progress:   env.Progress,
 		Registerer: env.Registry,
 	})
-	if err != nil || s.StallAfter <= 0 {
-		return env, err
-	}
+	return err
+}
 
-	// The stall watchdog makes a hung pipeline visible: one warning naming
-	// the stuck stage, and masx_pipeline_stalled on /metrics. Closers run
-	// last-first, so it still watches while jobs drain and stops before the
-	// pools and the runtime it samples.
+// startWatchdog starts the stall watchdog, which makes a hung pipeline
+// visible: one warning naming the stuck stage, and masx_pipeline_stalled
+// on /metrics. Closers run last-first, so it still watches while jobs
+// drain and stops before the pools and the runtime it samples.
+func (env *etlEnv) startWatchdog(ctx context.Context, s *config.Settings, log *slog.Logger) error {
 	wd, err := pipeline.NewWatchdog(pipeline.WatchdogConfig{
 		Progress:   env.Progress,
 		StallAfter: s.StallAfter,
@@ -174,13 +197,13 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 		Registerer: env.Registry,
 	})
 	if err != nil {
-		return env, err
+		return err
 	}
 	if err = wd.Start(ctx); err != nil {
-		return env, err
+		return err
 	}
 	env.closers = append(env.closers, wd.Stop)
-	return env, nil
+	return nil
 }
 
 // Close stops everything newETLEnv started, last first; each part drains.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,13 +29,18 @@ type extractOutput struct {
 	Method   string `json:"method"`
 }
 
-func newExtractCmd(app *App) *cobra.Command {
-	var (
-		pageURL    string
-		asJSON     bool
-		minChars   int
-		noFallback bool
-	)
+// extractOptions are `masx extract`'s inputs.
+type extractOptions struct {
+	*App
+	Path       string // a saved page, or - for standard input
+	PageURL    string // where the page came from; resolves relative links
+	MinChars   int    // 0 means MASX_MIN_TEXT_CHARS
+	NoFallback bool
+	JSON       bool
+}
+
+func newExtractCmd(app *App, runF func(context.Context, *extractOptions) error) *cobra.Command {
+	opts := &extractOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "extract FILE.html|- [--url URL] [--json]",
 		Short: "Extract the article (title, text, author, date…) from a saved HTML page",
@@ -53,54 +59,60 @@ unreadable file, bad --url, or a page too large or too malformed to parse.`,
   curl -s https://example.com/news/1 | masx extract - --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if minChars < 0 {
-				return Usagef("--min-chars %d: want a number of characters ≥ 0 (0 means MASX_MIN_TEXT_CHARS)", minChars)
+			if opts.MinChars < 0 {
+				return Usagef("--min-chars %d: want a number of characters ≥ 0 (0 means MASX_MIN_TEXT_CHARS)", opts.MinChars)
 			}
-			maxBytes := app.Settings.MaxPageBytes
-			page, err := readPage(cmd, args[0], maxBytes)
-			if err != nil {
-				return err
-			}
-			if minChars == 0 {
-				minChars = app.Settings.MinTextChars
-			}
-			a, err := extract.Extract(page, pageURL, extract.Options{
-				MinChars:   minChars,
-				MaxBytes:   maxBytes,
-				NoFallback: noFallback,
-				Logger:     app.Logger,
-			})
-			switch {
-			case errors.Is(err, extract.ErrBadURL), errors.Is(err, extract.ErrTooLarge), errors.Is(err, extract.ErrMalformed):
-				return AsUsage(fmt.Errorf("extracting %s: %w", args[0], err))
-			case err != nil:
-				return fmt.Errorf("extracting %s: %w", args[0], err)
-			}
-			out := extractOutput{
-				Title: a.Title, Text: a.Text, Author: a.Author, Date: formatArticleDate(a.Date),
-				Image: a.Image, Site: a.Site, Language: a.Language, URL: a.URL, Method: a.Method,
-			}
-			if asJSON {
-				enc := json.NewEncoder(app.Stdout)
-				enc.SetEscapeHTML(false)
-				return enc.Encode(out)
-			}
-			return writeArticle(app.Stdout, out)
+			opts.Path = args[0]
+			return runOr(cmd.Context(), opts, runF, extractRun)
 		},
 	}
-	cmd.Flags().StringVar(&pageURL, "url", "", "URL the page was fetched from (resolves relative links)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"title","text","author","date","image","site","language","url","method"}`)
-	cmd.Flags().IntVar(&minChars, "min-chars", 0, "text shorter than this makes readability try too (default MASX_MIN_TEXT_CHARS)")
-	cmd.Flags().BoolVar(&noFallback, "no-fallback", false, "use trafilatura only")
+	cmd.Flags().StringVar(&opts.PageURL, "url", "", "URL the page was fetched from (resolves relative links)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"title","text","author","date","image","site","language","url","method"}`)
+	cmd.Flags().IntVar(&opts.MinChars, "min-chars", 0, "text shorter than this makes readability try too (default MASX_MIN_TEXT_CHARS)")
+	cmd.Flags().BoolVar(&opts.NoFallback, "no-fallback", false, "use trafilatura only")
 	return cmd
+}
+
+func extractRun(_ context.Context, opts *extractOptions) error {
+	maxBytes := opts.Settings.MaxPageBytes
+	page, err := readPage(opts.Stdin, opts.Path, maxBytes)
+	if err != nil {
+		return err
+	}
+	minChars := opts.MinChars
+	if minChars == 0 {
+		minChars = opts.Settings.MinTextChars
+	}
+	a, err := extract.Extract(page, opts.PageURL, extract.Options{
+		MinChars:   minChars,
+		MaxBytes:   maxBytes,
+		NoFallback: opts.NoFallback,
+		Logger:     opts.Logger,
+	})
+	switch {
+	case errors.Is(err, extract.ErrBadURL), errors.Is(err, extract.ErrTooLarge), errors.Is(err, extract.ErrMalformed):
+		return AsUsage(fmt.Errorf("extracting %s: %w", opts.Path, err))
+	case err != nil:
+		return fmt.Errorf("extracting %s: %w", opts.Path, err)
+	}
+	out := extractOutput{
+		Title: a.Title, Text: a.Text, Author: a.Author, Date: formatArticleDate(a.Date),
+		Image: a.Image, Site: a.Site, Language: a.Language, URL: a.URL, Method: a.Method,
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(out)
+	}
+	return writeArticle(opts.Stdout, out)
 }
 
 // readPage reads FILE or stdin ("-"), at most max+1 bytes so that Extract
 // can refuse an oversized page without reading all of it.
-func readPage(cmd *cobra.Command, path string, max int) ([]byte, error) {
+func readPage(stdin io.Reader, path string, max int) ([]byte, error) {
 	var r io.Reader
 	if path == "-" {
-		r = cmd.InOrStdin()
+		r = stdin
 	} else {
 		f, err := os.Open(path)
 		if err != nil {

@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,23 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/charmap"
 )
-
-func runExtractCmd(t *testing.T, stdin io.Reader, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	code := ExitOK
-	if err := root.ExecuteContext(t.Context()); err != nil {
-		code = exitCode(app, err)
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
-}
 
 var extractParagraphs = []string{
 	"The city council approved a plan on Wednesday to turn the disused rail yard into a park with space for markets, concerts and sports fields.",
@@ -55,7 +36,7 @@ func TestExtractCommand(t *testing.T) {
 	path := filepath.Join(dir, "page.html")
 	require.NoError(t, os.WriteFile(path, []byte(extractPage("en")), 0o644))
 
-	code, out, errOut := runExtractCmd(t, nil, "extract", path, "--url", "https://gazette.example/city/park")
+	code, out, errOut := runCLI(t, "extract", path, "--url", "https://gazette.example/city/park")
 	require.Equal(t, ExitOK, code, errOut)
 	require.Contains(t, out, "Title:    Rail yard to become a park\n")
 	require.Contains(t, out, "Author:   Ana Ruiz\n")
@@ -67,7 +48,7 @@ func TestExtractCommand(t *testing.T) {
 	}
 	require.NotContains(t, out, "All rights reserved")
 
-	code, out, errOut = runExtractCmd(t, nil, "extract", "--json", path)
+	code, out, errOut = runCLI(t, "extract", "--json", path)
 	require.Equal(t, ExitOK, code, errOut)
 	var got extractOutput
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
@@ -90,7 +71,7 @@ func TestExtractCommandStdinNonUTF8(t *testing.T) {
 		strings.Repeat("<p>"+ru+"</p>\n", 10) + `</article></body></html>`
 	enc, err := charmap.Windows1251.NewEncoder().String(page)
 	require.NoError(t, err)
-	code, out, errOut := runExtractCmd(t, strings.NewReader(enc), "extract", "-", "--json")
+	code, out, errOut := runMasx(t, invocation{Stdin: strings.NewReader(enc)}, "extract", "-", "--json")
 	require.Equal(t, ExitOK, code, errOut)
 	var got extractOutput
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
@@ -101,32 +82,32 @@ func TestExtractCommandStdinNonUTF8(t *testing.T) {
 func TestExtractCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.html")
-	code, _, errOut := runExtractCmd(t, nil, "extract", missing)
+	code, _, errOut := runCLI(t, "extract", missing)
 	require.Equal(t, ExitUsage, code)
 	require.Contains(t, errOut, missing)
 
-	code, _, errOut = runExtractCmd(t, nil, "extract", dir)
+	code, _, errOut = runCLI(t, "extract", dir)
 	require.Equal(t, ExitUsage, code, "a directory is not a page: %s", errOut)
 
 	page := filepath.Join(dir, "page.html")
 	require.NoError(t, os.WriteFile(page, []byte(extractPage("en")), 0o644))
-	code, _, errOut = runExtractCmd(t, nil, "extract", page, "--url", "not a url")
+	code, _, errOut = runCLI(t, "extract", page, "--url", "not a url")
 	require.Equal(t, ExitUsage, code)
 	require.Contains(t, errOut, `"not a url"`)
 
-	code, _, errOut = runExtractCmd(t, nil, "extract", page, "--max-page-bytes", "100")
+	code, _, errOut = runCLI(t, "extract", page, "--max-page-bytes", "100")
 	require.Equal(t, ExitUsage, code)
 	require.Contains(t, errOut, "page too large")
 
-	code, _, _ = runExtractCmd(t, nil, "extract", page, "--min-chars", "-1")
+	code, _, _ = runCLI(t, "extract", page, "--min-chars", "-1")
 	require.Equal(t, ExitUsage, code)
 
-	code, _, _ = runExtractCmd(t, nil, "extract")
+	code, _, _ = runCLI(t, "extract")
 	require.Equal(t, ExitUsage, code)
 
 	shell := filepath.Join(dir, "shell.html")
 	require.NoError(t, os.WriteFile(shell, []byte(`<html><head><title>App</title></head><body><div id="root"></div><script src="/app.js"></script></body></html>`), 0o644))
-	code, _, errOut = runExtractCmd(t, nil, "extract", shell)
+	code, _, errOut = runCLI(t, "extract", shell)
 	require.Equal(t, ExitFailure, code)
 	require.Contains(t, errOut, "no article content found")
 }

@@ -42,7 +42,7 @@ func TestNULByteFeedLeavesEveryGoodArticleOK(t *testing.T) {
 	require.NoError(t, os.WriteFile(in, raw, 0o600))
 	db := filepath.Join(dir, "masx.db")
 
-	code, _, stderr := runWithin(t, 3*time.Minute, "run", "--input", in, "--method", "http", "--run-id", "nul", "--db", "sqlite://"+db)
+	code, _, stderr := runMasx(t, invocation{Within: 3 * time.Minute}, "run", "--input", in, "--method", "http", "--run-id", "nul", "--db", "sqlite://"+db)
 	require.Equal(t, ExitOK, code, tail(stderr, 3000))
 
 	st, err := sqlite.Open(ctx, db, nil)

@@ -24,7 +24,7 @@ import (
 
 // testApp is an App with the default settings, its data in a temporary
 // folder, that records its output.
-func testApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
+func jobTestApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	s := config.Defaults()
@@ -32,8 +32,8 @@ func testApp(t *testing.T) (*App, *bytes.Buffer, *bytes.Buffer) {
 	return &App{Settings: s, Logger: slog.New(slog.DiscardHandler), Stdout: &out, Stderr: &errb}, &out, &errb
 }
 
-// parse runs cmd on args and returns what it handed to its run function.
-func parse[O any](t *testing.T, newCmd func(*App, func(context.Context, *O) error) *cobra.Command, args ...string) O {
+// parseJob runs cmd on args and returns what it handed to its run function.
+func parseJob[O any](t *testing.T, newCmd func(*App, func(context.Context, *O) error) *cobra.Command, args ...string) O {
 	t.Helper()
 	var got *O
 	cmd := newCmd(&App{}, func(_ context.Context, o *O) error { got = o; return nil })
@@ -47,7 +47,7 @@ func parse[O any](t *testing.T, newCmd func(*App, func(context.Context, *O) erro
 
 func TestJobCommandFlagsFillOptions(t *testing.T) {
 	t.Parallel()
-	r := parse(t, newCmdRun, "--source", "masx", "--date", "2025-06-01", "--flashpoint-ids", "a,b",
+	r := parseJob(t, newCmdRun, "--source", "masx", "--date", "2025-06-01", "--flashpoint-ids", "a,b",
 		"--db", "postgres://x", "--run-id", "r1", "--method", "http", "--workers", "0", "--detach", "--json")
 	require.Equal(t, "masx", r.Source)
 	require.Equal(t, "2025-06-01", r.Date)
@@ -59,33 +59,33 @@ func TestJobCommandFlagsFillOptions(t *testing.T) {
 	require.Zero(t, r.Workers)
 	require.True(t, r.Detach)
 	require.True(t, r.JSON)
-	require.Equal(t, "auto", parse(t, newCmdRun, "--input", "x.jsonl").Format)
-	require.False(t, parse(t, newCmdRun, "--input", "x.jsonl").WorkersSet)
+	require.Equal(t, "auto", parseJob(t, newCmdRun, "--input", "x.jsonl").Format)
+	require.False(t, parseJob(t, newCmdRun, "--input", "x.jsonl").WorkersSet)
 
-	w := parse(t, newCmdWorker, "--db", "postgres://x", "--queues", "q1,q2", "--concurrency", "3")
+	w := parseJob(t, newCmdWorker, "--db", "postgres://x", "--queues", "q1,q2", "--concurrency", "3")
 	require.Equal(t, []string{"q1", "q2"}, w.Queues)
 	require.Equal(t, 3, w.Concurrency)
 	require.True(t, w.ConcurrencySet)
-	require.False(t, parse(t, newCmdWorker).ConcurrencySet)
+	require.False(t, parseJob(t, newCmdWorker).ConcurrencySet)
 
-	s := parse(t, newCmdServe, "--workers", "0", "--insecure", "--drain-delay", "2s", "--method", "http")
+	s := parseJob(t, newCmdServe, "--workers", "0", "--insecure", "--drain-delay", "2s", "--method", "http")
 	require.True(t, s.WorkersSet)
 	require.True(t, s.Insecure)
 	require.Equal(t, 2*time.Second, s.DrainDelay)
-	require.False(t, parse(t, newCmdServe).WorkersSet)
+	require.False(t, parseJob(t, newCmdServe).WorkersSet)
 
-	st := parse(t, newCmdStatus, "r9", "--json", "--watch", "1s", "--db", "sqlite://x.db")
+	st := parseJob(t, newCmdStatus, "r9", "--json", "--watch", "1s", "--db", "sqlite://x.db")
 	require.Equal(t, "r9", st.RunID)
 	require.True(t, st.JSON)
 	require.Equal(t, time.Second, st.Watch)
-	require.Empty(t, parse(t, newCmdStatus).RunID, "the latest run")
+	require.Empty(t, parseJob(t, newCmdStatus).RunID, "the latest run")
 }
 
 // Bad options are usage errors found before anything is built: no store
 // is opened, no runtime started.
 func TestJobCommandsRefuseBadOptions(t *testing.T) {
 	t.Parallel()
-	app, _, _ := testApp(t)
+	app, _, _ := jobTestApp(t)
 	ctx := context.Background()
 	runs := []struct {
 		opts runOptions
@@ -142,7 +142,7 @@ func TestStatusRunShowsARun(t *testing.T) {
 	require.NoError(t, st.FinishRun(ctx, "done", news.RunCompleted, ""))
 	require.NoError(t, st.Close())
 
-	app, out, _ := testApp(t)
+	app, out, _ := jobTestApp(t)
 	// A finished run is shown once, even when watched.
 	require.NoError(t, statusRun(ctx, &statusOptions{App: app, DB: "sqlite://" + path, Watch: time.Hour}))
 	require.Contains(t, out.String(), "done (completed, attempt 1)")

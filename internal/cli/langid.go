@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,8 +25,16 @@ type langidReport struct {
 	Confidence float64 `json:"confidence"`
 }
 
-func newLangidCmd(app *App) *cobra.Command {
-	var asJSON bool
+// langidOptions are `masx langid`'s inputs.
+type langidOptions struct {
+	*App
+	Text      string // the text; unused with FromStdin
+	FromStdin bool   // read the text from standard input (the argument -)
+	JSON      bool
+}
+
+func newLangidCmd(app *App, runF func(context.Context, *langidOptions) error) *cobra.Command {
+	opts := &langidOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "langid [--json] TEXT...|-",
 		Short: "Print the language (ISO 639-1) of a text and the confidence",
@@ -40,30 +49,39 @@ language reaches confidence 0.5. See the nlp/langid package doc for the
 languages and measured accuracy.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			text := strings.Join(args, " ")
 			if args[0] == "-" {
 				if len(args) > 1 {
 					return Usagef("langid: - reads stdin and takes no other arguments, got %d more", len(args)-1)
 				}
-				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxLangidInput))
-				if err != nil {
-					return fmt.Errorf("reading stdin: %w", err)
-				}
-				text = string(b)
+				opts.FromStdin = true
+			} else {
+				opts.Text = strings.Join(args, " ")
 			}
-			d, err := langid.Default()
-			if err != nil {
-				return fmt.Errorf("loading the language model: %w", err)
-			}
-			r := d.Detect(text)
-			rep := langidReport{Lang: r.Lang, Confidence: math.Round(r.Confidence*100) / 100}
-			if asJSON {
-				return json.NewEncoder(app.Stdout).Encode(rep)
-			}
-			_, err = fmt.Fprintf(app.Stdout, "%s %.2f\n", rep.Lang, rep.Confidence)
-			return err
+			return runOr(cmd.Context(), opts, runF, langidRun)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"lang":…,"confidence":…}`)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"lang":…,"confidence":…}`)
 	return cmd
+}
+
+func langidRun(_ context.Context, opts *langidOptions) error {
+	text := opts.Text
+	if opts.FromStdin {
+		b, err := io.ReadAll(io.LimitReader(opts.Stdin, maxLangidInput))
+		if err != nil {
+			return fmt.Errorf("reading stdin: %w", err)
+		}
+		text = string(b)
+	}
+	d, err := langid.Default()
+	if err != nil {
+		return fmt.Errorf("loading the language model: %w", err)
+	}
+	r := d.Detect(text)
+	rep := langidReport{Lang: r.Lang, Confidence: math.Round(r.Confidence*100) / 100}
+	if opts.JSON {
+		return json.NewEncoder(opts.Stdout).Encode(rep)
+	}
+	_, err = fmt.Fprintf(opts.Stdout, "%s %.2f\n", rep.Lang, rep.Confidence)
+	return err
 }

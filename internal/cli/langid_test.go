@@ -1,31 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"strings"
 	"testing"
 )
-
-// runLangidCmd runs masx in-process with stdin and returns the exit code
-// and both streams.
-func runLangidCmd(t *testing.T, stdin io.Reader, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	code := ExitOK
-	if err := root.ExecuteContext(t.Context()); err != nil {
-		code = exitCode(app, err)
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
-}
 
 func TestLangidCommand(t *testing.T) {
 	for _, tc := range []struct {
@@ -44,7 +24,7 @@ func TestLangidCommand(t *testing.T) {
 		{"invalid utf-8", "\xff\xfe\xfd", []string{"langid", "-"}, "und 0.00\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runLangidCmd(t, strings.NewReader(tc.stdin), tc.args...)
+			code, out, errOut := runMasx(t, invocation{Stdin: strings.NewReader(tc.stdin)}, tc.args...)
 			if code != ExitOK {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -60,7 +40,7 @@ func TestLangidCommandLargeStdin(t *testing.T) {
 	// 1000 characters decide (Spanish here, Italian after).
 	es := strings.Repeat("El Gobierno aprobó este jueves los presupuestos generales del Estado. ", 20)
 	r := &countingReader{r: strings.NewReader(es + strings.Repeat("Il governo ha approvato la legge di bilancio. ", 180_000))}
-	code, out, errOut := runLangidCmd(t, r, "langid", "--json", "-")
+	code, out, errOut := runMasx(t, invocation{Stdin: r}, "langid", "--json", "-")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -79,7 +59,7 @@ func TestLangidCommandUsage(t *testing.T) {
 		{"langid", "-", "extra"},
 		{"langid", "--bogus", "text"},
 	} {
-		code, _, errOut := runLangidCmd(t, strings.NewReader(""), args...)
+		code, _, errOut := runMasx(t, invocation{Stdin: strings.NewReader("")}, args...)
 		if code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, errOut)
 		}

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -24,15 +26,20 @@ and, when the repository has them, onnx/model_fp16.onnx and the config files.`,
 			return Usagef("models needs a subcommand: pull or list")
 		},
 	}
-	cmd.AddCommand(newModelsPullCmd(app), newModelsListCmd(app))
+	cmd.AddCommand(newModelsPullCmd(app, nil), newModelsListCmd(app, nil))
 	return cmd
 }
 
-func newModelsPullCmd(app *App) *cobra.Command {
-	var (
-		revision string
-		asJSON   bool
-	)
+// modelsPullOptions are `masx models pull`'s inputs.
+type modelsPullOptions struct {
+	*App
+	RepoID   string // <org>/<name>
+	Revision string
+	JSON     bool
+}
+
+func newModelsPullCmd(app *App, runF func(context.Context, *modelsPullOptions) error) *cobra.Command {
+	opts := &modelsPullOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "pull <org>/<name> [--revision R]",
 		Short: "Download a model's ONNX export from the Hugging Face Hub",
@@ -54,99 +61,120 @@ HF_TOKEN authorizes private or gated repositories.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s := app.Settings
-			client, err := hub.New(hubConfig(s, app.Logger))
-			if err != nil {
-				return AsUsage(fmt.Errorf("MASX_HF_ENDPOINT: %w", err))
-			}
-			defer client.CloseIdleConnections()
-			res, err := client.Pull(cmd.Context(), s.ResolvedModelsDir(), args[0], hub.PullOptions{
-				Revision: revision,
-				Progress: func(f hub.FileResult) {
-					if !asJSON {
-						fmt.Fprintf(app.Stderr, "%-10s %-26s %s\n", f.Action, f.Path, byteSize(f.Size))
-					}
-				},
-			})
-			if err != nil {
-				for _, input := range []error{hub.ErrInvalidRepoID, hub.ErrInvalidRevision, hub.ErrRepoNotFound, hub.ErrMissingFile} {
-					if errors.Is(err, input) {
-						return AsUsage(err)
-					}
-				}
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(app.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(res)
-			}
-			commit := res.Commit
-			if len(commit) > 12 {
-				commit = commit[:12]
-			}
-			fmt.Fprintf(app.Stdout, "%s@%s (%s) -> %s\n", res.RepoID, res.Revision, commit, res.Path)
-			return nil
+			opts.RepoID = args[0]
+			return runOr(cmd.Context(), opts, runF, modelsPullRun)
 		},
 	}
-	cmd.Flags().StringVar(&revision, "revision", hub.DefaultRevision, "branch, tag or commit to download")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().StringVar(&opts.Revision, "revision", hub.DefaultRevision, "branch, tag or commit to download")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	return cmd
 }
 
-func newModelsListCmd(app *App) *cobra.Command {
-	var asJSON bool
+func modelsPullRun(ctx context.Context, opts *modelsPullOptions) error {
+	s := opts.Settings
+	client, err := hub.New(hubConfig(s, opts.Logger))
+	if err != nil {
+		return AsUsage(fmt.Errorf("MASX_HF_ENDPOINT: %w", err))
+	}
+	defer client.CloseIdleConnections()
+	res, err := client.Pull(ctx, s.ResolvedModelsDir(), opts.RepoID, hub.PullOptions{
+		Revision: opts.Revision,
+		Progress: func(f hub.FileResult) {
+			if !opts.JSON {
+				fmt.Fprintf(opts.Stderr, "%-10s %-26s %s\n", f.Action, f.Path, byteSize(f.Size))
+			}
+		},
+	})
+	if err != nil {
+		for _, input := range []error{hub.ErrInvalidRepoID, hub.ErrInvalidRevision, hub.ErrRepoNotFound, hub.ErrMissingFile} {
+			if errors.Is(err, input) {
+				return AsUsage(err)
+			}
+		}
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	commit := res.Commit
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	fmt.Fprintf(opts.Stdout, "%s@%s (%s) -> %s\n", res.RepoID, res.Revision, commit, res.Path)
+	return nil
+}
+
+// modelsListOptions are `masx models list`'s inputs.
+type modelsListOptions struct {
+	*App
+	JSON bool
+}
+
+func newModelsListCmd(app *App, runF func(context.Context, *modelsListOptions) error) *cobra.Command {
+	opts := &modelsListOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List installed models",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			dir := app.Settings.ResolvedModelsDir()
-			list, err := hub.List(dir)
-			if err != nil {
-				return err
-			}
-			if list == nil {
-				list = []hub.Installed{}
-			}
-			if asJSON {
-				enc := json.NewEncoder(app.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintf(app.Stdout, "no models in %s (masx models pull <org>/<name>)\n", dir)
-				return nil
-			}
-			tw := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "MODEL\tFP16\tSIZE\tFILES\tSTATUS\tPATH")
-			for _, m := range list {
-				status := "ok"
-				switch {
-				case m.Partial:
-					status = "partial (pull again to resume)"
-				case m.Error != "":
-					status = "incomplete"
-				}
-				fp16 := "no"
-				if m.HasFP16 {
-					fp16 = "yes"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.RepoID, fp16, byteSize(m.Size), len(m.Files), status, m.Path)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			for _, m := range list {
-				if m.Error != "" {
-					fmt.Fprintf(app.Stdout, "%s: %s\n", m.RepoID, strings.TrimSpace(m.Error))
-				}
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runOr(cmd.Context(), opts, runF, modelsListRun)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
+}
+
+func modelsListRun(_ context.Context, opts *modelsListOptions) error {
+	dir := opts.Settings.ResolvedModelsDir()
+	list, err := hub.List(dir)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []hub.Installed{}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(opts.Stdout, "no models in %s (masx models pull <org>/<name>)\n", dir)
+		return nil
+	}
+	return writeModels(opts.Stdout, list)
+}
+
+// writeModels prints installed models as a table, then what is wrong with
+// each incomplete one.
+func writeModels(w io.Writer, list []hub.Installed) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODEL\tFP16\tSIZE\tFILES\tSTATUS\tPATH")
+	for _, m := range list {
+		status := "ok"
+		switch {
+		case m.Partial:
+			status = "partial (pull again to resume)"
+		case m.Error != "":
+			status = "incomplete"
+		}
+		fp16 := "no"
+		if m.HasFP16 {
+			fp16 = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.RepoID, fp16, byteSize(m.Size), len(m.Files), status, m.Path)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, m := range list {
+		if m.Error != "" {
+			fmt.Fprintf(w, "%s: %s\n", m.RepoID, strings.TrimSpace(m.Error))
+		}
+	}
+	return nil
 }
 
 // byteSize formats a size in decimal units (kB, MB, GB), as the Hub shows them.

@@ -32,7 +32,7 @@ func TestModelsPullAndList(t *testing.T) {
 	models := t.TempDir()
 	flags := []string{"--hf-endpoint", srv.URL, "--models-dir", models}
 
-	code, out, errOut := runCmdStdin(t, "", append([]string{"models", "pull", "acme/tiny"}, flags...)...)
+	code, out, errOut := runCLI(t, append([]string{"models", "pull", "acme/tiny"}, flags...)...)
 	if code != ExitOK {
 		t.Fatalf("pull: exit %d: %s", code, errOut)
 	}
@@ -54,18 +54,18 @@ func TestModelsPullAndList(t *testing.T) {
 		}
 	}
 
-	code, out, _ = runCmdStdin(t, "", append([]string{"models", "pull", "acme/tiny", "--json"}, flags...)...)
+	code, out, _ = runCLI(t, append([]string{"models", "pull", "acme/tiny", "--json"}, flags...)...)
 	var res hub.PullResult
 	if code != ExitOK || json.Unmarshal([]byte(out), &res) != nil || len(res.Files) != 5 || res.Files[0].Action != "present" {
 		t.Errorf("second pull --json: exit %d, %s", code, out)
 	}
 
-	code, out, _ = runCmdStdin(t, "", append([]string{"models", "list", "--json"}, flags...)...)
+	code, out, _ = runCLI(t, append([]string{"models", "list", "--json"}, flags...)...)
 	var list []hub.Installed
 	if code != ExitOK || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].RepoID != "acme/tiny" || !list[0].HasFP16 || list[0].Commit != hubtest.Commit {
 		t.Errorf("list --json: exit %d, %s", code, out)
 	}
-	code, out, _ = runCmdStdin(t, "", append([]string{"models", "list"}, flags...)...)
+	code, out, _ = runCLI(t, append([]string{"models", "list"}, flags...)...)
 	if code != ExitOK || !strings.Contains(out, "acme/tiny") || !strings.Contains(out, "yes") || !strings.Contains(out, "ok") {
 		t.Errorf("list: exit %d\n%s", code, out)
 	}
@@ -91,7 +91,7 @@ func TestModelsErrors(t *testing.T) {
 		{"no subcommand", []string{"models"}, ExitUsage, "pull or list"},
 	}
 	for _, c := range cases {
-		code, _, errOut := runCmdStdin(t, "", append(c.args, flags...)...)
+		code, _, errOut := runCLI(t, append(c.args, flags...)...)
 		if code != c.code || !strings.Contains(errOut, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit %d mentioning %q", c.name, code, errOut, c.code, c.want)
 		}
@@ -101,7 +101,7 @@ func TestModelsErrors(t *testing.T) {
 			t.Errorf("a hostile id reached the server: %s", r.Path)
 		}
 	}
-	code, out, _ := runCmdStdin(t, "", append([]string{"models", "list"}, flags...)...)
+	code, out, _ := runCLI(t, append([]string{"models", "list"}, flags...)...)
 	if code != ExitOK || !strings.Contains(out, "no models") {
 		t.Errorf("list of an empty dir: exit %d, %q", code, out)
 	}

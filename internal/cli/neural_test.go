@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -39,26 +38,6 @@ func neuralModel(t *testing.T) {
 	}
 	onnxtest.RequireORT(t)
 	t.Setenv("MASX_EMBED_MODEL", onnxtest.Model(t, testmodel.MiniLM))
-}
-
-// runWithin runs masx in process and fails the test if it has not returned
-// within d: the deadline turns a deadlock into a failure with the output so
-// far.
-func runWithin(t *testing.T, d time.Duration, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var out, errb lockedBuffer
-	code := run(ctx, args, &out, &errb)
-	require.NoError(t, ctx.Err(), "masx %s did not finish within %v (a stall?):\n%s", strings.Join(args, " "), d, tail(errb.String(), 3000))
-	return code, out.String(), errb.String()
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
 }
 
 // checkNeuralRun checks that every input article of the run is stored
@@ -105,7 +84,7 @@ func TestDemoWithNeuralEmbedderCompletes(t *testing.T) {
 			t.Setenv("MAX_PROCS", fmt.Sprint(c.procs))
 			t.Setenv("BATCH_SIZE", fmt.Sprint(c.batch))
 			dir := t.TempDir()
-			code, out, stderr := runWithin(t, 4*time.Minute, "demo", "--method", c.method, "--data-dir", dir)
+			code, out, stderr := runMasx(t, invocation{Within: 4 * time.Minute}, "demo", "--method", c.method, "--data-dir", dir)
 			require.Equal(t, ExitOK, code, tail(stderr, 3000))
 			m := regexp.MustCompile(`run\s+(\S+) \(completed\)`).FindStringSubmatch(out)
 			require.NotNil(t, m, out)
@@ -131,7 +110,7 @@ func TestRunWithWorkersAndNeuralEmbedderCompletes(t *testing.T) {
 	require.NoError(t, os.WriteFile(input, raw, 0o600))
 	db := filepath.Join(dir, "masx.db")
 
-	code, _, stderr := runWithin(t, 4*time.Minute, "run", "--input", input, "--workers", "2", "--method", "http",
+	code, _, stderr := runMasx(t, invocation{Within: 4 * time.Minute}, "run", "--input", input, "--workers", "2", "--method", "http",
 		"--run-id", "neural-run", "--db", "sqlite://"+db)
 	require.Equal(t, ExitOK, code, tail(stderr, 3000))
 	checkNeuralRun(t, db, "neural-run", len(demo.Expect(site.URL)))

@@ -14,11 +14,16 @@ import (
 	"github.com/masx-ai/masx/store"
 )
 
-func newResultsCmd(app *App) *cobra.Command {
-	var (
-		runID, fpID, db string
-		asJSON          bool
-	)
+// resultsOptions are `masx results`'s inputs.
+type resultsOptions struct {
+	*App
+	RunID, FlashpointID string
+	DB                  string // default MASX_DB_URL or sqlite://<data dir>/masx.db
+	JSON                bool
+}
+
+func newResultsCmd(app *App, runF func(context.Context, *resultsOptions) error) *cobra.Command {
+	opts := &resultsOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "results [--run ID] [--flashpoint ID]",
 		Short: "Print stored clusters with their summaries, domains and URLs",
@@ -27,20 +32,23 @@ another, with each cluster's summary, article count, top domains, languages
 and URLs. --json prints an array of clusters.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			st, err := openStore(ctx, app, db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return printResults(ctx, app.Stdout, st, runID, fpID, asJSON)
+			return runOr(cmd.Context(), opts, runF, resultsRun)
 		},
 	}
-	cmd.Flags().StringVar(&runID, "run", "", "run id (default: the latest run)")
-	cmd.Flags().StringVar(&fpID, "flashpoint", "", "only this flashpoint")
-	cmd.Flags().StringVar(&db, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&opts.RunID, "run", "", "run id (default: the latest run)")
+	cmd.Flags().StringVar(&opts.FlashpointID, "flashpoint", "", "only this flashpoint")
+	cmd.Flags().StringVar(&opts.DB, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
+}
+
+func resultsRun(ctx context.Context, opts *resultsOptions) error {
+	st, err := openStore(ctx, opts.App, opts.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return printResults(ctx, opts.Stdout, st, opts.RunID, opts.FlashpointID, opts.JSON)
 }
 
 func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID string, asJSON bool) error {

@@ -27,24 +27,25 @@ Exit codes: 0 ok, 1 failure, 2 usage or input error.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return AsUsage(err) })
 	app.bindSettingFlags(root.PersistentFlags())
 
-	// One line per command; each constructor lives in its own file.
+	// One line per command; each constructor lives in its own file and
+	// takes the run function tests may replace (nil: the real one).
 	root.AddCommand(
-		newDoctorCmd(app),
-		newSettingsCmd(app),
+		newDoctorCmd(app, nil),
+		newSettingsCmd(app, nil),
 		newCmdRun(app, nil),
-		newResultsCmd(app),
+		newResultsCmd(app, nil),
 		newCmdStatus(app, nil),
 		newCmdWorker(app, nil),
-		newDemoCmd(app),
+		newDemoCmd(app, nil),
 		newBenchCmd(app),
-		newClusterCmd(app),
-		newTokenizeCmd(app),
+		newClusterCmd(app, nil),
+		newTokenizeCmd(app, nil),
 		newModelsCmd(app),
-		newEmbedCmd(app),
-		newSummarizeCmd(app),
-		newLangidCmd(app),
-		newExtractCmd(app),
-		newFetchCmd(app),
+		newEmbedCmd(app, nil),
+		newSummarizeCmd(app, nil),
+		newLangidCmd(app, nil),
+		newExtractCmd(app, nil),
+		newFetchCmd(app, nil),
 		newCmdServe(app, nil),
 	)
 	return root
@@ -63,12 +64,12 @@ func newBenchCmd(app *App) *cobra.Command {
 	}
 	cmd.AddCommand(
 		// newBenchXxxCmd(app) constructors, one per line
-		newBenchBatchCmd(app),
-		newBenchPipelineCmd(app),
-		newBenchClusterCmd(app),
-		newBenchEmbedCmd(app),
-		newBenchRenderCmd(app),
-		newBenchScaleCmd(app),
+		newBenchBatchCmd(app, nil),
+		newBenchPipelineCmd(app, nil),
+		newBenchClusterCmd(app, nil),
+		newBenchEmbedCmd(app, nil),
+		newBenchRenderCmd(app, nil),
+		newBenchScaleCmd(app, nil),
 	)
 	return cmd
 }

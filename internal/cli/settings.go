@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -10,8 +11,14 @@ import (
 	"github.com/masx-ai/masx/config"
 )
 
-func newSettingsCmd(app *App) *cobra.Command {
-	var markdown bool
+// settingsOptions are `masx settings`'s inputs.
+type settingsOptions struct {
+	*App
+	Markdown bool
+}
+
+func newSettingsCmd(app *App, runF func(context.Context, *settingsOptions) error) *cobra.Command {
+	opts := &settingsOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "settings",
 		Short: "List every setting with its flag, default and meaning",
@@ -20,17 +27,21 @@ variable, in a .env file, or as a flag (flags beat env, env beats .env).
 With --markdown it prints the table the README carries.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if markdown {
-				return writeSettingsMarkdown(app.Stdout)
-			}
-			for _, sp := range config.Specs() {
-				fmt.Fprintf(app.Stdout, "%-28s --%-24s default %-12q %s\n", sp.Var, sp.Flag, sp.Default, settingHelp(sp))
-			}
-			return nil
+			return runOr(cmd.Context(), opts, runF, settingsRun)
 		},
 	}
-	cmd.Flags().BoolVar(&markdown, "markdown", false, "print a Markdown table")
+	cmd.Flags().BoolVar(&opts.Markdown, "markdown", false, "print a Markdown table")
 	return cmd
+}
+
+func settingsRun(_ context.Context, opts *settingsOptions) error {
+	if opts.Markdown {
+		return writeSettingsMarkdown(opts.Stdout)
+	}
+	for _, sp := range config.Specs() {
+		fmt.Fprintf(opts.Stdout, "%-28s --%-24s default %-12q %s\n", sp.Var, sp.Flag, sp.Default, sp.Help)
+	}
+	return nil
 }
 
 func writeSettingsMarkdown(w io.Writer) error {

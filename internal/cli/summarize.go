@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,13 +32,18 @@ type summarizeReport struct {
 	Truncated   bool     `json:"truncated,omitempty"`
 }
 
-func newSummarizeCmd(app *App) *cobra.Command {
-	var (
-		n        int
-		compress bool
-		budget   int
-		asJSON   bool
-	)
+// summarizeOptions are `masx summarize`'s inputs.
+type summarizeOptions struct {
+	*App
+	Path      string // a file, or - for standard input
+	Sentences int    // summary length; 0 keeps 20–40 %
+	Compress  bool   // print the compressed text instead
+	Budget    int    // with Compress: most characters, 0 no limit
+	JSON      bool
+}
+
+func newSummarizeCmd(app *App, runF func(context.Context, *summarizeOptions) error) *cobra.Command {
+	opts := &summarizeOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "summarize [--sentences N] [--compress [--budget CHARS]] FILE|-",
 		Short: "Print an extractive summary, or the compressed text, of a text file",
@@ -53,68 +59,73 @@ within --budget characters when given.
 Input is limited to 16 MiB; invalid UTF-8 is replaced.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch {
-			case n < 0:
-				return Usagef("--sentences %d: want 0 (adaptive) or more", n)
-			case budget < 0:
-				return Usagef("--budget %d: want 0 (no limit) or more characters", budget)
-			case budget > 0 && !compress:
+			switch o := opts; {
+			case o.Sentences < 0:
+				return Usagef("--sentences %d: want 0 (adaptive) or more", o.Sentences)
+			case o.Budget < 0:
+				return Usagef("--budget %d: want 0 (no limit) or more characters", o.Budget)
+			case o.Budget > 0 && !o.Compress:
 				return Usagef("--budget applies to --compress only")
-			case compress && cmd.Flags().Changed("sentences"):
+			case o.Compress && cmd.Flags().Changed("sentences"):
 				return Usagef("--sentences applies to summaries; --compress picks the count itself")
 			}
-			text, err := readSummarizeInput(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			var rep summarizeReport
-			if compress {
-				r, err := summarize.CompressWith(text, summarize.Budget{Max: budget}, summarize.Options{})
-				if err != nil {
-					return fmt.Errorf("compressing %s: %w", args[0], err)
-				}
-				rep = summarizeReport{Mode: "compress", Text: r.Text, InputSents: r.Sentences, Kept: r.Kept,
-					InputChars: r.InputUnits, OutputChars: r.OutputUnits, Truncated: r.Truncated}
-			} else {
-				sents := summarize.Summarize(text, n)
-				out := strings.Join(sents, " ")
-				rep = summarizeReport{Mode: "summary", Sentences: sents, InputSents: len(sentences.Split(text)),
-					Kept: len(sents), InputChars: utf8.RuneCountInString(text), OutputChars: utf8.RuneCountInString(out)}
-			}
-			if asJSON {
-				enc := json.NewEncoder(app.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			if compress {
-				if rep.Text == "" {
-					return nil
-				}
-				_, err = fmt.Fprintln(app.Stdout, rep.Text)
-				return err
-			}
-			for _, s := range rep.Sentences {
-				if _, err := fmt.Fprintln(app.Stdout, s); err != nil {
-					return err
-				}
-			}
-			return nil
+			opts.Path = args[0]
+			return runOr(cmd.Context(), opts, runF, summarizeRun)
 		},
 	}
-	cmd.Flags().IntVarP(&n, "sentences", "n", 5, "sentences in the summary (0 keeps 20–40 %)")
-	cmd.Flags().BoolVar(&compress, "compress", false, "print the compressed text instead of a summary")
-	cmd.Flags().IntVar(&budget, "budget", 0, "with --compress: most characters in the output (0 = no limit)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON with statistics")
+	cmd.Flags().IntVarP(&opts.Sentences, "sentences", "n", 5, "sentences in the summary (0 keeps 20–40 %)")
+	cmd.Flags().BoolVar(&opts.Compress, "compress", false, "print the compressed text instead of a summary")
+	cmd.Flags().IntVar(&opts.Budget, "budget", 0, "with --compress: most characters in the output (0 = no limit)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON with statistics")
 	return cmd
+}
+
+func summarizeRun(_ context.Context, opts *summarizeOptions) error {
+	text, err := readSummarizeInput(opts.Stdin, opts.Path)
+	if err != nil {
+		return err
+	}
+	var rep summarizeReport
+	if opts.Compress {
+		r, err := summarize.CompressWith(text, summarize.Budget{Max: opts.Budget}, summarize.Options{})
+		if err != nil {
+			return fmt.Errorf("compressing %s: %w", opts.Path, err)
+		}
+		rep = summarizeReport{Mode: "compress", Text: r.Text, InputSents: r.Sentences, Kept: r.Kept,
+			InputChars: r.InputUnits, OutputChars: r.OutputUnits, Truncated: r.Truncated}
+	} else {
+		sents := summarize.Summarize(text, opts.Sentences)
+		out := strings.Join(sents, " ")
+		rep = summarizeReport{Mode: "summary", Sentences: sents, InputSents: len(sentences.Split(text)),
+			Kept: len(sents), InputChars: utf8.RuneCountInString(text), OutputChars: utf8.RuneCountInString(out)}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	if opts.Compress {
+		if rep.Text == "" {
+			return nil
+		}
+		_, err = fmt.Fprintln(opts.Stdout, rep.Text)
+		return err
+	}
+	for _, s := range rep.Sentences {
+		if _, err := fmt.Fprintln(opts.Stdout, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readSummarizeInput reads path ("-" for stdin) up to maxSummarizeInput.
 // A missing, unreadable or oversized input is a usage error naming it.
-func readSummarizeInput(cmd *cobra.Command, path string) (string, error) {
+func readSummarizeInput(stdin io.Reader, path string) (string, error) {
 	var r io.Reader
 	name := path
 	if path == "-" {
-		r, name = cmd.InOrStdin(), "stdin"
+		r, name = stdin, "stdin"
 	} else {
 		f, err := os.Open(path)
 		if err != nil {

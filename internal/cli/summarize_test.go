@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -19,25 +18,6 @@ Cafes near the lake were quiet. Some shops closed early.
 Aid convoys reached Varosh on Monday for the first time in three weeks.
 The talks in Geneva are expected to last until Friday.`
 
-// runSummarizeCmd runs masx in-process with stdin and returns the exit code
-// and both streams.
-func runSummarizeCmd(t *testing.T, stdin io.Reader, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	code := ExitOK
-	if err := root.ExecuteContext(t.Context()); err != nil {
-		code = exitCode(app, err)
-		errb.WriteString(err.Error())
-	}
-	return code, out.String(), errb.String()
-}
-
 func writeText(t *testing.T, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "article.txt")
@@ -49,7 +29,7 @@ func writeText(t *testing.T, text string) string {
 
 func TestSummarizeCommand(t *testing.T) {
 	path := writeText(t, summarizeText)
-	code, out, errOut := runSummarizeCmd(t, nil, "summarize", "--sentences", "2", path)
+	code, out, errOut := runCLI(t, "summarize", "--sentences", "2", path)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -60,7 +40,7 @@ func TestSummarizeCommand(t *testing.T) {
 	}
 
 	// The same from stdin, as JSON.
-	code, out, errOut = runSummarizeCmd(t, strings.NewReader(summarizeText), "summarize", "-n", "3", "--json", "-")
+	code, out, errOut = runMasx(t, invocation{Stdin: strings.NewReader(summarizeText)}, "summarize", "-n", "3", "--json", "-")
 	if code != ExitOK {
 		t.Fatalf("stdin: exit %d: %s", code, errOut)
 	}
@@ -75,7 +55,7 @@ func TestSummarizeCommand(t *testing.T) {
 
 func TestSummarizeCommandCompress(t *testing.T) {
 	path := writeText(t, summarizeText)
-	code, out, errOut := runSummarizeCmd(t, nil, "summarize", "--compress", "--budget", "300", "--json", path)
+	code, out, errOut := runCLI(t, "summarize", "--compress", "--budget", "300", "--json", path)
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -86,7 +66,7 @@ func TestSummarizeCommandCompress(t *testing.T) {
 	if rep.Mode != "compress" || rep.OutputChars > 300 || rep.Kept == 0 || !strings.Contains(summarizeText, strings.SplitN(rep.Text, ". ", 2)[0]) {
 		t.Errorf("report %+v; want a compressed text of at most 300 characters", rep)
 	}
-	code, out, _ = runSummarizeCmd(t, nil, "summarize", "--compress", path)
+	code, out, _ = runCLI(t, "summarize", "--compress", path)
 	if code != ExitOK || len(out) >= len(summarizeText) || len(out) == 0 {
 		t.Errorf("exit %d, %d bytes out of %d in", code, len(out), len(summarizeText))
 	}
@@ -107,7 +87,7 @@ func TestSummarizeCommandBadInput(t *testing.T) {
 		{[]string{"summarize", "--compress", "--budget", "-5", path}, "--budget -5"},
 		{[]string{"summarize", "--compress", "--sentences", "3", path}, "--sentences applies"},
 	} {
-		code, _, errOut := runSummarizeCmd(t, nil, tc.args...)
+		code, _, errOut := runCLI(t, tc.args...)
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errOut, tc.want)
 		}
@@ -116,12 +96,12 @@ func TestSummarizeCommandBadInput(t *testing.T) {
 
 func TestSummarizeCommandStdinLimit(t *testing.T) {
 	big := io.LimitReader(zeroReader{}, maxSummarizeInput+10)
-	code, _, errOut := runSummarizeCmd(t, big, "summarize", "-")
+	code, _, errOut := runMasx(t, invocation{Stdin: big}, "summarize", "-")
 	if code != ExitUsage || !strings.Contains(errOut, "stdin") || !strings.Contains(errOut, "larger than") {
 		t.Errorf("exit %d, stderr %q; want exit 2 naming stdin and the limit", code, errOut)
 	}
 	// Empty input: nothing to print, not an error.
-	code, out, errOut := runSummarizeCmd(t, strings.NewReader(""), "summarize", "-")
+	code, out, errOut := runMasx(t, invocation{Stdin: strings.NewReader("")}, "summarize", "-")
 	if code != ExitOK || out != "" {
 		t.Errorf("empty stdin: exit %d, out %q, err %q", code, out, errOut)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,15 +29,20 @@ type tokenizeOutput struct {
 // maxTokenizeLine bounds one --jsonl input line (a JSON string).
 const maxTokenizeLine = 16 << 20
 
-func newTokenizeCmd(app *App) *cobra.Command {
-	var (
-		file      string
-		asJSON    bool
-		jsonl     bool
-		maxLength int
-		pad       bool
-		noSpecial bool
-	)
+// tokenizeOptions are `masx tokenize`'s inputs.
+type tokenizeOptions struct {
+	*App
+	Tokenizer string // a tokenizer.json, or a model folder holding one
+	Text      string // the text; - reads all of standard input
+	JSONL     bool   // read one JSON string per line of standard input instead
+	MaxLength int    // truncate to this many tokens; 0 does not
+	Pad       bool   // pad to MaxLength
+	NoSpecial bool   // no [CLS] and [SEP]
+	JSON      bool
+}
+
+func newTokenizeCmd(app *App, runF func(context.Context, *tokenizeOptions) error) *cobra.Command {
+	opts := &tokenizeOptions{App: app}
 	cmd := &cobra.Command{
 		Use:   "tokenize --tokenizer FILE [--json] TEXT|-",
 		Short: "Tokenize text with a Hugging Face tokenizer.json",
@@ -52,89 +58,109 @@ ask for them, whatever the file says.`,
   masx tokenize --tokenizer tokenizer.json --json --max-length 128 --pad - < article.txt
   printf '"first text"\n"second"\n' | masx tokenize --tokenizer tokenizer.json --jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" {
-				return Usagef("tokenize needs --tokenizer FILE (a tokenizer.json or a model folder)")
+			if err := opts.check(args); err != nil {
+				return err
 			}
-			if jsonl && len(args) > 0 {
-				return Usagef("tokenize --jsonl reads standard input; got %d argument(s)", len(args))
-			}
-			if !jsonl && len(args) != 1 {
-				return Usagef("tokenize needs exactly one TEXT argument (or - for standard input); got %d", len(args))
-			}
-			if maxLength < 0 {
-				return Usagef("--max-length %d: want a positive number of tokens", maxLength)
-			}
-			if pad && maxLength == 0 {
-				return Usagef("--pad pads to --max-length; give --max-length N too")
-			}
-			tok, err := loadTokenizer(file)
-			if err != nil {
-				return AsUsage(err)
-			}
-			tok = tok.WithTruncation(maxLength).WithoutPadding()
-			if pad {
-				tok = tok.WithPadding(tokenizer.Padding{Strategy: tokenizer.PadFixed, Length: maxLength})
-			}
-			out := func(e tokenizer.Encoding) tokenizeOutput {
-				o := tokenizeOutput{IDs: e.IDs, Tokens: e.Tokens, Offsets: e.Offsets}
-				if pad {
-					o.AttentionMask = e.AttentionMask
-				}
-				if maxLength > 0 {
-					o.Truncated = &e.Truncated
-				}
-				return o
-			}
-			enc := json.NewEncoder(app.Stdout)
-			enc.SetEscapeHTML(false)
-
-			if jsonl {
-				sc := bufio.NewScanner(cmd.InOrStdin())
-				sc.Buffer(make([]byte, 64<<10), maxTokenizeLine)
-				for line := 1; sc.Scan(); line++ {
-					if strings.TrimSpace(sc.Text()) == "" {
-						continue
-					}
-					var text string
-					if err := json.Unmarshal(sc.Bytes(), &text); err != nil {
-						return Usagef("tokenize --jsonl: line %d: want a JSON string: %v", line, err)
-					}
-					if err := enc.Encode(out(tok.Encode(text, !noSpecial))); err != nil {
-						return fmt.Errorf("writing result: %w", err)
-					}
-				}
-				if err := sc.Err(); err != nil {
-					return fmt.Errorf("reading standard input: %w", err)
-				}
-				return nil
-			}
-
-			text := args[0]
-			if text == "-" {
-				data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxTokenizeLine+1))
-				if err != nil {
-					return fmt.Errorf("reading standard input: %w", err)
-				}
-				if len(data) > maxTokenizeLine {
-					return Usagef("standard input is larger than %d bytes", maxTokenizeLine)
-				}
-				text = string(data)
-			}
-			e := tok.Encode(text, !noSpecial)
-			if asJSON {
-				return enc.Encode(out(e))
-			}
-			return printTokens(app.Stdout, text, e)
+			return runOr(cmd.Context(), opts, runF, tokenizeRun)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&file, "tokenizer", "", "tokenizer.json file, or a model folder holding one")
-	f.BoolVar(&asJSON, "json", false, `print {"ids":[…],"tokens":[…],"offsets":[[s,e],…]}`)
-	f.BoolVar(&jsonl, "jsonl", false, "read one JSON string per line from standard input, print one JSON result per line")
-	f.IntVar(&maxLength, "max-length", 0, "truncate to N tokens, special tokens included (0: no truncation)")
-	f.BoolVar(&pad, "pad", false, "pad to --max-length and print the attention mask")
-	f.BoolVar(&noSpecial, "no-special", false, "do not add special tokens ([CLS], [SEP])")
+	f.StringVar(&opts.Tokenizer, "tokenizer", "", "tokenizer.json file, or a model folder holding one")
+	f.BoolVar(&opts.JSON, "json", false, `print {"ids":[…],"tokens":[…],"offsets":[[s,e],…]}`)
+	f.BoolVar(&opts.JSONL, "jsonl", false, "read one JSON string per line from standard input, print one JSON result per line")
+	f.IntVar(&opts.MaxLength, "max-length", 0, "truncate to N tokens, special tokens included (0: no truncation)")
+	f.BoolVar(&opts.Pad, "pad", false, "pad to --max-length and print the attention mask")
+	f.BoolVar(&opts.NoSpecial, "no-special", false, "do not add special tokens ([CLS], [SEP])")
 	return cmd
+}
+
+// check refuses flags and arguments that do not go together and takes
+// the text argument.
+func (opts *tokenizeOptions) check(args []string) error {
+	switch {
+	case opts.Tokenizer == "":
+		return Usagef("tokenize needs --tokenizer FILE (a tokenizer.json or a model folder)")
+	case opts.JSONL && len(args) > 0:
+		return Usagef("tokenize --jsonl reads standard input; got %d argument(s)", len(args))
+	case !opts.JSONL && len(args) != 1:
+		return Usagef("tokenize needs exactly one TEXT argument (or - for standard input); got %d", len(args))
+	case opts.MaxLength < 0:
+		return Usagef("--max-length %d: want a positive number of tokens", opts.MaxLength)
+	case opts.Pad && opts.MaxLength == 0:
+		return Usagef("--pad pads to --max-length; give --max-length N too")
+	}
+	if !opts.JSONL {
+		opts.Text = args[0]
+	}
+	return nil
+}
+
+func tokenizeRun(_ context.Context, opts *tokenizeOptions) error {
+	tok, err := loadTokenizer(opts.Tokenizer)
+	if err != nil {
+		return AsUsage(err)
+	}
+	tok = tok.WithTruncation(opts.MaxLength).WithoutPadding()
+	if opts.Pad {
+		tok = tok.WithPadding(tokenizer.Padding{Strategy: tokenizer.PadFixed, Length: opts.MaxLength})
+	}
+	enc := json.NewEncoder(opts.Stdout)
+	enc.SetEscapeHTML(false)
+	if opts.JSONL {
+		return tokenizeLines(opts, tok, enc)
+	}
+	text := opts.Text
+	if text == "-" {
+		data, err := io.ReadAll(io.LimitReader(opts.Stdin, maxTokenizeLine+1))
+		if err != nil {
+			return fmt.Errorf("reading standard input: %w", err)
+		}
+		if len(data) > maxTokenizeLine {
+			return Usagef("standard input is larger than %d bytes", maxTokenizeLine)
+		}
+		text = string(data)
+	}
+	e := tok.Encode(text, !opts.NoSpecial)
+	if opts.JSON {
+		return enc.Encode(opts.output(e))
+	}
+	return printTokens(opts.Stdout, text, e)
+}
+
+// tokenizeLines is --jsonl: one JSON string per line of standard input,
+// one JSON result per line out.
+func tokenizeLines(opts *tokenizeOptions, tok *tokenizer.Tokenizer, enc *json.Encoder) error {
+	sc := bufio.NewScanner(opts.Stdin)
+	sc.Buffer(make([]byte, 64<<10), maxTokenizeLine)
+	for line := 1; sc.Scan(); line++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var text string
+		if err := json.Unmarshal(sc.Bytes(), &text); err != nil {
+			return Usagef("tokenize --jsonl: line %d: want a JSON string: %v", line, err)
+		}
+		if err := enc.Encode(opts.output(tok.Encode(text, !opts.NoSpecial))); err != nil {
+			return fmt.Errorf("writing result: %w", err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading standard input: %w", err)
+	}
+	return nil
+}
+
+// output is one encoding as printed: the mask with --pad, the truncation
+// flag with --max-length.
+func (opts *tokenizeOptions) output(e tokenizer.Encoding) tokenizeOutput {
+	o := tokenizeOutput{IDs: e.IDs, Tokens: e.Tokens, Offsets: e.Offsets}
+	if opts.Pad {
+		o.AttentionMask = e.AttentionMask
+	}
+	if opts.MaxLength > 0 {
+		o.Truncated = &e.Truncated
+	}
+	return o
 }
 
 // loadTokenizer loads a tokenizer.json, or the one in a model folder.

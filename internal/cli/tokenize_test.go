@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,25 +9,6 @@ import (
 	"strings"
 	"testing"
 )
-
-// runCmdStdin runs masx with args and stdin the way Main does, returning the exit
-// code and both outputs.
-func runCmdStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	app := &App{Stdout: &out, Stderr: &errb, flags: map[string]*string{}}
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	code := ExitOK
-	if err := root.ExecuteContext(t.Context()); err != nil {
-		code = exitCode(app, err)
-		fmt.Fprintf(&errb, "masx: %v\n", err)
-	}
-	return code, out.String(), errb.String()
-}
 
 // writeTinyTokenizer writes a BERT-style tokenizer.json with a small vocab.
 func writeTinyTokenizer(t *testing.T) string {
@@ -54,7 +34,7 @@ func TestTokenizeJSON(t *testing.T) {
 	t.Parallel()
 	tok := writeTinyTokenizer(t)
 	// The file's truncation (3) and padding (64) are ignored unless asked.
-	code, out, errOut := runCmdStdin(t, "", "tokenize", "--tokenizer", tok, "--json", "Héllo, WIDELY!")
+	code, out, errOut := runCLI(t, "tokenize", "--tokenizer", tok, "--json", "Héllo, WIDELY!")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -64,12 +44,12 @@ func TestTokenizeJSON(t *testing.T) {
 	}
 
 	// A model folder works too, and "-" reads standard input.
-	code, out, _ = runCmdStdin(t, "hello", "tokenize", "--tokenizer", filepath.Dir(tok), "--json", "-")
+	code, out, _ = runMasx(t, invocation{Stdin: strings.NewReader("hello")}, "tokenize", "--tokenizer", filepath.Dir(tok), "--json", "-")
 	if code != ExitOK || !strings.Contains(out, `"ids":[2,4,3]`) {
 		t.Errorf("stdin via folder: exit %d output %s", code, out)
 	}
 
-	code, out, _ = runCmdStdin(t, "", "tokenize", "--tokenizer", tok, "--json", "--no-special", "hello")
+	code, out, _ = runCLI(t, "tokenize", "--tokenizer", tok, "--json", "--no-special", "hello")
 	if code != ExitOK || !strings.Contains(out, `"ids":[4]`) {
 		t.Errorf("--no-special: exit %d output %s", code, out)
 	}
@@ -77,7 +57,7 @@ func TestTokenizeJSON(t *testing.T) {
 
 func TestTokenizeReadable(t *testing.T) {
 	t.Parallel()
-	code, out, _ := runCmdStdin(t, "", "tokenize", "--tokenizer", writeTinyTokenizer(t), "Héllo world")
+	code, out, _ := runCLI(t, "tokenize", "--tokenizer", writeTinyTokenizer(t), "Héllo world")
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
@@ -91,7 +71,7 @@ func TestTokenizeJSONL(t *testing.T) {
 	t.Parallel()
 	tok := writeTinyTokenizer(t)
 	in := `"hello world"` + "\n\n" + `"hello, hello, hello, world"` + "\n"
-	code, out, errOut := runCmdStdin(t, in, "tokenize", "--tokenizer", tok, "--jsonl", "--max-length", "5", "--pad")
+	code, out, errOut := runMasx(t, invocation{Stdin: strings.NewReader(in)}, "tokenize", "--tokenizer", tok, "--jsonl", "--max-length", "5", "--pad")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -137,7 +117,7 @@ func TestTokenizeErrors(t *testing.T) {
 		{"jsonl not a string", "\"ok\"\n{\"text\":1}\n", []string{"tokenize", "--tokenizer", tok, "--jsonl"}, "line 2"},
 	}
 	for _, c := range cases {
-		code, _, errOut := runCmdStdin(t, c.stdin, c.args...)
+		code, _, errOut := runMasx(t, invocation{Stdin: strings.NewReader(c.stdin)}, c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 mentioning %q", c.name, code, errOut, c.want)
 		}

@@ -70,7 +70,6 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		{"MASX_HF_ENDPOINT", d.HFEndpoint, hub.DefaultEndpoint},
 		{"HF_TOKEN", d.HFToken, hub.Config{}.Token},
 		{"MASX_VECTOR_DIM", d.VectorDim, vectorize.DefaultDim},
-		{"MASX_FLASHPOINT_CONCURRENCY", d.FlashpointConcurrency, pipeline.FlashpointConcurrencyDefault},
 		{"MASX_JOB_TIMEOUT", d.JobTimeout, jobs.JobTimeoutDefault},
 		{"MASX_JOB_RESCUE_AFTER", d.JobRescueAfter, jobs.Config{}.RescueAfter}, // 0: JobTimeout + 5m
 		{"MASX_JOB_MAX_ATTEMPTS", d.JobMaxAttempts, jobs.MaxAttemptsDefault},
@@ -81,17 +80,18 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		{"MASX_LISTEN", d.Listen, api.DefaultAddr},
 	}
 	owned := map[string]string{
-		"MASX_FP16":         "embed.Config.FP16 is opt-in; masx turns it on",
-		"MASX_CACHE_DIR":    "a folder of the masx installation",
-		"MASX_ORT_LIB":      "resolved in the cache folder, where scripts/setup.sh installs it",
-		"MASX_ORT_THREADS":  "0 means MAX_PROCS, a rule of the composition root",
-		"MASX_MODELS_DIR":   "a folder of the masx installation",
-		"MASX_EMBED_MODEL":  "which model to load is the command's choice",
-		"MASX_DATA_DIR":     "a folder of the masx installation",
-		"MASX_DB_URL":       "derived from MASX_DATA_DIR",
-		"MASX_WORKER_GRACE": "the commands' shutdown policy",
-		"MASX_LOG_LEVEL":    "the commands' logger",
-		"MASX_LOG_FORMAT":   "the commands' logger",
+		"MASX_FP16":                   "embed.Config.FP16 is opt-in; masx turns it on",
+		"MASX_CACHE_DIR":              "a folder of the masx installation",
+		"MASX_ORT_LIB":                "resolved in the cache folder, where scripts/setup.sh installs it",
+		"MASX_ORT_THREADS":            "0 means MAX_PROCS, a rule of the composition root",
+		"MASX_MODELS_DIR":             "a folder of the masx installation",
+		"MASX_EMBED_MODEL":            "which model to load is the command's choice",
+		"MASX_DATA_DIR":               "a folder of the masx installation",
+		"MASX_DB_URL":                 "derived from MASX_DATA_DIR",
+		"MASX_WORKER_GRACE":           "the commands' shutdown policy",
+		"MASX_FLASHPOINT_CONCURRENCY": "the in-process River workers of run, demo and serve (--workers), which bound the flashpoints at once",
+		"MASX_LOG_LEVEL":              "the commands' logger",
+		"MASX_LOG_FORMAT":             "the commands' logger",
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {

@@ -90,6 +90,9 @@ func workerRun(ctx context.Context, opts *workerOptions) error {
 	cfg := env.Jobs.Config()
 	fmt.Fprintf(app.Stderr, "masx worker: %d job(s) at once from queue(s) %v of %s (job timeout %s, rescue after %s); SIGTERM stops\n",
 		concurrency, append([]string{cfg.Queue}, cfg.Queues...), redactURL(opts.DB, app), cfg.JobTimeout, cfg.RescueAfter)
+	// Readiness, for programs that start workers (masx bench scale): one
+	// line, "ready", on stdout once jobs are being taken.
+	fmt.Fprintln(app.Stdout, "ready")
 	<-ctx.Done()
 	fmt.Fprintf(app.Stderr, "masx worker: stopping; in-flight jobs get %s to finish\n", app.Settings.WorkerGrace)
 	start := time.Now()

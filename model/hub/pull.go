@@ -250,35 +250,9 @@ func (c *Client) Pull(ctx context.Context, modelsDir, repoID string, opts PullOp
 		ref = info.SHA // every file from the same commit
 	}
 
-	type job struct {
-		rel  string
-		want expect
-	}
-	var jobs []job
-	for _, f := range Layout() {
-		sib, ok := info.sibling(f.Path)
-		if !ok {
-			if f.Required {
-				return nil, fmt.Errorf("pulling %s@%s: %w: no %s (masx needs an ONNX export with %s and %s)",
-					repoID, rev, ErrMissingFile, f.Path, FileModel, FileTokenizer)
-			}
-			continue
-		}
-		w := expect{size: -1}
-		if sib.Size != nil {
-			w.size = *sib.Size
-		}
-		if sib.LFS != nil {
-			if sib.LFS.Size > 0 {
-				w.size = sib.LFS.Size
-			}
-			w.sha256 = strings.ToLower(sib.LFS.SHA256)
-		}
-		if w.size > c.cfg.MaxFileSize {
-			return nil, fmt.Errorf("pulling %s@%s: %w: %s is %d bytes, over the %d-byte limit",
-				repoID, rev, ErrTooLarge, f.Path, w.size, c.cfg.MaxFileSize)
-		}
-		jobs = append(jobs, job{f.Path, w})
+	jobs, err := c.plan(info, repoID, rev)
+	if err != nil {
+		return nil, err
 	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -314,6 +288,45 @@ func (c *Client) Pull(ctx context.Context, modelsDir, repoID string, opts PullOp
 	m.RepoID = repoID
 	res.Model = m
 	return res, nil
+}
+
+// fileJob is one file of the layout to pull, with what the Hub says of it.
+type fileJob struct {
+	rel  string
+	want expect
+}
+
+// plan lists the layout's files the repository has, with their expected
+// sizes and checksums; a missing required file or one over MaxFileSize is
+// an error before anything is downloaded.
+func (c *Client) plan(info *repoInfo, repoID, rev string) ([]fileJob, error) {
+	var jobs []fileJob
+	for _, f := range Layout() {
+		sib, ok := info.sibling(f.Path)
+		if !ok {
+			if f.Required {
+				return nil, fmt.Errorf("pulling %s@%s: %w: no %s (masx needs an ONNX export with %s and %s)",
+					repoID, rev, ErrMissingFile, f.Path, FileModel, FileTokenizer)
+			}
+			continue
+		}
+		w := expect{size: -1}
+		if sib.Size != nil {
+			w.size = *sib.Size
+		}
+		if sib.LFS != nil {
+			if sib.LFS.Size > 0 {
+				w.size = sib.LFS.Size
+			}
+			w.sha256 = strings.ToLower(sib.LFS.SHA256)
+		}
+		if w.size > c.cfg.MaxFileSize {
+			return nil, fmt.Errorf("pulling %s@%s: %w: %s is %d bytes, over the %d-byte limit",
+				repoID, rev, ErrTooLarge, f.Path, w.size, c.cfg.MaxFileSize)
+		}
+		jobs = append(jobs, fileJob{f.Path, w})
+	}
+	return jobs, nil
 }
 
 type sibling struct {
@@ -552,37 +565,99 @@ type download struct {
 // attempt is one GET of u into part, resuming from part's size. It fills
 // want from the response headers when the file list did not say.
 func (c *Client) attempt(ctx context.Context, u, part string, want *expect) (download, error) {
-	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o644)
+	pf, err := openPart(part, want)
 	if err != nil {
-		return download{}, backoff.Permanent(err)
+		return download{}, err
 	}
-	defer f.Close()
-	have, err := f.Seek(0, io.SeekEnd)
-	if err != nil {
-		return download{}, backoff.Permanent(err)
-	}
-	restart := func() error {
-		have = 0
-		if err := f.Truncate(0); err != nil {
-			return backoff.Permanent(err)
-		}
-		_, err := f.Seek(0, io.SeekStart)
-		return err
-	}
-	if want.size >= 0 && have > want.size {
-		if err := restart(); err != nil {
-			return download{}, err
-		}
-	}
+	defer pf.f.Close()
 
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stall := time.AfterFunc(c.cfg.StallTimeout, func() { cancel(errStalled) })
 	defer stall.Stop()
-
-	req, err := c.newRequest(actx, u)
+	resp, linked, err := c.get(actx, u, pf.have)
 	if err != nil {
-		return download{}, backoff.Permanent(err)
+		return download{}, err
+	}
+	defer resp.Body.Close()
+	total, done, err := pf.resume(resp, u, want)
+	switch {
+	case err != nil:
+		return download{}, err
+	case done:
+		return finish(pf.f, pf.have)
+	}
+	if err := c.expectFrom(want, linked, resp.Header, total); err != nil {
+		return download{}, err
+	}
+
+	limit := c.cfg.MaxFileSize - pf.have
+	if want.size >= 0 {
+		limit = want.size - pf.have
+	}
+	body := &stallReader{r: resp.Body, t: stall, d: c.cfg.StallTimeout}
+	n, err := io.Copy(pf.f, io.LimitReader(body, limit+1))
+	if n > limit {
+		_ = pf.f.Close()
+		_ = os.Remove(part)
+		if want.size >= 0 {
+			return download{}, backoff.Permanent(fmt.Errorf("%w: the server sent more than %d bytes", ErrSize, want.size))
+		}
+		return download{}, backoff.Permanent(fmt.Errorf("%w: over the %d-byte limit", ErrTooLarge, c.cfg.MaxFileSize))
+	}
+	if err != nil {
+		return download{}, stalled(actx, err, c.cfg.StallTimeout)
+	}
+	if want.size >= 0 && pf.have+n < want.size {
+		return download{}, fmt.Errorf("GET %s: body ended at byte %d of %d: %w", u, pf.have+n, want.size, io.ErrUnexpectedEOF)
+	}
+	return finish(pf.f, pf.have+n)
+}
+
+// partFile is a .part file being downloaded into: have bytes are there.
+type partFile struct {
+	f    *os.File
+	have int64
+}
+
+// openPart opens part to append to it, starting over when it is already
+// longer than the file wanted.
+func openPart(part string, want *expect) (*partFile, error) {
+	f, err := os.OpenFile(part, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, backoff.Permanent(err)
+	}
+	pf := &partFile{f: f}
+	if pf.have, err = f.Seek(0, io.SeekEnd); err != nil {
+		_ = f.Close()
+		return nil, backoff.Permanent(err)
+	}
+	if want.size >= 0 && pf.have > want.size {
+		if err := pf.restart(); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+	}
+	return pf, nil
+}
+
+// restart empties the file: the download starts over.
+func (pf *partFile) restart() error {
+	pf.have = 0
+	if err := pf.f.Truncate(0); err != nil {
+		return backoff.Permanent(err)
+	}
+	_, err := pf.f.Seek(0, io.SeekStart)
+	return err
+}
+
+// get requests u from byte have on, and returns the response with the
+// checksum and size headers of the Hub, which it puts on the redirect to
+// its CDN for LFS files.
+func (c *Client) get(ctx context.Context, u string, have int64) (*http.Response, http.Header, error) {
+	req, err := c.newRequest(ctx, u)
+	if err != nil {
+		return nil, nil, backoff.Permanent(err)
 	}
 	// Byte ranges must refer to the file itself, never to a compressed
 	// transfer of it.
@@ -590,8 +665,6 @@ func (c *Client) attempt(ctx context.Context, u, part string, want *expect) (dow
 	if have > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
 	}
-	// The Hub answers LFS files with a redirect to a CDN; the checksum and
-	// size headers are on the redirect, so read them there.
 	linked := http.Header{}
 	hc := *c.http
 	next := c.http.CheckRedirect
@@ -613,49 +686,58 @@ func (c *Client) attempt(ctx context.Context, u, part string, want *expect) (dow
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return download{}, stalled(actx, err, c.cfg.StallTimeout)
+		return nil, nil, stalled(ctx, err, c.cfg.StallTimeout)
 	}
-	defer resp.Body.Close()
 	for _, k := range []string{"X-Linked-Etag", "X-Linked-Size"} {
 		if v := resp.Header.Get(k); v != "" && linked.Get(k) == "" {
 			linked.Set(k, v)
 		}
 	}
+	return resp, linked, nil
+}
 
-	total := int64(-1)
+// resume checks the response against what the file has: it starts the
+// file over when the server sends the whole file or resumes elsewhere, and
+// says done when a refused range means the file is already complete.
+// total is the whole file's size when the server says, else −1.
+func (pf *partFile) resume(resp *http.Response, u string, want *expect) (total int64, done bool, err error) {
 	switch resp.StatusCode {
 	case http.StatusOK:
-		if have > 0 { // the server ignored the range: start over
-			if err := restart(); err != nil {
-				return download{}, err
+		if pf.have > 0 { // the server ignored the range: start over
+			if err := pf.restart(); err != nil {
+				return -1, false, err
 			}
 		}
-		total = resp.ContentLength
+		return resp.ContentLength, false, nil
 	case http.StatusPartialContent:
 		start, tot, ok := parseContentRange(resp.Header.Get("Content-Range"))
-		if !ok || start != have {
-			if err := restart(); err != nil {
-				return download{}, err
+		if !ok || start != pf.have {
+			if err := pf.restart(); err != nil {
+				return -1, false, err
 			}
-			return download{}, fmt.Errorf("GET %s: server resumed at %q, want byte %d", u, resp.Header.Get("Content-Range"), have)
+			return -1, false, fmt.Errorf("GET %s: server resumed at %q, want byte %d", u, resp.Header.Get("Content-Range"), pf.have)
 		}
-		total = tot
+		return tot, false, nil
 	case http.StatusRequestedRangeNotSatisfiable:
-		if want.size >= 0 && have == want.size {
-			return finish(f, have)
+		if want.size >= 0 && pf.have == want.size {
+			return -1, true, nil
 		}
-		if err := restart(); err != nil {
-			return download{}, err
+		if err := pf.restart(); err != nil {
+			return -1, false, err
 		}
-		return download{}, fmt.Errorf("GET %s: range from byte %d refused", u, have)
+		return -1, false, fmt.Errorf("GET %s: range from byte %d refused", u, pf.have)
 	default:
-		return download{}, statusError(resp)
+		return -1, false, statusError(resp)
 	}
+}
 
+// expectFrom fills in the checksum and size want lacks from the response
+// headers, and refuses a file over MaxFileSize.
+func (c *Client) expectFrom(want *expect, linked, h http.Header, total int64) error {
 	if want.sha256 == "" {
 		if tag := etagHex(linked.Get("X-Linked-Etag")); hex64.MatchString(tag) {
 			want.sha256 = tag
-		} else if tag := etagHex(resp.Header.Get("ETag")); hex64.MatchString(tag) {
+		} else if tag := etagHex(h.Get("ETag")); hex64.MatchString(tag) {
 			want.sha256 = tag
 		}
 	}
@@ -667,30 +749,9 @@ func (c *Client) attempt(ctx context.Context, u, part string, want *expect) (dow
 		}
 	}
 	if want.size > c.cfg.MaxFileSize {
-		return download{}, backoff.Permanent(fmt.Errorf("%w: %d bytes, over the %d-byte limit", ErrTooLarge, want.size, c.cfg.MaxFileSize))
+		return backoff.Permanent(fmt.Errorf("%w: %d bytes, over the %d-byte limit", ErrTooLarge, want.size, c.cfg.MaxFileSize))
 	}
-
-	limit := c.cfg.MaxFileSize - have
-	if want.size >= 0 {
-		limit = want.size - have
-	}
-	body := &stallReader{r: resp.Body, t: stall, d: c.cfg.StallTimeout}
-	n, err := io.Copy(f, io.LimitReader(body, limit+1))
-	if n > limit {
-		_ = f.Close()
-		_ = os.Remove(part)
-		if want.size >= 0 {
-			return download{}, backoff.Permanent(fmt.Errorf("%w: the server sent more than %d bytes", ErrSize, want.size))
-		}
-		return download{}, backoff.Permanent(fmt.Errorf("%w: over the %d-byte limit", ErrTooLarge, c.cfg.MaxFileSize))
-	}
-	if err != nil {
-		return download{}, stalled(actx, err, c.cfg.StallTimeout)
-	}
-	if want.size >= 0 && have+n < want.size {
-		return download{}, fmt.Errorf("GET %s: body ended at byte %d of %d: %w", u, have+n, want.size, io.ErrUnexpectedEOF)
-	}
-	return finish(f, have+n)
+	return nil
 }
 
 // finish syncs the .part file and hashes it whole (resumed files were

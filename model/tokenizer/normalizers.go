@@ -227,49 +227,9 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 	}
 	switch head.Type {
 	case "BertNormalizer":
-		var c struct {
-			CleanText    *bool `json:"clean_text"`
-			ChineseChars *bool `json:"handle_chinese_chars"`
-			StripAccents *bool `json:"strip_accents"`
-			Lowercase    *bool `json:"lowercase"`
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("%w: BertNormalizer: %v", ErrInvalid, err)
-		}
-		b := bertNormalizer{cleanText: true, chineseChars: true, lowercase: true}
-		if c.CleanText != nil {
-			b.cleanText = *c.CleanText
-		}
-		if c.ChineseChars != nil {
-			b.chineseChars = *c.ChineseChars
-		}
-		if c.Lowercase != nil {
-			b.lowercase = *c.Lowercase
-		}
-		// strip_accents: null means "follow lowercase", as in BERT.
-		b.stripAccents = b.lowercase
-		if c.StripAccents != nil {
-			b.stripAccents = *c.StripAccents
-		}
-		return b, nil
+		return parseBertNormalizer(raw)
 	case "Sequence":
-		var c struct {
-			Normalizers []json.RawMessage `json:"normalizers"`
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("%w: Sequence normalizer: %v", ErrInvalid, err)
-		}
-		var seq sequenceNormalizer
-		for i, r := range c.Normalizers {
-			n, err := parseNormalizer(r)
-			if err != nil {
-				return nil, fmt.Errorf("normalizer %d of Sequence: %w", i, err)
-			}
-			if n != nil {
-				seq = append(seq, n)
-			}
-		}
-		return seq, nil
+		return parseSequenceNormalizer(raw)
 	case "NFD":
 		return formNormalizer(norm.NFD), nil
 	case "NFKD":
@@ -300,22 +260,80 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		}
 		return prependNormalizer(c.Prepend), nil
 	case "Replace":
-		var c struct {
-			Pattern json.RawMessage `json:"pattern"`
-			Content string          `json:"content"`
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("%w: Replace normalizer: %v", ErrInvalid, err)
-		}
-		lit, re, err := parsePattern(c.Pattern, "Replace normalizer")
-		if err != nil {
-			return nil, err
-		}
-		if !utf8.ValidString(c.Content) {
-			return nil, fmt.Errorf("%w: Replace normalizer content is not UTF-8", ErrInvalid)
-		}
-		return replaceNormalizer{literal: lit, re: re, content: []rune(c.Content)}, nil
+		return parseReplaceNormalizer(raw)
 	}
 	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace)",
 		ErrUnsupported, head.Type)
+}
+
+// parseBertNormalizer reads a BertNormalizer; a missing option takes
+// BERT's default.
+func parseBertNormalizer(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		CleanText    *bool `json:"clean_text"`
+		ChineseChars *bool `json:"handle_chinese_chars"`
+		StripAccents *bool `json:"strip_accents"`
+		Lowercase    *bool `json:"lowercase"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%w: BertNormalizer: %v", ErrInvalid, err)
+	}
+	b := bertNormalizer{cleanText: true, chineseChars: true, lowercase: true}
+	if c.CleanText != nil {
+		b.cleanText = *c.CleanText
+	}
+	if c.ChineseChars != nil {
+		b.chineseChars = *c.ChineseChars
+	}
+	if c.Lowercase != nil {
+		b.lowercase = *c.Lowercase
+	}
+	// strip_accents: null means "follow lowercase", as in BERT.
+	b.stripAccents = b.lowercase
+	if c.StripAccents != nil {
+		b.stripAccents = *c.StripAccents
+	}
+	return b, nil
+}
+
+// parseSequenceNormalizer reads a Sequence, each of its normalizers in
+// turn.
+func parseSequenceNormalizer(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		Normalizers []json.RawMessage `json:"normalizers"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%w: Sequence normalizer: %v", ErrInvalid, err)
+	}
+	var seq sequenceNormalizer
+	for i, r := range c.Normalizers {
+		n, err := parseNormalizer(r)
+		if err != nil {
+			return nil, fmt.Errorf("normalizer %d of Sequence: %w", i, err)
+		}
+		if n != nil {
+			seq = append(seq, n)
+		}
+	}
+	return seq, nil
+}
+
+// parseReplaceNormalizer reads a Replace normalizer: a String or Regex
+// pattern and its replacement.
+func parseReplaceNormalizer(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		Pattern json.RawMessage `json:"pattern"`
+		Content string          `json:"content"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("%w: Replace normalizer: %v", ErrInvalid, err)
+	}
+	lit, re, err := parsePattern(c.Pattern, "Replace normalizer")
+	if err != nil {
+		return nil, err
+	}
+	if !utf8.ValidString(c.Content) {
+		return nil, fmt.Errorf("%w: Replace normalizer content is not UTF-8", ErrInvalid)
+	}
+	return replaceNormalizer{literal: lit, re: re, content: []rune(c.Content)}, nil
 }

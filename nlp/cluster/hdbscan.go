@@ -394,111 +394,139 @@ type mstEdge struct {
 // Points still outside the tree are kept packed at the front of a working
 // copy (swap-remove), so each step streams through contiguous memory.
 func primMST(ctx context.Context, m matrix, core []float64, met metric, lb *lowerBound, workers int) ([]mstEdge, error) {
-	n, d := m.n, m.d
+	n := m.n
 	if n < 2 {
 		return nil, nil
 	}
-	rows := slices.Clone(m.data)
-	id := make([]int, n)     // point index held in each slot
-	cd := slices.Clone(core) // core distance per slot
-	reach := make([]float64, n)
-	src := make([]int, n)
-	for i := range n {
-		id[i] = i
-		reach[i] = math.Inf(1)
-	}
-	cur := make([]float64, d)
-	// The lower bound's projected rows and norms travel with their slots.
-	var (
-		proj, nrm []float64
-		curProj   []float64
-		curNrm    float64
-		pk        int
-	)
-	if lb != nil {
-		proj, nrm, pk = slices.Clone(lb.p), slices.Clone(lb.nrm), lb.k
-		curProj = make([]float64, pk)
-	}
-	rem := n
-	take := func(slot int) (point int, coreDist float64) {
-		point, coreDist = id[slot], cd[slot]
-		copy(cur, rows[slot*d:(slot+1)*d])
-		if lb != nil {
-			copy(curProj, proj[slot*pk:(slot+1)*pk])
-			curNrm = nrm[slot]
-		}
-		last := rem - 1
-		if slot != last {
-			copy(rows[slot*d:(slot+1)*d], rows[last*d:(last+1)*d])
-			id[slot], cd[slot], reach[slot], src[slot] = id[last], cd[last], reach[last], src[last]
-			if lb != nil {
-				copy(proj[slot*pk:(slot+1)*pk], proj[last*pk:(last+1)*pk])
-				nrm[slot] = nrm[last]
-			}
-		}
-		rem--
-		return point, coreDist
-	}
-
-	type cand struct {
-		w           float64
-		point, slot int
-	}
-	better := func(a, b cand) bool { return a.w < b.w || (a.w == b.w && a.point < b.point) }
-	scan := func(current int, curCore float64, lo, hi int) cand {
-		best := cand{w: math.Inf(1), point: math.MaxInt, slot: -1}
-		for s := lo; s < hi; s++ {
-			r := reach[s]
-			if low := max(curCore, cd[s]); low < r {
-				bound := math.Inf(1)
-				if met.canAbandon && !math.IsInf(r, 1) {
-					bound = met.rawBound(r)
-				}
-				skip := lb != nil && lb.exceeds(curProj, proj[s*pk:(s+1)*pk], curNrm+nrm[s], bound)
-				if !skip {
-					if mr := max(low, met.toDist(met.raw(cur, rows[s*d:(s+1)*d], bound))); mr < r {
-						reach[s], src[s], r = mr, current, mr
-					}
-				}
-			}
-			if c := (cand{w: r, point: id[s], slot: s}); better(c, best) {
-				best = c
-			}
-		}
-		return best
-	}
-
+	p := newPrim(m, core, met, lb)
 	// Below this much work per step, fanning out costs more than it saves.
 	const parallelWork = 1 << 15
-	parts := make([]cand, workers)
+	parts := make([]primCand, workers)
 	edges := make([]mstEdge, 0, n-1)
-	current, curCore := take(0)
+	current, curCore := p.take(0)
 	for step := 0; step < n-1; step++ {
 		if step%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		var best cand
-		if p := min(workers, rem); p > 1 && rem*d >= parallelWork {
-			chunk := (rem + p - 1) / p
-			err := forEachTask(ctx, p, p, func(_, t int) {
-				parts[t] = scan(current, curCore, t*chunk, min((t+1)*chunk, rem))
+		var best primCand
+		if w := min(workers, p.rem); w > 1 && p.rem*p.d >= parallelWork {
+			chunk := (p.rem + w - 1) / w
+			err := forEachTask(ctx, w, w, func(_, t int) {
+				parts[t] = p.scan(current, curCore, t*chunk, min((t+1)*chunk, p.rem))
 			})
 			if err != nil {
 				return nil, err
 			}
 			best = parts[0]
-			for _, c := range parts[1:p] {
-				if c.slot >= 0 && better(c, best) {
+			for _, c := range parts[1:w] {
+				if c.slot >= 0 && c.better(best) {
 					best = c
 				}
 			}
 		} else {
-			best = scan(current, curCore, 0, rem)
+			best = p.scan(current, curCore, 0, p.rem)
 		}
-		edges = append(edges, mstEdge{a: src[best.slot], b: best.point, w: best.w})
-		current, curCore = take(best.slot)
+		edges = append(edges, mstEdge{a: p.src[best.slot], b: best.point, w: best.w})
+		current, curCore = p.take(best.slot)
 	}
 	return edges, nil
+}
+
+// prim is primMST's working state. Slots 0 to rem−1 hold the points still
+// outside the tree, packed: each slot's row, point index, core distance,
+// best mutual reachability to the tree so far and the tree point it is
+// from, and with a lower bound its projected row and norm.
+type prim struct {
+	d, rem    int
+	rows      []float64
+	id        []int     // point index held in each slot
+	cd        []float64 // core distance per slot
+	reach     []float64
+	src       []int
+	met       metric
+	lb        *lowerBound
+	proj, nrm []float64
+	pk        int
+	// The point last added to the tree: its row, projection and norm.
+	cur, curProj []float64
+	curNrm       float64
+}
+
+func newPrim(m matrix, core []float64, met metric, lb *lowerBound) *prim {
+	n := m.n
+	p := &prim{d: m.d, rem: n, rows: slices.Clone(m.data), id: make([]int, n), cd: slices.Clone(core),
+		reach: make([]float64, n), src: make([]int, n), met: met, lb: lb, cur: make([]float64, m.d)}
+	for i := range n {
+		p.id[i] = i
+		p.reach[i] = math.Inf(1)
+	}
+	// The lower bound's projected rows and norms travel with their slots.
+	if lb != nil {
+		p.proj, p.nrm, p.pk = slices.Clone(lb.p), slices.Clone(lb.nrm), lb.k
+		p.curProj = make([]float64, p.pk)
+	}
+	return p
+}
+
+// take adds the point in slot to the tree: it becomes the current point,
+// and the last slot moves into its place.
+func (p *prim) take(slot int) (point int, coreDist float64) {
+	d, pk := p.d, p.pk
+	point, coreDist = p.id[slot], p.cd[slot]
+	copy(p.cur, p.rows[slot*d:(slot+1)*d])
+	if p.lb != nil {
+		copy(p.curProj, p.proj[slot*pk:(slot+1)*pk])
+		p.curNrm = p.nrm[slot]
+	}
+	last := p.rem - 1
+	if slot != last {
+		copy(p.rows[slot*d:(slot+1)*d], p.rows[last*d:(last+1)*d])
+		p.id[slot], p.cd[slot], p.reach[slot], p.src[slot] = p.id[last], p.cd[last], p.reach[last], p.src[last]
+		if p.lb != nil {
+			copy(p.proj[slot*pk:(slot+1)*pk], p.proj[last*pk:(last+1)*pk])
+			p.nrm[slot] = p.nrm[last]
+		}
+	}
+	p.rem--
+	return point, coreDist
+}
+
+// primCand is a candidate edge: the point in slot, at mutual reachability
+// w from the tree.
+type primCand struct {
+	w           float64
+	point, slot int
+}
+
+// better orders candidates by weight, then by the lower point index.
+func (a primCand) better(b primCand) bool { return a.w < b.w || (a.w == b.w && a.point < b.point) }
+
+// scan updates the slots lo to hi−1 with their distance to the current
+// point and returns the closest of them to the tree.
+func (p *prim) scan(current int, curCore float64, lo, hi int) primCand {
+	d, pk, met, lb := p.d, p.pk, p.met, p.lb
+	rows, reach, src, cd, id, proj, nrm := p.rows, p.reach, p.src, p.cd, p.id, p.proj, p.nrm
+	cur, curProj, curNrm := p.cur, p.curProj, p.curNrm
+	best := primCand{w: math.Inf(1), point: math.MaxInt, slot: -1}
+	for s := lo; s < hi; s++ {
+		r := reach[s]
+		if low := max(curCore, cd[s]); low < r {
+			bound := math.Inf(1)
+			if met.canAbandon && !math.IsInf(r, 1) {
+				bound = met.rawBound(r)
+			}
+			skip := lb != nil && lb.exceeds(curProj, proj[s*pk:(s+1)*pk], curNrm+nrm[s], bound)
+			if !skip {
+				if mr := max(low, met.toDist(met.raw(cur, rows[s*d:(s+1)*d], bound))); mr < r {
+					reach[s], src[s], r = mr, current, mr
+				}
+			}
+		}
+		if c := (primCand{w: r, point: id[s], slot: s}); c.better(best) {
+			best = c
+		}
+	}
+	return best
 }

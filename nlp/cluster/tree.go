@@ -81,84 +81,106 @@ func (c *condensed) clusters() int { return len(c.parent) }
 // the row order fixes how stabilities are summed.
 func condense(l linkage, n, minSize int) *condensed {
 	root := 2*n - 2
-	c := &condensed{
-		n:        n,
-		parent:   []int{-1},
-		birth:    []float64{0},
-		children: [][]int{nil},
-		size:     []int{n},
+	k := &condenser{
+		l: l, n: n, minSize: minSize,
+		c: &condensed{
+			n:        n,
+			parent:   []int{-1},
+			birth:    []float64{0},
+			children: [][]int{nil},
+			size:     []int{n},
+		},
+		relabel: make([]int, 2*n-1),
+		ignore:  make([]bool, 2*n-1),
 	}
-	countOf := func(node int) int {
+	k.relabel[root] = n
+	queue := []int{root}
+	for head := 0; head < len(queue); head++ {
+		node := queue[head]
+		k.split(node)
+		if node >= n {
+			queue = append(queue, l.left[node-n], l.right[node-n])
+		}
+	}
+	return k.c
+}
+
+// condenser is condense's working state: relabel maps a dendrogram node to
+// the condensed cluster it belongs to, ignore marks the nodes whose points
+// already fell out.
+type condenser struct {
+	l          linkage
+	n, minSize int
+	c          *condensed
+	relabel    []int
+	ignore     []bool
+	sub        []int // a second queue: dropping points walks a subtree mid-walk
+}
+
+func (k *condenser) count(node int) int {
+	if node < k.n {
+		return 1
+	}
+	return k.l.size[node-k.n]
+}
+
+// split condenses the merge at node: both sides become clusters, or the
+// small sides' points fall out and the cluster carries on.
+func (k *condenser) split(node int) {
+	n, l := k.n, k.l
+	if node < n || k.ignore[node] {
+		return
+	}
+	i := node - n
+	left, right := l.left[i], l.right[i]
+	lambda := math.Inf(1)
+	if l.dist[i] > 0 {
+		lambda = 1 / l.dist[i]
+	}
+	lc, rc := k.count(left), k.count(right)
+	p := k.relabel[node]
+	switch {
+	case lc >= k.minSize && rc >= k.minSize:
+		k.addCluster(p, left, lambda, lc)
+		k.addCluster(p, right, lambda, rc)
+	case lc < k.minSize && rc < k.minSize:
+		k.dropAll(p, left, lambda)
+		k.dropAll(p, right, lambda)
+	case lc < k.minSize:
+		k.relabel[right] = p
+		k.dropAll(p, left, lambda)
+	default:
+		k.relabel[left] = p
+		k.dropAll(p, right, lambda)
+	}
+}
+
+// addCluster makes node a new cluster under parentID, born at lambda.
+func (k *condenser) addCluster(parentID, node int, lambda float64, size int) {
+	c, n := k.c, k.n
+	id := n + len(c.parent)
+	k.relabel[node] = id
+	c.parent = append(c.parent, parentID)
+	c.birth = append(c.birth, lambda)
+	c.children = append(c.children, nil)
+	c.size = append(c.size, size)
+	c.children[parentID-n] = append(c.children[parentID-n], id)
+	c.rows = append(c.rows, ctRow{parent: parentID, child: id, lambda: lambda, size: size})
+}
+
+// dropAll makes every point under from fall out of parentID at lambda.
+func (k *condenser) dropAll(parentID, from int, lambda float64) {
+	n, l := k.n, k.l
+	k.sub = append(k.sub[:0], from)
+	for head := 0; head < len(k.sub); head++ {
+		node := k.sub[head]
+		k.ignore[node] = true
 		if node < n {
-			return 1
-		}
-		return l.size[node-n]
-	}
-	relabel := make([]int, 2*n-1)
-	relabel[root] = n
-	ignore := make([]bool, 2*n-1)
-	var queue []int
-	bfs := func(from int, visit func(node int)) {
-		queue = append(queue[:0], from)
-		for head := 0; head < len(queue); head++ {
-			node := queue[head]
-			visit(node)
-			if node >= n {
-				queue = append(queue, l.left[node-n], l.right[node-n])
-			}
+			k.c.rows = append(k.c.rows, ctRow{parent: parentID, child: node, lambda: lambda, size: 1})
+		} else {
+			k.sub = append(k.sub, l.left[node-n], l.right[node-n])
 		}
 	}
-	addCluster := func(parentID, node int, lambda float64, size int) {
-		id := n + len(c.parent)
-		relabel[node] = id
-		c.parent = append(c.parent, parentID)
-		c.birth = append(c.birth, lambda)
-		c.children = append(c.children, nil)
-		c.size = append(c.size, size)
-		c.children[parentID-n] = append(c.children[parentID-n], id)
-		c.rows = append(c.rows, ctRow{parent: parentID, child: id, lambda: lambda, size: size})
-	}
-	var sub []int // a second queue: dropping points walks a subtree mid-walk
-	dropAll := func(parentID, from int, lambda float64) {
-		sub = append(sub[:0], from)
-		for head := 0; head < len(sub); head++ {
-			node := sub[head]
-			ignore[node] = true
-			if node < n {
-				c.rows = append(c.rows, ctRow{parent: parentID, child: node, lambda: lambda, size: 1})
-			} else {
-				sub = append(sub, l.left[node-n], l.right[node-n])
-			}
-		}
-	}
-	bfs(root, func(node int) {
-		if node < n || ignore[node] {
-			return
-		}
-		i := node - n
-		left, right := l.left[i], l.right[i]
-		lambda := math.Inf(1)
-		if l.dist[i] > 0 {
-			lambda = 1 / l.dist[i]
-		}
-		lc, rc := countOf(left), countOf(right)
-		p := relabel[node]
-		switch {
-		case lc >= minSize && rc >= minSize:
-			addCluster(p, left, lambda, lc)
-			addCluster(p, right, lambda, rc)
-		case lc < minSize && rc < minSize:
-			dropAll(p, left, lambda)
-			dropAll(p, right, lambda)
-		case lc < minSize:
-			relabel[right] = p
-			dropAll(p, left, lambda)
-		default:
-			relabel[left] = p
-			dropAll(p, right, lambda)
-		}
-	})
-	return c
 }
 
 // stability is Σ (lambda_leave − lambda_birth) × size over each cluster's

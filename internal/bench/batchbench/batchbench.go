@@ -15,10 +15,10 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/masx-ai/masx/concurrency/batch"
+	"github.com/masx-ai/masx/internal/bench/procstat"
 )
 
 // Options configures a run. Zero fields take the documented defaults.
@@ -100,34 +100,47 @@ type Result struct {
 func Run(ctx context.Context, opts Options) (Result, error) {
 	o := opts.withDefaults()
 	r := Result{BatchSize: o.BatchSize, MaxDelayMS: ms(o.MaxDelay)}
+	if err := measureOverhead(ctx, o, &r); err != nil {
+		return r, err
+	}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+	if err := measureGain(ctx, o, &r); err != nil {
+		return r, err
+	}
+	return r, ctx.Err()
+}
 
-	// 1. Overhead: no-op model, direct against batched.
+// measureOverhead is phase 1: a no-op model called directly, then through
+// the batcher.
+func measureOverhead(ctx context.Context, o Options, r *Result) error {
 	noop := func(_ context.Context, in []int) ([]int, error) { return in, nil }
-	c0 := cpuTime()
+	c0 := procstat.CPU()
 	direct := drive(ctx, o.NoopCallers, o.Phase, func(v int) error {
 		_, err := noop(ctx, []int{v})
 		return err
 	})
-	directCPU := cpuTime() - c0
+	directCPU := procstat.CPU() - c0
 	b, err := batch.New(noop, batch.Config[int]{Name: "noop", MaxBatchSize: o.BatchSize, MaxDelay: o.MaxDelay, QueueMax: o.QueueMax})
 	if err != nil {
-		return r, err
+		return err
 	}
 	if err := b.Start(ctx); err != nil {
-		return r, err
+		return err
 	}
-	c0 = cpuTime()
+	c0 = procstat.CPU()
 	batched := drive(ctx, o.NoopCallers, o.Phase, func(v int) error {
 		_, err := b.Submit(ctx, v)
 		return err
 	})
-	batchedCPU := cpuTime() - c0
+	batchedCPU := procstat.CPU() - c0
 	r.NoopAvgBatch = b.Stats().AvgBatchSize
 	if err := stop(b); err != nil {
-		return r, err
+		return err
 	}
 	if err := firstErr(direct, batched); err != nil {
-		return r, fmt.Errorf("no-op phase: %w", err)
+		return fmt.Errorf("no-op phase: %w", err)
 	}
 	r.DirectItemsPerSec = direct.rate()
 	r.NoopItemsPerSec = batched.rate()
@@ -137,11 +150,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	r.DirectCPUNsPerItem = float64(directCPU) / float64(max(direct.items, 1))
 	r.NoopCPUNsPerItem = float64(batchedCPU) / float64(max(batched.items, 1))
 	r.OverheadCPUNsPerItem = r.NoopCPUNsPerItem - r.DirectCPUNsPerItem
-	if err := ctx.Err(); err != nil {
-		return r, err
-	}
+	return nil
+}
 
-	// 2. Gain on a simulated accelerator: one call at a time.
+// measureGain is phase 2, a simulated accelerator that runs one call at a
+// time, unbatched then batched, and phase 3, the same started batcher
+// left idle.
+func measureGain(ctx context.Context, o Options, r *Result) error {
 	sim := &accelerator{fixed: o.SimFixed, perItem: o.SimPerItem}
 	r.SimCallMS = ms(o.SimFixed + time.Duration(o.BatchSize)*o.SimPerItem)
 	unb := drive(ctx, o.SimCallers, o.Phase, func(v int) error {
@@ -150,10 +165,10 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	})
 	sb, err := batch.New(sim.call, batch.Config[int]{Name: "sim", MaxBatchSize: o.BatchSize, MaxDelay: o.MaxDelay, QueueMax: o.QueueMax})
 	if err != nil {
-		return r, err
+		return err
 	}
 	if err := sb.Start(ctx); err != nil {
-		return r, err
+		return err
 	}
 	bat := drive(ctx, o.SimCallers, o.Phase, func(v int) error {
 		_, err := sb.Submit(ctx, v)
@@ -163,18 +178,18 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	// 3. Idle: the same started batcher, nothing submitted.
 	w0 := sb.Wakeups()
-	cpu0 := cpuTime()
+	cpu0 := procstat.CPU()
 	select {
 	case <-time.After(o.Idle):
 	case <-ctx.Done():
 	}
-	r.IdleCPUMillisPerSec = ms(cpuTime()-cpu0) / o.Idle.Seconds()
+	r.IdleCPUMillisPerSec = ms(procstat.CPU()-cpu0) / o.Idle.Seconds()
 	r.IdleDispatcherWakeups = sb.Wakeups() - w0
 	if err := stop(sb); err != nil {
-		return r, err
+		return err
 	}
 	if err := firstErr(unb, bat); err != nil {
-		return r, fmt.Errorf("simulated accelerator phase: %w", err)
+		return fmt.Errorf("simulated accelerator phase: %w", err)
 	}
 	r.UnbatchedItemsPerSec = unb.rate()
 	r.BatchedItemsPerSec = bat.rate()
@@ -182,7 +197,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	r.UnbatchedP50MS, r.UnbatchedP99MS = unb.pct(0.50), unb.pct(0.99)
 	r.P50MS, r.P99MS = bat.pct(0.50), bat.pct(0.99)
 	r.P99BoundMS = ms(o.MaxDelay) + r.SimCallMS + 2
-	return r, ctx.Err()
+	return nil
 }
 
 // accelerator is a device that runs one call at a time.
@@ -275,12 +290,3 @@ func stop[In, Out any](b *batch.Batcher[In, Out]) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// cpuTime is this process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

@@ -42,6 +42,7 @@ import (
 
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/inference"
+	"github.com/masx-ai/masx/internal/bench/procstat"
 	"github.com/masx-ai/masx/model/onnx"
 	"github.com/masx-ai/masx/model/testmodel"
 	"github.com/masx-ai/masx/nlp/embed"
@@ -85,7 +86,7 @@ type Report struct {
 	FP16           bool    `json:"fp16"`
 	ORTVersion     string  `json:"ort_version"`
 	Threads        int     `json:"threads"`
-	BatchSize      int     `json:"batch_size"` // texts per batch of fixed-length texts: the batch size, or fewer when the token bound says so
+	BatchSize      int     `json:"batch_size"` // texts per batch of fixed-length texts: BATCH_SIZE, or fewer when the token bound says so
 	MaxBatchTokens int     `json:"max_batch_tokens"`
 	BatchDelayMS   float64 `json:"batch_delay_ms"`
 	Callers        int     `json:"callers"`
@@ -176,10 +177,56 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, err := setup(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{
+		Model: b.enc.Name(), ModelDir: b.cfg.ModelDir, Device: b.dev.String(), ORTVersion: onnx.Version(),
+		Threads: b.ecfg.Threads, MaxBatchTokens: embed.BatchTokens(b.ecfg, b.dev),
+		BatchDelayMS: float64(b.ecfg.MaxDelay) / float64(time.Millisecond), Callers: cfg.Callers,
+		SeqLen: cfg.SeqLen, DurationS: cfg.Duration.Seconds(),
+	}
+	if err := b.loadRaw(ctx, rep); err != nil {
+		return nil, err
+	}
+	defer b.model.Close()
+	if err := b.startRuntime(ctx, rep); err != nil {
+		return nil, err
+	}
+	defer b.rt.Stop(context.WithoutCancel(ctx))
+	for _, measure := range []func(context.Context, *Report) error{b.measureBatching, b.measureOverhead, b.measureMixed} {
+		if err := measure(ctx, rep); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// bench is one run of the benchmark: the model, loaded raw and three
+// times into a runtime, and the texts it is fed.
+type bench struct {
+	cfg  Config
+	dev  device.Config
+	enc  *embed.Encoder
+	ecfg embed.Config
+	// fixed texts have cfg.SeqLen tokens; mixed ones 6 to the model's limit.
+	fixed, mixed []embed.Tokens
+	bs           int // fixed-length texts per full batch
+
+	model                     *embed.Model // raw, straight on ONNX Runtime
+	rt                        *inference.Runtime
+	fixedE, mixedE, unsortedE *embed.Embedder
+}
+
+// setup loads ONNX Runtime, detects the device, opens the model's encoder
+// and tokenizes the texts.
+func setup(ctx context.Context, cfg Config) (*bench, error) {
 	if err := onnx.Init(cfg.Embed.ORTLib); err != nil {
 		return nil, err
 	}
 	dev := cfg.Device
+	var err error
 	if cfg.ModelDir, err = ModelDir(ctx, cfg.CacheDir, cfg.ModelDir); err != nil {
 		return nil, err
 	}
@@ -197,152 +244,174 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := &bench{cfg: cfg, dev: dev, enc: enc, ecfg: ecfg}
 	rng := rand.New(rand.NewPCG(1, 2))
-	fixed := make([]embed.Tokens, 512)
-	for i := range fixed {
-		fixed[i] = enc.Tokenize(makeText(words, cfg.SeqLen-2, rng))
+	b.fixed = make([]embed.Tokens, 512)
+	for i := range b.fixed {
+		b.fixed[i] = enc.Tokenize(makeText(words, cfg.SeqLen-2, rng))
 	}
-	mixed := make([]embed.Tokens, 512)
-	for i := range mixed {
-		mixed[i] = enc.Tokenize(makeText(words, 6+rng.IntN(ecfg.MaxLength-7), rng))
+	b.mixed = make([]embed.Tokens, 512)
+	for i := range b.mixed {
+		b.mixed[i] = enc.Tokenize(makeText(words, 6+rng.IntN(ecfg.MaxLength-7), rng))
 	}
+	return b, nil
+}
 
-	rep := &Report{
-		Model: enc.Name(), ModelDir: cfg.ModelDir, Device: dev.String(), ORTVersion: onnx.Version(),
-		Threads: ecfg.Threads, MaxBatchTokens: embed.BatchTokens(ecfg, dev),
-		BatchDelayMS: float64(ecfg.MaxDelay) / float64(time.Millisecond), Callers: cfg.Callers,
-		SeqLen: cfg.SeqLen, DurationS: cfg.Duration.Seconds(),
-	}
+// full is the i-th full batch of fixed-length texts.
+func (b *bench) full(i int) []embed.Tokens {
+	lo := (i * b.bs) % (len(b.fixed) - b.bs + 1)
+	return b.fixed[lo : lo+b.bs]
+}
 
-	// The raw model, loaded the way the runtime loads it: on the GPU, or on
-	// the CPU when the GPU load fails (and the GPU is not forced).
-	model, err := enc.Load(ctx, dev)
-	if err != nil && dev.UseGPU() && !dev.ForceGPU && errors.Is(err, inference.ErrDevice) {
-		cfg.Logf("GPU load failed, measuring on the CPU: %v", err)
-		dev = inference.CPUDevice("GPU load failed")
-		model, err = enc.Load(ctx, dev)
+// one is the i-th fixed-length text, as a batch of one.
+func (b *bench) one(i int) []embed.Tokens {
+	return b.fixed[i%len(b.fixed) : i%len(b.fixed)+1]
+}
+
+// loadRaw loads the raw model the way the runtime loads it: on the GPU, or
+// on the CPU when the GPU load fails (and the GPU is not forced), and
+// warms it up.
+func (b *bench) loadRaw(ctx context.Context, rep *Report) error {
+	model, err := b.enc.Load(ctx, b.dev)
+	if err != nil && b.dev.UseGPU() && !b.dev.ForceGPU && errors.Is(err, inference.ErrDevice) {
+		b.cfg.Logf("GPU load failed, measuring on the CPU: %v", err)
+		b.dev = inference.CPUDevice("GPU load failed")
+		model, err = b.enc.Load(ctx, b.dev)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer model.Close()
+	b.model = model
 	rep.FP16 = filepath.Base(model.Path()) == "model_fp16.onnx"
 	rep.Provider = model.Provider()
 	// Fixed-length texts batch up to the batch size or the token bound.
-	bs := min(ecfg.MaxBatchSize, max(1, embed.BatchTokens(ecfg, dev)/cfg.SeqLen))
-	rep.BatchSize = bs
-	full := func(i int) []embed.Tokens { // the i-th full batch of fixed-length texts
-		lo := (i * bs) % (len(fixed) - bs + 1)
-		return fixed[lo : lo+bs]
-	}
-	if _, err := model.Infer(ctx, full(0)); err != nil { // warm-up: arenas, kernel choice
-		return nil, err
-	}
+	b.bs = min(b.ecfg.MaxBatchSize, max(1, embed.BatchTokens(b.ecfg, b.dev)/b.cfg.SeqLen))
+	rep.BatchSize = b.bs
+	_, err = model.Infer(ctx, b.full(0)) // warm-up: arenas, kernel choice
+	return err
+}
 
-	// One runtime hosts the model three times, loaded as in production:
-	// fixed-length texts, and mixed lengths with and without bucketing.
-	rt, err := inference.New(inference.Config{Device: dev, Logger: quietLogger})
+// startRuntime hosts the model three times in one runtime, loaded as in
+// production: fixed-length texts, and mixed lengths with and without
+// bucketing; then warms each up.
+func (b *bench) startRuntime(ctx context.Context, rep *Report) error {
+	rt, err := inference.New(inference.Config{Device: b.dev, Logger: quietLogger})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var fixedE, mixedE, unsortedE *embed.Embedder
 	for _, r := range []struct {
 		e   **embed.Embedder
 		mod func(*embed.Config)
 	}{
-		{&fixedE, func(c *embed.Config) { c.Name = "fixed" }},
-		{&mixedE, func(c *embed.Config) { c.Name = "mixed" }},
-		{&unsortedE, func(c *embed.Config) { c.Name, c.Unsorted = "mixed-unsorted", true }},
+		{&b.fixedE, func(c *embed.Config) { c.Name = "fixed" }},
+		{&b.mixedE, func(c *embed.Config) { c.Name = "mixed" }},
+		{&b.unsortedE, func(c *embed.Config) { c.Name, c.Unsorted = "mixed-unsorted", true }},
 	} {
-		e, err := enc.Derive(r.mod)
+		e, err := b.enc.Derive(r.mod)
 		if err == nil {
 			*r.e, err = e.Register(rt)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	cfg.Logf("loading the model into the runtime (%d copies)", 3)
+	b.cfg.Logf("loading the model into the runtime (%d copies)", 3)
 	if err := rt.Start(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	defer rt.Stop(context.WithoutCancel(ctx))
-	if p := fixedE.Path(); dev.UseGPU() && p != device.CUDA {
+	if p := b.fixedE.Path(); b.dev.UseGPU() && p != device.CUDA {
 		rep.Provider = string(p) // the runtime fell back
 	}
-	many := func(e *embed.Embedder, in []embed.Tokens) (int, error) {
-		_, err := e.EmbedTokens(ctx, in)
-		return len(in), err
-	}
-	for _, e := range []*embed.Embedder{fixedE, mixedE, unsortedE} { // warm-up
-		if _, err := many(e, full(0)); err != nil {
-			return nil, err
+	for _, e := range []*embed.Embedder{b.fixedE, b.mixedE, b.unsortedE} { // warm-up
+		if _, err := many(ctx, e, b.full(0)); err != nil {
+			_ = rt.Stop(context.WithoutCancel(ctx))
+			return err
 		}
 	}
-	phase := func(e *embed.Embedder, fn func() (rate, error)) (rate, embed.Metrics, error) {
-		before := e.Metrics()
-		r, err := fn()
-		return r, diff(e.Metrics(), before), err
-	}
+	b.rt = rt
+	return nil
+}
 
+// many embeds in through e and returns how many texts it embedded.
+func many(ctx context.Context, e *embed.Embedder, in []embed.Tokens) (int, error) {
+	_, err := e.EmbedTokens(ctx, in)
+	return len(in), err
+}
+
+// phase runs fn and returns, with its rate, what e's metrics say of it.
+func phase(e *embed.Embedder, fn func() (rate, error)) (rate, embed.Metrics, error) {
+	before := e.Metrics()
+	r, err := fn()
+	return r, diff(e.Metrics(), before), err
+}
+
+// measureBatching is the headline: Callers callers, one text per call,
+// straight on the model and then through the runtime, which batches.
+func (b *bench) measureBatching(ctx context.Context, rep *Report) error {
+	cfg := b.cfg
 	cfg.Logf("unbatched: %d callers, one text per model call, %v", cfg.Callers, cfg.Duration)
 	unbatched, err := measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
-		_, err := model.Infer(ctx, fixed[i%len(fixed):i%len(fixed)+1])
+		_, err := b.model.Infer(ctx, b.one(i))
 		return 1, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("unbatched: %w", err)
+		return fmt.Errorf("unbatched: %w", err)
 	}
 
 	cfg.Logf("batched: %d callers, one text per call, through the runtime, %v", cfg.Callers, cfg.Duration)
-	batched, m, err := phase(fixedE, func() (rate, error) {
+	batched, m, err := phase(b.fixedE, func() (rate, error) {
 		return measure(ctx, cfg.Duration, cfg.Callers, func(ctx context.Context, i int) (int, error) {
-			_, err := fixedE.Handle().Infer(ctx, fixed[i%len(fixed)])
+			_, err := b.fixedE.Handle().Infer(ctx, b.fixed[i%len(b.fixed)])
 			return 1, err
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("batched: %w", err)
+		return fmt.Errorf("batched: %w", err)
 	}
 	rep.BatchedMeanBatch = meanBatch(m)
 	rep.UnbatchedItemsPerSec, rep.BatchedItemsPerSec = unbatched.perSec, batched.perSec
 	rep.UnbatchedPerCPUSec, rep.BatchedPerCPUSec = unbatched.perCPUSec, batched.perCPUSec
 	rep.Speedup = ratio(batched.perSec, unbatched.perSec)
 	rep.CPUSpeedup = ratio(batched.perCPUSec, unbatched.perCPUSec)
+	return nil
+}
 
-	// Raw and runtime alternate in halves so drifting background load hits
-	// both alike.
-	cfg.Logf("raw vs runtime: batches of %d, %v each", bs, cfg.Duration)
+// measureOverhead compares the raw model with full batches against the
+// runtime handed the same batches, and the raw model one text per call
+// (the batching ceiling). Raw and runtime alternate in halves so drifting
+// background load hits both alike.
+func (b *bench) measureOverhead(ctx context.Context, rep *Report) error {
+	d := b.cfg.Duration / 2
+	b.cfg.Logf("raw vs runtime: batches of %d, %v each", b.bs, b.cfg.Duration)
 	var raw, raw1, viaRT rate
 	var batches, items float64
 	for range 2 {
-		r1, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
-			_, err := model.Infer(ctx, fixed[i%len(fixed):i%len(fixed)+1])
+		r1, err := measure(ctx, d, 1, func(ctx context.Context, i int) (int, error) {
+			_, err := b.model.Infer(ctx, b.one(i))
 			return 1, err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("raw, one text per call: %w", err)
+			return fmt.Errorf("raw, one text per call: %w", err)
 		}
-		raw1.perSec, raw1.perCPUSec = raw1.perSec+r1.perSec/2, raw1.perCPUSec+r1.perCPUSec/2
-		r, err := measure(ctx, cfg.Duration/2, 1, func(ctx context.Context, i int) (int, error) {
-			_, err := model.Infer(ctx, full(i))
-			return bs, err
+		r, err := measure(ctx, d, 1, func(ctx context.Context, i int) (int, error) {
+			_, err := b.model.Infer(ctx, b.full(i))
+			return b.bs, err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("raw: %w", err)
+			return fmt.Errorf("raw: %w", err)
 		}
-		v, m, err := phase(fixedE, func() (rate, error) {
+		v, m, err := phase(b.fixedE, func() (rate, error) {
 			// Two callers, each handing over a full batch: while one batch
 			// runs the next is queued, so the model never waits.
-			return measure(ctx, cfg.Duration/2, 2, func(ctx context.Context, i int) (int, error) {
-				return many(fixedE, full(i))
+			return measure(ctx, d, 2, func(ctx context.Context, i int) (int, error) {
+				return many(ctx, b.fixedE, b.full(i))
 			})
 		})
 		if err != nil {
-			return nil, fmt.Errorf("runtime: %w", err)
+			return fmt.Errorf("runtime: %w", err)
 		}
-		raw.perSec, raw.perCPUSec = raw.perSec+r.perSec/2, raw.perCPUSec+r.perCPUSec/2
-		viaRT.perSec, viaRT.perCPUSec = viaRT.perSec+v.perSec/2, viaRT.perCPUSec+v.perCPUSec/2
+		raw1 = raw1.plusHalf(r1)
+		raw, viaRT = raw.plusHalf(r), viaRT.plusHalf(v)
 		batches, items = batches+float64(m.Batches), items+float64(m.Items)
 	}
 	rep.RawItemsPerSec, rep.RuntimeItemsPerSec = raw.perSec, viaRT.perSec
@@ -352,28 +421,31 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep.RuntimeMeanBatch = ratio(items, batches)
 	rep.RuntimeOverheadPct = 100 * (1 - ratio(viaRT.perSec, raw.perSec))
 	rep.RuntimeCPUOverhead = 100 * (1 - ratio(viaRT.perCPUSec, raw.perCPUSec))
+	return nil
+}
 
-	// Mixed lengths: a few callers each embedding a chunk of texts, as the
-	// pipeline does per flashpoint, with and without length bucketing.
+// measureMixed has a few callers each embed a chunk of mixed-length texts,
+// as the pipeline does per flashpoint, with and without length bucketing.
+func (b *bench) measureMixed(ctx context.Context, rep *Report) error {
 	const chunk, mixedCallers = 64, 4
-	for _, e := range []*embed.Embedder{mixedE, unsortedE} {
-		cfg.Logf("mixed lengths 6..%d tokens, %s, %v", ecfg.MaxLength, e.Name(), cfg.Duration)
+	for _, e := range []*embed.Embedder{b.mixedE, b.unsortedE} {
+		b.cfg.Logf("mixed lengths 6..%d tokens, %s, %v", b.ecfg.MaxLength, e.Name(), b.cfg.Duration)
 		r, m, err := phase(e, func() (rate, error) {
-			return measure(ctx, cfg.Duration, mixedCallers, func(ctx context.Context, i int) (int, error) {
-				lo := (i * chunk) % (len(mixed) - chunk + 1)
-				return many(e, mixed[lo:lo+chunk])
+			return measure(ctx, b.cfg.Duration, mixedCallers, func(ctx context.Context, i int) (int, error) {
+				lo := (i * chunk) % (len(b.mixed) - chunk + 1)
+				return many(ctx, e, b.mixed[lo:lo+chunk])
 			})
 		})
 		if err != nil {
-			return nil, fmt.Errorf("mixed lengths: %w", err)
+			return fmt.Errorf("mixed lengths: %w", err)
 		}
-		if e == unsortedE {
+		if e == b.unsortedE {
 			rep.MixedUnsortedItemsPerSec, rep.PaddingEfficiencyUnsorted = r.perSec, m.PaddingEfficiency
 		} else {
 			rep.MixedItemsPerSec, rep.PaddingEfficiency = r.perSec, m.PaddingEfficiency
 		}
 	}
-	return rep, nil
+	return nil
 }
 
 var quietLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -402,6 +474,11 @@ type rate struct {
 	perSec, perCPUSec float64 // items per wall-clock second, per CPU-second
 }
 
+// plusHalf adds half of o: two half-length measurements make one.
+func (r rate) plusHalf(o rate) rate {
+	return rate{perSec: r.perSec + o.perSec/2, perCPUSec: r.perCPUSec + o.perCPUSec/2}
+}
+
 // measure runs call from callers goroutines until d has passed and returns
 // the throughput of everything they completed (calls in flight at the end
 // finish and count, with their time). Each goroutine passes its own
@@ -413,7 +490,7 @@ func measure(ctx context.Context, d time.Duration, callers int, call func(ctx co
 	var firstErr error
 	var once sync.Once
 	var wg sync.WaitGroup
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), procstat.CPU()
 	deadline := start.Add(d)
 	for g := range callers {
 		wg.Add(1)
@@ -434,5 +511,5 @@ func measure(ctx context.Context, d time.Duration, callers int, call func(ctx co
 		return rate{}, firstErr
 	}
 	n := float64(items.Load())
-	return rate{perSec: n / time.Since(start).Seconds(), perCPUSec: ratio(n, (processCPU() - cpu0).Seconds())}, nil
+	return rate{perSec: n / time.Since(start).Seconds(), perCPUSec: ratio(n, (procstat.CPU() - cpu0).Seconds())}, nil
 }

@@ -1,25 +1,26 @@
 // Package renderbench is `masx bench render`: browser pool against
 // sequential browser renders, the plain HTTP path with politeness lifted,
-// and article extraction, all on one generated local news site in one run.
+// and article extraction, all on one generated local news site in one run:
+// etl/demo's synthetic site with cluttered pages, each as heavy as a real
+// news article page.
 package renderbench
 
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"net/netip"
-	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/masx-ai/masx/crawl/extract"
 	"github.com/masx-ai/masx/crawl/fetch"
 	"github.com/masx-ai/masx/crawl/netguard"
 	"github.com/masx-ai/masx/crawl/render"
+	"github.com/masx-ai/masx/etl/demo"
+	"github.com/masx-ai/masx/internal/bench/procstat"
 )
 
 // Targets the report is judged against.
@@ -110,31 +111,38 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Sequential = min(cfg.Sequential, cfg.Pages)
 
-	load := loadAvg()
-	pages := generate(cfg.Pages, cfg.Seed)
+	load := procstat.LoadAvg()
+	site, pages, err := generate(cfg)
+	if err != nil {
+		return nil, err
+	}
 	rep := &Report{Pages: cfg.Pages, Cores: runtime.GOMAXPROCS(0), PoolPages: cfg.PoolPages, Sequential: cfg.Sequential, HTTPConns: cfg.HTTPConns,
 		Chromium: render.ResolveChromiumPath(cfg.Render.ChromiumPath)}
 	var total int
 	for _, p := range pages {
-		total += len(p.html)
+		total += len(p)
 	}
 	rep.AvgPageKB = float64(total) / float64(len(pages)) / 1024
 
-	srv, base, err := serve(pages)
+	srv, err := demo.Serve(ctx, site)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("serving the bench site: %w", err)
 	}
 	defer srv.Close()
 	// The site is on loopback: allow exactly its address, nothing else
 	// private.
-	guard := &netguard.Guard{AllowAddrs: []netip.AddrPort{netip.MustParseAddrPort(srv.addr)}}
+	addr, err := netip.ParseAddrPort(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		return nil, fmt.Errorf("serving the bench site: %w", err)
+	}
+	guard := &netguard.Guard{AllowAddrs: []netip.AddrPort{addr}}
 	urls := make([]string, len(pages))
-	for i, p := range pages {
-		urls[i] = base + p.path
+	for i := range pages {
+		urls[i] = site.ArticleURL(srv.URL, i)
 	}
 
 	logf("extracting %d pages (%.0f KB on average) on one goroutine", len(pages), rep.AvgPageKB)
-	if err := benchExtract(ctx, pages, base, rep); err != nil {
+	if err := benchExtract(ctx, pages, urls, rep); err != nil {
 		return nil, err
 	}
 	logf("fetching %d pages over HTTP, %d at once, politeness lifted", len(pages), cfg.HTTPConns)
@@ -146,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 
-	rep.LoadAvgBefore, rep.LoadAvgAfter = load, loadAvg()
+	rep.LoadAvgBefore, rep.LoadAvgAfter = load, procstat.LoadAvg()
 	rep.Targets = map[string]float64{
 		"browser_pool_speedup":  TargetPoolSpeedup,
 		"http_pages_per_sec":    TargetHTTPPagesPerSec,
@@ -160,42 +168,38 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-type server struct {
-	*http.Server
-	addr string
-	done chan struct{}
-}
+// PageBytes is the size of the site's pages: the weight of a real news
+// article page, boilerplate and all.
+const PageBytes = 150_000
 
-func (s *server) Close() { _ = s.Server.Close(); <-s.done }
-
-func serve(pages []page) (*server, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// generate makes the site, deterministically from cfg.Seed: cfg.Pages
+// cluttered article pages (etl/demo's synthetic site), and the bytes of
+// each, for the extraction pass.
+func generate(cfg Config) (*demo.SyntheticSite, [][]byte, error) {
+	site, err := demo.Synthetic(demo.SyntheticOptions{Articles: cfg.Pages, Topics: min(cfg.Pages, demo.DefaultSyntheticTopics),
+		Seed: int64(cfg.Seed), PageBytes: PageBytes, Clutter: true})
 	if err != nil {
-		return nil, "", fmt.Errorf("serving the bench site: %w", err)
+		return nil, nil, err
 	}
-	mux := http.NewServeMux()
-	for _, p := range pages {
-		body := p.html
-		mux.HandleFunc(p.path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write(body)
-		})
+	pages := make([][]byte, cfg.Pages)
+	for i := range pages {
+		if pages[i], err = site.Page(i); err != nil {
+			return nil, nil, err
+		}
 	}
-	s := &server{Server: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String(), done: make(chan struct{})}
-	go func() { defer close(s.done); _ = s.Serve(ln) }()
-	return s, "http://" + s.addr, nil
+	return site, pages, nil
 }
 
-func benchExtract(ctx context.Context, pages []page, base string, rep *Report) error {
+func benchExtract(ctx context.Context, pages [][]byte, urls []string, rep *Report) error {
 	opts := extract.Options{}
-	cpu0 := cpuTime()
+	cpu0 := procstat.CPU()
 	start := time.Now()
 	chars := 0
-	for _, p := range pages {
+	for i, p := range pages {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		a, err := extract.Extract(p.html, base+p.path, opts)
+		a, err := extract.Extract(p, urls[i], opts)
 		if err != nil {
 			rep.ExtractFailures++
 			continue
@@ -203,7 +207,7 @@ func benchExtract(ctx context.Context, pages []page, base string, rep *Report) e
 		chars += len([]rune(a.Text))
 	}
 	rep.ExtractWallPagesPerSec = float64(len(pages)) / time.Since(start).Seconds()
-	rep.ExtractPagesPerSec = float64(len(pages)) / (cpuTime() - cpu0).Seconds()
+	rep.ExtractPagesPerSec = float64(len(pages)) / (procstat.CPU() - cpu0).Seconds()
 	if ok := len(pages) - rep.ExtractFailures; ok > 0 {
 		rep.ExtractAvgChars = chars / ok
 	}
@@ -329,24 +333,4 @@ func parallel(ctx context.Context, items []string, n int, logf func(string, ...a
 	}
 	wg.Wait()
 	return time.Since(start), int(failed.Load())
-}
-
-// cpuTime is the user and system time of this process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// loadAvg is the 1-minute load average, or 0 where /proc is missing.
-func loadAvg() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	var v float64
-	_, _ = fmt.Sscan(string(b), &v)
-	return v
 }

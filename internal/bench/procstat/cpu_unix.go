@@ -1,15 +1,15 @@
 //go:build unix
 
-package embedbench
+package procstat
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the CPU time this process has used, ONNX Runtime's threads
-// included.
-func processCPU() time.Duration {
+// CPU is the user and system time this process has used so far, on all
+// its threads (ONNX Runtime's included).
+func CPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

@@ -1,0 +1,83 @@
+// Package clusterbench is `masx bench cluster`: HDBSCAN and the pipeline's
+// clustering policy timed on synthetic Gaussian blobs, with the process's
+// peak resident memory.
+package clusterbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"text/tabwriter"
+	"time"
+
+	"github.com/masx-ai/masx/internal/bench/procstat"
+	"github.com/masx-ai/masx/nlp/cluster"
+)
+
+// Config says what to generate: N points in Dim dimensions around Centers
+// blobs with standard deviation Spread, from Seed. Each count must be at
+// least 1 and Spread at least 0.
+type Config struct {
+	N, Dim, Centers int
+	Spread          float64
+	Seed            uint64
+}
+
+// Report is `masx bench cluster --json`. Seconds are wall time;
+// peak_rss_mb is the process's high-water mark (VmHWM), −1 where /proc is
+// missing.
+type Report struct {
+	N          int     `json:"n"`
+	Dim        int     `json:"dim"`
+	Centers    int     `json:"centers"`
+	GOMAXPROCS int     `json:"gomaxprocs"`
+	Seconds    float64 `json:"seconds"` // HDBSCAN on the full dimension
+	NClusters  int     `json:"n_clusters"`
+	Noise      int     `json:"noise"`
+	// The pipeline's policy on the same vectors (normalise, 20 principal
+	// components, HDBSCAN with epsilon 0.05).
+	AutoSeconds   float64 `json:"auto_seconds"`
+	AutoAlgorithm string  `json:"auto_algorithm"`
+	AutoNClusters int     `json:"auto_n_clusters"`
+	AutoNoise     int     `json:"auto_noise"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+}
+
+// Run generates the points and times HDBSCAN (min cluster size 5) on the
+// full dimension, then the pipeline's policy on the same points.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if cfg.N < 1 || cfg.Dim < 1 || cfg.Centers < 1 || !(cfg.Spread >= 0) {
+		return Report{}, fmt.Errorf("clusterbench: Config %+v: want N, Dim and Centers ≥ 1 and Spread ≥ 0", cfg)
+	}
+	vectors, _ := cluster.GaussianBlobs(cfg.N, cfg.Dim, cfg.Centers, cfg.Spread, cfg.Seed)
+	rep := Report{N: cfg.N, Dim: cfg.Dim, Centers: cfg.Centers, GOMAXPROCS: runtime.GOMAXPROCS(0)}
+
+	start := time.Now()
+	res, err := cluster.HDBSCAN(ctx, vectors, cluster.Config{})
+	if err != nil {
+		return rep, fmt.Errorf("running HDBSCAN: %w", err)
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.NClusters, rep.Noise = res.NClusters, res.Noise()
+
+	start = time.Now()
+	auto, err := cluster.Auto(ctx, vectors, cluster.AutoConfig{})
+	if err != nil {
+		return rep, fmt.Errorf("running the clustering policy: %w", err)
+	}
+	rep.AutoSeconds = time.Since(start).Seconds()
+	rep.AutoAlgorithm, rep.AutoNClusters, rep.AutoNoise = auto.Algorithm, auto.NClusters, auto.Noise()
+	rep.PeakRSSMB = procstat.PeakRSSMB()
+	return rep, nil
+}
+
+// WriteText prints the report as a table.
+func (r Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "points\t%d × %d dims, %d blobs, GOMAXPROCS %d\n", r.N, r.Dim, r.Centers, r.GOMAXPROCS)
+	fmt.Fprintf(tw, "hdbscan (full dim)\t%.3f s\t%d clusters, %d noise\n", r.Seconds, r.NClusters, r.Noise)
+	fmt.Fprintf(tw, "policy (%s)\t%.3f s\t%d clusters, %d noise\n", r.AutoAlgorithm, r.AutoSeconds, r.AutoNClusters, r.AutoNoise)
+	fmt.Fprintf(tw, "peak RSS\t%.1f MB\n", r.PeakRSSMB)
+	return tw.Flush()
+}

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/masx-ai/masx/config"
+)
+
+// invocation adjusts one in-process run of masx in a test.
+type invocation struct {
+	// Stdin is the standard input; nil reads as empty.
+	Stdin io.Reader
+	// Env is set with t.Setenv before the run, for the rest of the test
+	// (so a test that sets it cannot run in parallel).
+	Env map[string]string
+	// Within, when set, is a deadline: masx's context ends then, and the
+	// test fails with the output so far, so a stall fails instead of
+	// hanging the test binary.
+	Within time.Duration
+}
+
+// runMasx runs masx in process with args, as Main does but with the
+// test's streams, and returns the exit code, stdout and stderr. An error
+// is printed to stderr as Main prints it ("masx: …").
+func runMasx(t *testing.T, inv invocation, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	for k, v := range inv.Env {
+		t.Setenv(k, v)
+	}
+	in := inv.Stdin
+	if in == nil {
+		in = strings.NewReader("")
+	}
+	ctx := t.Context()
+	if inv.Within > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, inv.Within)
+		defer cancel()
+	}
+	// Locked: a command's goroutines may still log while the test reads.
+	var out, errb lockedBuffer
+	code = runIO(ctx, args, in, &out, &errb)
+	if inv.Within > 0 {
+		require.NoError(t, ctx.Err(), "masx %s did not finish within %v (a stall?):\n%s", strings.Join(args, " "), inv.Within, tail(errb.String(), 3000))
+	}
+	return code, out.String(), errb.String()
+}
+
+// runCLI is runMasx with no input, environment or deadline.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return runMasx(t, invocation{}, args...)
+}
+
+// testApp is an App for calling a command's run function directly:
+// default settings, a logger into stderr, and the given streams.
+func testApp(t *testing.T, stdin io.Reader, stdout, stderr io.Writer) *App {
+	t.Helper()
+	s := config.Defaults()
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	return &App{Settings: s, Logger: newLogger(stderr, s), Stdin: stdin, Stdout: stdout, Stderr: stderr, flags: map[string]*string{}}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
