@@ -179,6 +179,11 @@ func (v *visit) noteBlocked(u string, err error) {
 // visit renders u on the current browser. release frees the page slot; it
 // is called once the page is gone, which may be after visit returns (see
 // closePage).
+//
+// It runs past 80 lines because one visit's lifetimes nest here and must
+// unwind in this order: the deadline, the page slot and its recycling, the
+// memory watch, the dialog handler, then the protocol calls; split up, each
+// piece would need the others' cancel functions.
 func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Result, err error) {
 	start := time.Now()
 	deadline := start.Add(p.cfg.Timeout)

@@ -62,14 +62,7 @@ func Check[C Component](t *testing.T, h Harness[C]) {
 	if h.New == nil || len(h.Closed) == 0 {
 		t.Fatal("startstoptest: Harness needs New and Closed")
 	}
-	busy := func(t *testing.T, c C) {
-		if h.Busy != nil {
-			h.Busy(t, c)
-		}
-	}
 	bg := context.Background()
-	cancelled, cancel := context.WithCancel(bg)
-	cancel()
 
 	t.Run("stop before start latches", func(t *testing.T) {
 		c, leaks := fresh(t, h)
@@ -98,6 +91,42 @@ func Check[C Component](t *testing.T, h Harness[C]) {
 		h.startFails(t, c)
 		leaks(t)
 	})
+
+	checkExpiredStops(t, h)
+
+	if h.Stress > 0 {
+		t.Run("stress", func(t *testing.T) {
+			c, leaks := fresh(t, h)
+			var wg sync.WaitGroup
+			for range h.Stress {
+				wg.Go(func() {
+					if err := c.Start(bg); err != nil && !h.isClosed(err) {
+						t.Errorf("Start = %v; want nil or a closed error", err)
+					}
+					if err := c.Stop(bg); err != nil {
+						t.Errorf("Stop = %v; want nil", err)
+					}
+				})
+			}
+			wg.Wait()
+			h.startFails(t, c)
+			leaks(t)
+		})
+	}
+}
+
+// checkExpiredStops is Check's rule-4 cases: a Stop whose ctx has ended
+// cancels in-flight work, still waits for it, and ends patient Stops too.
+func checkExpiredStops[C Component](t *testing.T, h Harness[C]) {
+	t.Helper()
+	busy := func(t *testing.T, c C) {
+		if h.Busy != nil {
+			h.Busy(t, c)
+		}
+	}
+	bg := context.Background()
+	cancelled, cancel := context.WithCancel(bg)
+	cancel()
 
 	t.Run("stop with an expired ctx cancels in-flight work and waits", func(t *testing.T) {
 		c, leaks := fresh(t, h)
@@ -144,25 +173,6 @@ func Check[C Component](t *testing.T, h Harness[C]) {
 		leaks(t)
 	})
 
-	if h.Stress > 0 {
-		t.Run("stress", func(t *testing.T) {
-			c, leaks := fresh(t, h)
-			var wg sync.WaitGroup
-			for range h.Stress {
-				wg.Go(func() {
-					if err := c.Start(bg); err != nil && !h.isClosed(err) {
-						t.Errorf("Start = %v; want nil or a closed error", err)
-					}
-					if err := c.Stop(bg); err != nil {
-						t.Errorf("Stop = %v; want nil", err)
-					}
-				})
-			}
-			wg.Wait()
-			h.startFails(t, c)
-			leaks(t)
-		})
-	}
 }
 
 // fresh makes a component and returns a check that no goroutine started
