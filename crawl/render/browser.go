@@ -344,7 +344,7 @@ func (in *instance) intercept(ev *fetch.EventRequestPaused) {
 		if blockErr != nil {
 			p.stats.blockedRequests.Add(1)
 			if v, ok := p.visits.Load(target.ID(ev.FrameID)); ok {
-				v.(*visit).noteBlocked(ev.Request.URL, blockErr)
+				v.(*visit).noteBlocked(ev.Request.URL, blockErr, ev.ResourceType == network.ResourceTypeDocument)
 			}
 			p.log.Debug("render: request refused", "url", ev.Request.URL, "err", blockErr)
 		} else {

@@ -64,7 +64,9 @@
 //     to the proxy.
 //   - The top-level URL is checked before a page is taken; a redirect to a
 //     refused address fails the navigation with a [*NavigationError] that
-//     wraps netguard.ErrBlocked.
+//     wraps netguard.ErrBlocked, and so does a page that sends itself
+//     there (a script, a meta refresh) and is left on Chromium's error
+//     page: the error names the refused URL.
 //
 // Chromium runs from Debian's package (MASX_CHROMIUM_PATH; never
 // downloaded) with the switches for a closed network: no background
