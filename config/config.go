@@ -59,6 +59,7 @@ type Settings struct {
 	UserAgent       string        `env:"MASX_USER_AGENT" default:"masx/0.1 (+https://github.com/masx-ai/masx)" help:"User-Agent sent by the fetcher, the browser, feed downloads and the model hub client."`
 	AllowPrivate    bool          `env:"MASX_ALLOW_PRIVATE" default:"false" help:"Allow fetching loopback, private and link-local addresses (tests, the demo)."`
 	ChromiumPath    string        `env:"MASX_CHROMIUM_PATH" default:"auto" help:"Chromium binary used for rendering; auto: Debian's headless shell when installed, else /usr/bin/chromium. Never downloaded."`
+	ChromiumSandbox string        `env:"MASX_CHROMIUM_SANDBOX" default:"auto" oneof:"auto|on|off" help:"Chromium's sandbox, which confines the renderers that run pages' scripts. auto: on unless masx runs as root or user namespaces are unavailable; on: required, the browser does not start without it; off: --no-sandbox. masx doctor says which is in force and why."`
 	MinTextChars    int           `env:"MASX_MIN_TEXT_CHARS" default:"1000" help:"Extracted text shorter than this sends the fetch to the browser, then drops the article."`
 	ExtractTimeout  time.Duration `env:"MASX_EXTRACT_TIMEOUT" default:"10s" help:"Longest extraction of one page; past it the article ends extract_timeout (pages are cut after 5,000 text nodes first, which keeps extraction under a second)."`
 

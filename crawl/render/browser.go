@@ -79,7 +79,7 @@ func (p *Pool) chromiumArgs(dir string) []chromedp.ExecAllocatorOption {
 		}),
 	}
 	for _, f := range []string{
-		"headless", "no-sandbox", "disable-gpu",
+		"headless", "disable-gpu",
 		"disable-background-networking", "disable-component-update",
 		"disable-sync", "no-first-run", "no-default-browser-check",
 		"disable-quic", "disable-dev-shm-usage", "disable-extensions",
@@ -123,6 +123,12 @@ func (p *Pool) chromiumArgs(dir string) []chromedp.ExecAllocatorOption {
 		chromedp.ProxyServer(p.proxy.URL()),
 		chromedp.Flag("proxy-bypass-list", "<-loopback>"),
 	)
+	// --no-sandbox only where SandboxMode said so (as root, or without
+	// user namespaces, Chromium does not start without it). Set either
+	// way: false keeps chromedp from adding it whenever this process runs
+	// as root, which would also disable a sandbox that works for the
+	// browser's own user.
+	opts = append(opts, chromedp.Flag("no-sandbox", !p.sandbox))
 	if !p.cfg.LoadResources {
 		// Blink then never asks for an image (img, picture, CSS
 		// backgrounds), where interception would refuse each one after a
@@ -344,7 +350,7 @@ func (in *instance) intercept(ev *fetch.EventRequestPaused) {
 		if blockErr != nil {
 			p.stats.blockedRequests.Add(1)
 			if v, ok := p.visits.Load(target.ID(ev.FrameID)); ok {
-				v.(*visit).noteBlocked(ev.Request.URL, blockErr)
+				v.(*visit).noteBlocked(ev.Request.URL, blockErr, ev.ResourceType == network.ResourceTypeDocument)
 			}
 			p.log.Debug("render: request refused", "url", ev.Request.URL, "err", blockErr)
 		} else {

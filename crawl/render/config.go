@@ -158,11 +158,20 @@ type Config struct {
 	// with that error. masx passes the fetcher's CheckRobots, so robots.txt
 	// holds for every method. Default nil: no robots.txt check.
 	Robots func(ctx context.Context, u *url.URL) error
+	// Sandbox says whether Chromium runs in its sandbox
+	// (MASX_CHROMIUM_SANDBOX): SandboxAuto, SandboxOn or SandboxOff. Pages
+	// run their own scripts; without the sandbox an exploit of the
+	// renderer runs as masx's user. [SandboxMode] tells what a Config
+	// gets, and why. Default SandboxAuto: the sandbox whenever it can work
+	// (not root, user namespaces available).
+	Sandbox string
 	// Logger receives the pool's diagnostics. Default: discarded.
 	Logger *slog.Logger
 
 	// extraArgs are added to Chromium's command line (tests: --log-net-log).
 	extraArgs map[string]string
+	// sandboxFacts replaces what SandboxMode reads of the machine (tests).
+	sandboxFacts func() sandboxFacts
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -188,6 +197,9 @@ func (c Config) withDefaults() (Config, error) {
 	setD(&c.IdleWindow, DefaultIdleWindow)
 	setD(&c.StableWindow, DefaultStableWindow)
 	setD(&c.CleanupTimeout, DefaultCleanupTimeout)
+	if c.Sandbox == "" {
+		c.Sandbox = SandboxAuto
+	}
 	if c.Guard == nil {
 		c.Guard = &netguard.Guard{AllowPrivate: c.AllowPrivate}
 	}
@@ -211,6 +223,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"IdleWindow", c.IdleWindow, c.IdleWindow < 0, "> 0"},
 		{"StableWindow", c.StableWindow, c.StableWindow < 0, "> 0"},
 		{"CleanupTimeout", c.CleanupTimeout, c.CleanupTimeout < 0, "> 0"},
+		{"Sandbox", c.Sandbox, c.Sandbox != SandboxAuto && c.Sandbox != SandboxOn && c.Sandbox != SandboxOff, SandboxAuto + ", " + SandboxOn + " or " + SandboxOff},
 	} {
 		if f.bad {
 			return c, fmt.Errorf("render: Config.%s = %v: want %s", f.name, f.value, f.want)

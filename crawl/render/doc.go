@@ -64,16 +64,19 @@
 //     to the proxy.
 //   - The top-level URL is checked before a page is taken; a redirect to a
 //     refused address fails the navigation with a [*NavigationError] that
-//     wraps netguard.ErrBlocked.
+//     wraps netguard.ErrBlocked, and so does a page that sends itself
+//     there (a script, a meta refresh) and is left on Chromium's error
+//     page: the error names the refused URL.
 //
 // Chromium runs from Debian's package (MASX_CHROMIUM_PATH; never
-// downloaded) with the switches for a closed network: no background
-// networking, component updates, sync, QUIC or non-proxied WebRTC, and
-// none of the speculative navigation (link metrics, prefetch, prerender) a
-// crawler has no use for. Its --user-data-dir is a fresh folder under
-// os.TempDir, removed by Stop. The folder's name records the owning process,
-// and Start removes the folders of processes that died without Stop (killed
-// with SIGKILL, say).
+// downloaded), in its sandbox wherever that can work (Config.Sandbox,
+// [SandboxMode]: not as root, and only with user namespaces), with the
+// switches for a closed network: no background networking, component
+// updates, sync, QUIC or non-proxied WebRTC, and none of the speculative
+// navigation (link metrics, prefetch, prerender) a crawler has no use for.
+// Its --user-data-dir is a fresh folder under os.TempDir, removed by Stop.
+// The folder's name records the owning process, and Start removes the
+// folders of processes that died without Stop (killed with SIGKILL, say).
 //
 // # Cost
 //

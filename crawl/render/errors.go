@@ -31,10 +31,13 @@ var (
 // refused connection, a request blocked by the guard (which also wraps
 // netguard.ErrBlocked), and so on. Reason is Chromium's net error text.
 type NavigationError struct {
+	// URL is the page requested, or, when the page navigated itself
+	// (script, meta refresh) and was left on Chromium's error page, the
+	// URL it went to.
 	URL    string
 	Reason string // e.g. "net::ERR_CONNECTION_REFUSED"
-	// Blocked is the guard's refusal when the document (or a redirect hop)
-	// was blocked, else nil.
+	// Blocked is the guard's (or robots.txt's) refusal when the document,
+	// a redirect hop or the page's own navigation was blocked, else nil.
 	Blocked error
 }
 

@@ -89,6 +89,9 @@ type Pool struct {
 	stats poolStats
 	hosts hostCache
 	proxy *egress // set by Start; the browser's only way out
+	// sandbox is SandboxMode's answer at Start: without it Chromium gets
+	// --no-sandbox.
+	sandbox bool
 
 	// memKilledAt is when a renderer was last killed for passing
 	// Config.RendererMB (unix nanoseconds): the visit whose page crashed
@@ -147,6 +150,12 @@ func (p *Pool) start(ctx context.Context) error {
 	if _, err := os.Stat(p.cfg.ChromiumPath); err != nil {
 		return fmt.Errorf("starting render pool: %w: %q: %w (install Debian's chromium package)", ErrNoChromium, p.cfg.ChromiumPath, err)
 	}
+	on, why, err := SandboxMode(p.cfg)
+	if err != nil {
+		return fmt.Errorf("starting render pool: %w", err)
+	}
+	p.sandbox = on
+	p.log.Info("render: chromium sandbox", "on", on, "reason", why)
 	sweepStaleProfiles(os.TempDir(), p.log)
 	dir, err := os.MkdirTemp("", profilePattern())
 	if err != nil {

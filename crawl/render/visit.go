@@ -38,6 +38,14 @@ type visit struct {
 	crashed   bool
 	opened    bool // the page opened a window (a popup): its page is not reused
 	frame     cdp.FrameID
+
+	// The main frame's last document request (a navigation of the page's
+	// own, by script or meta refresh, included), and the last one the
+	// interceptor refused: they explain a page left on Chromium's error page.
+	lastDoc     network.RequestID
+	lastDocURL  string
+	lastRefused *blockedReq
+
 	// Bytes loaded, decoded, and their bounds: past either the visit ends
 	// with tooLarge (a compression bomb must not reach the renderer whole).
 	docBytes, allBytes int64
@@ -88,6 +96,9 @@ func (v *visit) onEvent(ev any) {
 		v.netChange = time.Now()
 		if ev.Type == network.ResourceTypeDocument && ev.Request != nil {
 			v.noteOrigin(ev.Request.URL)
+			if ev.FrameID == v.frame {
+				v.lastDoc, v.lastDocURL = ev.RequestID, ev.Request.URL
+			}
 		}
 	case *network.EventLoadingFinished:
 		delete(v.inflight, ev.RequestID)
@@ -168,10 +179,16 @@ func (v *visit) openedWindow() bool {
 	return v.opened
 }
 
-// noteBlocked records a request of this page that the guard refused.
-func (v *visit) noteBlocked(u string, err error) {
+// noteBlocked records a request of this page's main frame that the guard
+// or robots.txt refused; doc says it was a document, a navigation of the
+// page.
+func (v *visit) noteBlocked(u string, err error, doc bool) {
 	v.mu.Lock()
-	v.blocked = append(v.blocked, blockedReq{u, err})
+	b := blockedReq{u, err}
+	v.blocked = append(v.blocked, b)
+	if doc {
+		v.lastRefused = &b
+	}
 	v.mu.Unlock()
 	signal(v.notify)
 }
@@ -289,6 +306,28 @@ func (v *visit) navError(u *url.URL, text string) error {
 	return ne
 }
 
+// chromeErrorPage is the URL scheme of the page Chromium shows in place of
+// a document it could not load (chrome-error://chromewebdata/).
+const chromeErrorPage = "chrome-error:"
+
+// errorPageError explains a page that ended on Chromium's error page after
+// the first document loaded: the page navigated itself (script, meta
+// refresh) to a URL that was refused or failed. A refusal by the guard or
+// robots.txt wraps that refusal, so the visit ends blocked, naming the URL.
+func (v *visit) errorPageError() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	const by = ", navigated to by the page itself"
+	if b := v.lastRefused; b != nil {
+		return &NavigationError{URL: b.url, Reason: "net::ERR_BLOCKED_BY_CLIENT" + by, Blocked: b.err}
+	}
+	reason, ok := v.docFailed[v.lastDoc]
+	if !ok {
+		reason = "Chromium's error page"
+	}
+	return &NavigationError{URL: v.lastDocURL, Reason: reason + by}
+}
+
 // waitDOM waits for the navigation's DOMContentLoaded.
 func (v *visit) waitDOM(ctx context.Context, u *url.URL, loader cdp.LoaderID) error {
 	for {
@@ -399,6 +438,9 @@ func (p *Pool) read(ctx context.Context, t *chromedp.Target, v *visit, loader cd
 	pc, err := chromedp.Evaluate[pageContent](fmt.Sprintf(readScript, p.cfg.MaxHTMLBytes))(ctx, t)
 	if err != nil {
 		return fmt.Errorf("reading the page: %w", err)
+	}
+	if strings.HasPrefix(pc.URL, chromeErrorPage) {
+		return v.errorPageError()
 	}
 	if pc.Size > p.cfg.MaxHTMLBytes || len(pc.HTML) > p.cfg.MaxHTMLBytes {
 		return fmt.Errorf("%w: %d characters, limit %d bytes", ErrTooLarge, pc.Size, p.cfg.MaxHTMLBytes)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,10 +51,18 @@ type batchReport struct {
 }
 
 type chromiumReport struct {
-	Path      string `json:"path"`
-	Available bool   `json:"available"`
-	Version   string `json:"version,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Path      string        `json:"path"`
+	Available bool          `json:"available"`
+	Version   string        `json:"version,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	Sandbox   sandboxReport `json:"sandbox"`
+}
+
+// sandboxReport is render.SandboxMode under MASX_CHROMIUM_SANDBOX.
+type sandboxReport struct {
+	On     bool   `json:"on"`
+	Reason string `json:"reason"`
+	Error  string `json:"error,omitempty"`
 }
 
 // doctorOptions are `masx doctor`'s inputs.
@@ -69,11 +78,13 @@ func newDoctorCmd(app *App, runF func(context.Context, *doctorOptions) error) *c
 		Short: "Report the device, runtime libraries, browser, models and effective settings",
 		Long: `Reports what masx would run on and with: the device decision (NVML),
 the shared executor sizes, batch settings, the ONNX Runtime library and its
-providers, installed models, the Chromium binary, and every setting with the
-source of its value (default, .env, env or flag).
+providers, installed models, the Chromium binary and whether its sandbox is
+on (and why), and every setting with the source of its value (default, .env,
+env or flag).
 
 Exits 2 when the settings cannot be honoured (for example MASX_FORCE_GPU=1
-without a usable GPU), after printing the report.`,
+without a usable GPU, or MASX_CHROMIUM_SANDBOX=on where the sandbox cannot
+work), after printing the report.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runOr(cmd.Context(), opts, runF, doctorRun)
@@ -121,6 +132,12 @@ func buildDoctorReport(ctx context.Context, s *config.Settings) (doctorReport, e
 	}
 	if devErr != nil {
 		rep.Device.Error = devErr.Error()
+	}
+	on, why, sbErr := render.SandboxMode(renderConfig(s))
+	rep.Chromium.Sandbox = sandboxReport{On: on, Reason: why}
+	if sbErr != nil {
+		rep.Chromium.Sandbox.Error = sbErr.Error()
+		devErr = errors.Join(devErr, sbErr) // MASX_CHROMIUM_SANDBOX=on cannot be honoured
 	}
 	models, err := hub.List(rep.ModelsDir)
 	if err != nil {
@@ -178,6 +195,14 @@ func printDoctor(w io.Writer, rep doctorReport) error {
 		fmt.Fprintf(w, "chromium    %s (%s)\n", c.Version, c.Path)
 	} else {
 		fmt.Fprintf(w, "chromium    unavailable: %s\n", c.Error)
+	}
+	switch sb := rep.Chromium.Sandbox; {
+	case sb.Error != "":
+		fmt.Fprintf(w, "            sandbox ERROR: %s\n", sb.Error)
+	case sb.On:
+		fmt.Fprintf(w, "            sandbox on: %s\n", sb.Reason)
+	default:
+		fmt.Fprintf(w, "            sandbox off: %s\n", sb.Reason)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -115,6 +115,7 @@ func renderConfig(s *config.Settings) render.Config {
 		MaxHTMLBytes: s.MaxPageBytes,
 		UserAgent:    s.UserAgent,
 		AllowPrivate: s.AllowPrivate,
+		Sandbox:      s.ChromiumSandbox,
 	}
 }
 

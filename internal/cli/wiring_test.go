@@ -65,6 +65,7 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		{"MASX_ALLOW_PRIVATE", d.AllowPrivate, fetch.Config{}.AllowPrivate},
 		{"MASX_ALLOW_PRIVATE", d.AllowPrivate, render.Config{}.AllowPrivate},
 		{"MASX_CHROMIUM_PATH", d.ChromiumPath, render.AutoChromium},
+		{"MASX_CHROMIUM_SANDBOX", d.ChromiumSandbox, render.SandboxAuto},
 		{"MASX_MIN_TEXT_CHARS", d.MinTextChars, crawl.DefaultMinTextChars},
 		{"MASX_MIN_TEXT_CHARS", d.MinTextChars, pipeline.MinTextCharsDefault},
 		{"MASX_HF_ENDPOINT", d.HFEndpoint, hub.DefaultEndpoint},
@@ -121,7 +122,8 @@ func TestWiringMapsSettings(t *testing.T) {
 		"MASX_HOST_CONCURRENCY": "4", "MASX_HOST_DELAY_MS": "0", "MASX_RESPECT_ROBOTS": "false",
 		"MASX_USER_AGENT": "probe/2", "MASX_ALLOW_PRIVATE": "true",
 		"RENDER_MAX_PAGES": "2", "RENDER_QUEUE_MAX": "9", "MASX_CHROMIUM_PATH": "/opt/chromium",
-		"MASX_MIN_TEXT_CHARS": "500", "MASX_FP16": "false", "MASX_ORT_LIB": "/opt/ort.so", "MASX_ORT_THREADS": "3",
+		"MASX_CHROMIUM_SANDBOX": "on", "MASX_MIN_TEXT_CHARS": "500",
+		"MASX_FP16": "false", "MASX_ORT_LIB": "/opt/ort.so", "MASX_ORT_THREADS": "3",
 		"MASX_FLASHPOINT_CONCURRENCY": "5", "MASX_JOB_TIMEOUT": "1m", "MASX_JOB_RESCUE_AFTER": "2m",
 		"MASX_JOB_MAX_ATTEMPTS": "2", "MASX_JOB_QUEUE_MAX": "77",
 		"MASX_HF_ENDPOINT": "https://hf.example", "HF_TOKEN": "hf_x",
@@ -141,7 +143,7 @@ func TestWiringMapsSettings(t *testing.T) {
 	require.Equal(t, fetch.Config{Timeout: 7 * time.Second, MaxBytes: 1000, Retries: -1, HostConcurrency: 4,
 		HostDelay: -1, IgnoreRobots: true, UserAgent: "probe/2", AllowPrivate: true}, fetchConfig(s))
 	require.Equal(t, render.Config{ChromiumPath: "/opt/chromium", MaxPages: 2, QueueMax: 9, Timeout: 7 * time.Second,
-		MaxHTMLBytes: 1000, UserAgent: "probe/2", AllowPrivate: true}, renderConfig(s))
+		MaxHTMLBytes: 1000, UserAgent: "probe/2", AllowPrivate: true, Sandbox: render.SandboxOn}, renderConfig(s))
 	require.Equal(t, crawl.Config{MinTextChars: 500, ExtractTimeout: 10 * time.Second}, crawlConfig(s, nil, nil))
 	require.Equal(t, jobs.Config{Workers: 5, JobTimeout: time.Minute, RescueAfter: 2 * time.Minute,
 		MaxAttempts: 2, QueueMax: 77}, jobsConfig(s))
