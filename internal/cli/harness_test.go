@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"io"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -74,4 +76,53 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// served is a `masx serve` running in process for a test.
+type served struct {
+	// Base is the API's URL (http://127.0.0.1:port).
+	Base           string
+	Stdout, Stderr *lockedBuffer
+	cancel         context.CancelFunc
+	exit           chan int
+	once           sync.Once
+	code           int
+}
+
+// startServe runs `masx serve args…` in process and waits until it listens
+// (at most a minute); the test's cleanup stops it if the test did not.
+func startServe(t *testing.T, args ...string) *served {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &served{Stdout: &lockedBuffer{}, Stderr: &lockedBuffer{}, cancel: cancel, exit: make(chan int, 1)}
+	go func() { s.exit <- run(ctx, append([]string{"serve"}, args...), s.Stdout, s.Stderr) }()
+	t.Cleanup(func() { s.Stop(t) })
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	for start := time.Now(); s.Base == ""; time.Sleep(20 * time.Millisecond) {
+		select {
+		case code := <-s.exit:
+			t.Fatalf("masx serve exited with %d before listening: %s", code, s.Stderr.String())
+		default:
+		}
+		require.Less(t, time.Since(start), time.Minute, "masx serve did not listen: %s", s.Stderr.String())
+		if m := listening.FindStringSubmatch(s.Stdout.String()); m != nil {
+			s.Base = m[1]
+		}
+	}
+	return s
+}
+
+// Stop ends serve as SIGTERM does (its context ends) and returns its exit
+// code; a serve that does not stop within 45 s fails the test.
+func (s *served) Stop(t *testing.T) int {
+	t.Helper()
+	s.once.Do(func() {
+		s.cancel()
+		select {
+		case s.code = <-s.exit:
+		case <-time.After(45 * time.Second):
+			t.Fatal("masx serve did not stop")
+		}
+	})
+	return s.code
 }

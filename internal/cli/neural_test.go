@@ -134,26 +134,8 @@ func TestServeWithNeuralEmbedderCompletes(t *testing.T) {
 	defer site.Close()
 	db := filepath.Join(dir, "serve.db")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	exit := make(chan int, 1)
-	go func() {
-		exit <- run(ctx, []string{"serve", "--workers", "2", "--method", "http", "--db", "sqlite://" + db}, &stdout, &stderr)
-	}()
-	listening := regexp.MustCompile(`listening on (http://\S+)`)
-	var base string
-	for start := time.Now(); base == ""; time.Sleep(20 * time.Millisecond) {
-		select {
-		case code := <-exit:
-			t.Fatalf("masx serve exited with %d before listening: %s", code, stderr.String())
-		default:
-		}
-		require.Less(t, time.Since(start), time.Minute, "masx serve did not listen: %s", stderr.String())
-		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-		}
-	}
+	srv := startServe(t, "--workers", "2", "--method", "http", "--db", "sqlite://"+db)
+	base := srv.Base
 	c := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 	defer c.CloseIdleConnections()
 	call := func(method, path string, body []byte) (int, []byte) {
@@ -186,19 +168,13 @@ func TestServeWithNeuralEmbedderCompletes(t *testing.T) {
 		if st := status.Run.State; st == "completed" || st == "failed" || st == "cancelled" {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "run not finished in time (a stall?): %s\n%s", raw, tail(stderr.String(), 3000))
+		require.True(t, time.Now().Before(deadline), "run not finished in time (a stall?): %s\n%s", raw, tail(srv.Stderr.String(), 3000))
 	}
 	require.Equal(t, "completed", status.Run.State)
 	code, raw = call("GET", "/metrics", nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Regexp(t, `masx_batch_batches_total\{batcher="embed/[^"]*"\} [1-9]`, string(raw), "the model ran batches")
 
-	cancel()
-	select {
-	case code := <-exit:
-		require.Equal(t, ExitOK, code, stderr.String())
-	case <-time.After(45 * time.Second):
-		t.Fatal("masx serve did not stop")
-	}
+	require.Equal(t, ExitOK, srv.Stop(t), srv.Stderr.String())
 	checkNeuralRun(t, db, "neural-served", len(demo.Expect(site.URL)))
 }

@@ -2,14 +2,12 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -58,27 +56,8 @@ func TestServeRunsSubmittedJobsAndShutsDownCleanly(t *testing.T) {
 		t.Setenv(k, v)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	exit := make(chan int, 1)
-	go func() {
-		exit <- run(ctx, []string{"serve", "--workers", "2", "--method", "http", "--db", "sqlite://" + filepath.Join(dir, "serve.db")}, &stdout, &stderr)
-	}()
-
-	listening := regexp.MustCompile(`listening on (http://\S+)`)
-	var base string
-	for start := time.Now(); base == ""; time.Sleep(20 * time.Millisecond) {
-		select {
-		case code := <-exit:
-			t.Fatalf("masx serve exited with %d before listening: %s", code, stderr.String())
-		default:
-		}
-		require.Less(t, time.Since(start), 30*time.Second, "masx serve did not listen: %s", stderr.String())
-		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
-		}
-	}
+	srv := startServe(t, "--workers", "2", "--method", "http", "--db", "sqlite://"+filepath.Join(dir, "serve.db"))
+	base := srv.Base
 
 	c := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 	defer c.CloseIdleConnections()
@@ -124,7 +103,7 @@ func TestServeRunsSubmittedJobsAndShutsDownCleanly(t *testing.T) {
 		if status.Run.State == "completed" || status.Run.State == "failed" || status.Run.State == "cancelled" {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "run not finished in time: %+v\n%s", status, stderr.String())
+		require.True(t, time.Now().Before(deadline), "run not finished in time: %+v\n%s", status, srv.Stderr.String())
 		time.Sleep(100 * time.Millisecond)
 	}
 	require.Equal(t, "completed", status.Run.State, status.Run.Error)
@@ -163,13 +142,7 @@ func TestServeRunsSubmittedJobsAndShutsDownCleanly(t *testing.T) {
 		require.Contains(t, string(metrics), want)
 	}
 
-	cancel() // what SIGTERM does to cmd.Context()
-	select {
-	case code := <-exit:
-		require.Equal(t, ExitOK, code, stderr.String())
-	case <-time.After(45 * time.Second):
-		t.Fatal("masx serve did not stop")
-	}
+	require.Equal(t, ExitOK, srv.Stop(t), srv.Stderr.String())
 	_, err = c.Get(base + "/healthz")
 	require.Error(t, err, "the listener is closed")
 }

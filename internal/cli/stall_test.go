@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
@@ -32,26 +30,8 @@ func TestServeExposesTheStallWatchdog(t *testing.T) {
 			} {
 				t.Setenv(k, v)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var stdout, stderr lockedBuffer
-			exit := make(chan int, 1)
-			args := append([]string{"serve", "--workers", "0", "--method", "http", "--db", "sqlite://" + filepath.Join(dir, "serve.db")}, c.args...)
-			go func() { exit <- run(ctx, args, &stdout, &stderr) }()
-
-			listening := regexp.MustCompile(`listening on (http://\S+)`)
-			var base string
-			for start := time.Now(); base == ""; time.Sleep(20 * time.Millisecond) {
-				select {
-				case code := <-exit:
-					t.Fatalf("masx serve exited with %d before listening: %s", code, stderr.String())
-				default:
-				}
-				require.Less(t, time.Since(start), 30*time.Second, "masx serve did not listen: %s", stderr.String())
-				if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-					base = m[1]
-				}
-			}
+			srv := startServe(t, append([]string{"--workers", "0", "--method", "http", "--db", "sqlite://" + filepath.Join(dir, "serve.db")}, c.args...)...)
+			base := srv.Base
 
 			c2 := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 			defer c2.CloseIdleConnections()
@@ -72,14 +52,8 @@ func TestServeExposesTheStallWatchdog(t *testing.T) {
 				require.NotContains(t, metrics, "masx_pipeline_stall")
 			}
 
-			cancel() // what SIGTERM does to cmd.Context()
-			select {
-			case code := <-exit:
-				require.Equal(t, ExitOK, code, stderr.String())
-			case <-time.After(45 * time.Second):
-				t.Fatal("masx serve did not stop")
-			}
-			require.NotContains(t, stderr.String(), "pipeline stalled", "an idle serve never stalls")
+			require.Equal(t, ExitOK, srv.Stop(t), srv.Stderr.String())
+			require.NotContains(t, srv.Stderr.String(), "pipeline stalled", "an idle serve never stalls")
 		})
 	}
 }
