@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/masx-ai/masx/concurrency/device/nvml"
+	"github.com/masx-ai/masx/concurrency/panics"
 )
 
 // NVML is the part of the NVML API a Detector calls. [SystemNVML] is the
@@ -93,13 +94,14 @@ func probeNVML(lib NVML) (p *probe) {
 	initialised := false
 	defer func() {
 		if r := recover(); r != nil {
-			p.initErr = fmt.Sprintf("NVML: panic while probing: %v", r)
+			p.initErr = fmt.Sprintf("NVML: while probing: %v", panics.New(r))
 			p.devices = nil
 		}
 		if initialised {
 			// A failed Shutdown only leaks NVML's own state; the
 			// decision above stands, so its result is ignored.
 			func() {
+				// A panic here changes nothing that was decided.
 				defer func() { _ = recover() }()
 				lib.Shutdown()
 			}()
@@ -137,7 +139,7 @@ func probeNVML(lib NVML) (p *probe) {
 func queryDevice(lib NVML, i, n int) (d probedDevice) {
 	defer func() {
 		if r := recover(); r != nil {
-			d = probedDevice{err: fmt.Sprintf("NVML: panic while querying device %d of %d: %v", i, n, r)}
+			d = probedDevice{err: fmt.Sprintf("NVML: querying device %d of %d: %v", i, n, panics.New(r))}
 		}
 	}()
 	fail := func(what string, ret nvml.Return) probedDevice {

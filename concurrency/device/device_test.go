@@ -267,7 +267,7 @@ func TestDetectNoUsableGPU(t *testing.T) {
 		{"unknown init error keeps NVML's name", &fakeNVML{initRet: nvml.ErrorUnknown}, Options{},
 			"NVML: ERROR_UNKNOWN", 1, 0, 0, ""},
 		{"init panics", &fakeNVML{initPanic: "dlsym exploded"}, Options{},
-			"NVML: panic while probing: dlsym exploded", 1, 0, 0, ""},
+			"NVML: while probing: panicked: dlsym exploded", 1, 0, 0, ""},
 		{"count fails", &fakeNVML{driver: "550.1", countRet: nvml.ErrorUnknown}, Options{},
 			"NVML: counting devices: ERROR_UNKNOWN", 1, 1, 0, "550.1"},
 		{"no devices", &fakeNVML{driver: "550.1"}, Options{},
@@ -275,7 +275,7 @@ func TestDetectNoUsableGPU(t *testing.T) {
 		{"device 1 lost", lostSecond, Options{DeviceID: 1},
 			"NVML: reading the memory size of device 1 of 2: ERROR_GPU_IS_LOST", 1, 1, 2, "550.54.15"},
 		{"device 1 panics", panicSecond, Options{DeviceID: 1},
-			"NVML: panic while querying device 1 of 2: cgo went away", 1, 1, 2, "550.54.15"},
+			"NVML: querying device 1 of 2: panicked: cgo went away", 1, 1, 2, "550.54.15"},
 		{"device 0 handle refused", noHandle, Options{},
 			"NVML: getting the handle of device 0 of 2: no permission (cannot open /dev/nvidia*)", 1, 1, 2, "550.54.15"},
 	}
