@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/nlp/langid"
 )
 
@@ -25,9 +27,7 @@ func BenchmarkDetect(b *testing.B) {
 // BenchmarkDetectCore restricts the detector to the 20 core languages.
 func BenchmarkDetectCore(b *testing.B) {
 	d, err := langid.New(langid.Options{Languages: coreLanguages})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	benchDetect(b, d, loadArticles(b))
 }
 
