@@ -3,7 +3,6 @@ package render
 import (
 	"compress/gzip"
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // bombBytes is what the bomb inflates to: far over the 10 MiB document cap.
@@ -87,9 +88,7 @@ func TestCompressionBombStopsAtTheByteBudget(t *testing.T) {
 	close(stop)
 	sampler.Wait()
 
-	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("Render: %v; want ErrTooLarge", err)
-	}
+	require.ErrorIs(t, err, ErrTooLarge, "Render")
 	t.Logf("error: %v", err)
 	grew := peak.Load() - base
 	t.Logf("bomb stopped after %v; browser RSS %d MB before, peak %d MB (+%d MB)", took.Round(time.Millisecond),
@@ -99,12 +98,8 @@ func TestCompressionBombStopsAtTheByteBudget(t *testing.T) {
 	// the browser's other processes do not grow with the page. So the
 	// processes together grow by less than ceiling + 400 MB (4.39 GB
 	// before the fix).
-	if grew > (ceilingMB+400)<<20 {
-		t.Fatalf("the browser grew by %d MB rendering the bomb; want < %d MB", grew>>20, ceilingMB+400)
-	}
-	if took > 30*time.Second {
-		t.Fatalf("the bomb took %v to stop; want it stopped at the cap, long before the deadline", took)
-	}
+	require.LessOrEqual(t, grew, int64((ceilingMB+400)<<20), "the browser grew by %d MB rendering the bomb; want < %d MB", grew>>20, ceilingMB+400)
+	require.LessOrEqual(t, took, 30*time.Second, "the bomb took too long to stop; want it stopped at the cap, long before the deadline")
 	// The pool still renders.
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -112,7 +107,6 @@ func TestCompressionBombStopsAtTheByteBudget(t *testing.T) {
 	}))
 	defer ok.Close()
 	p.cfg.Guard.AllowAddrs = append(p.cfg.Guard.AllowAddrs, guardFor(ok).AllowAddrs...)
-	if _, err := p.Render(context.Background(), ok.URL); err != nil {
-		t.Fatalf("render after the bomb: %v", err)
-	}
+	_, err = p.Render(context.Background(), ok.URL)
+	require.NoError(t, err, "render after the bomb")
 }

@@ -18,7 +18,9 @@ import (
 func requireGenerator(t *testing.T) {
 	t.Helper()
 	if err := testmodel.Check(context.Background(), ""); err != nil {
-		require.NotEqual(t, "true", os.Getenv("CI"), "test model generator missing (CI=true): %v", err)
+		if os.Getenv("CI") == "true" {
+			require.FailNow(t, "test model generator missing (CI=true)", "%v", err)
+		}
 		t.Skipf("skipping: %v", err)
 	}
 }
