@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/masx-ai/masx/nlp/langid"
 )
 
@@ -27,7 +25,9 @@ func BenchmarkDetect(b *testing.B) {
 // BenchmarkDetectCore restricts the detector to the 20 core languages.
 func BenchmarkDetectCore(b *testing.B) {
 	d, err := langid.New(langid.Options{Languages: coreLanguages})
-	require.NoError(b, err)
+	if err != nil {
+		b.Fatal(err)
+	}
 	benchDetect(b, d, loadArticles(b))
 }
 
