@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/masx-ai/masx/crawl/extract"
@@ -78,7 +79,7 @@ func chromium(t *testing.T) string {
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s: install Debian's chromium (scripts/setup.sh) or set MASX_CHROMIUM_PATH", path)
 		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+			require.FailNow(t, msg)
 		}
 		t.Skip(msg)
 	}
@@ -102,28 +103,20 @@ func setup(t *testing.T, withPool bool) *bundle {
 	site := newSite(t, held, release)
 	guard := &netguard.Guard{AllowAddrs: []netip.AddrPort{netip.MustParseAddrPort(site.Listener.Addr().String())}}
 	f, err := fetch.New(fetch.Config{Guard: guard, HostDelay: -1, IgnoreRobots: true, Retries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(f.Close)
 	b := &bundle{site: site, held: held, release: release, reg: prometheus.NewRegistry()}
 	cfg := Config{Fetcher: f, Registerer: b.reg}
 	if withPool {
 		b.pool, err = render.New(render.Config{ChromiumPath: chromium(t), Guard: guard, Timeout: 60 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		t.Cleanup(func() {
-			if err := b.pool.Stop(context.Background()); err != nil {
-				t.Errorf("stopping the pool: %v", err)
-			}
+			require.NoError(t, b.pool.Stop(context.Background()), "stopping the pool")
 		})
 		cfg.Pool = b.pool
 	}
 	b.client, err = New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
@@ -132,76 +125,54 @@ func TestAutoFallsBackToBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	res, err := b.client.RenderPage(ctx, b.site.URL+"/static", MethodAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ResolvedBy != MethodHTTP || len(res.Errors) != 0 {
-		t.Errorf("static page: resolved by %q with errors %v; want http, none", res.ResolvedBy, res.Errors)
-	}
-	if b.pool.UserDataDir() != "" {
-		t.Errorf("the browser started although HTTP resolved the page")
-	}
+	require.NoError(t, err)
+	require.Equal(t, MethodHTTP, res.ResolvedBy, "static page: resolved by")
+	require.Empty(t, res.Errors, "static page: errors")
+	require.Empty(t, b.pool.UserDataDir(), "the browser started although HTTP resolved the page")
 
 	res, err = b.client.RenderPage(ctx, b.site.URL+"/js", MethodAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ResolvedBy != MethodBrowser {
-		t.Fatalf("script page: resolved by %q; want browser", res.ResolvedBy)
-	}
-	if len(res.Errors) != 1 || res.Errors[0].Method != MethodHTTP ||
-		!(errors.Is(res.Errors[0], ErrShortText) || errors.Is(res.Errors[0], extract.ErrNoContent)) {
-		t.Errorf("script page: errors %v; want one http error (too little text)", res.Errors)
-	}
-	if res.Article == nil || !strings.Contains(res.Article.Text, "Porto Velho") || textLen(res.Article) < DefaultMinTextChars {
-		t.Errorf("script page: article %+v lacks the inserted text", res.Article)
-	}
-	if res.Article.Title != "Delta floods" {
-		t.Errorf("title %q", res.Article.Title)
-	}
+	require.NoError(t, err)
+	require.Equal(t, MethodBrowser, res.ResolvedBy, "script page: resolved by")
+	require.Len(t, res.Errors, 1, "script page: want one http error (too little text)")
+	require.Equal(t, MethodHTTP, res.Errors[0].Method, "script page: errors %v; want one http error", res.Errors)
+	require.True(t, errors.Is(res.Errors[0], ErrShortText) || errors.Is(res.Errors[0], extract.ErrNoContent),
+		"script page: errors %v; want one http error (too little text)", res.Errors)
+	require.NotNil(t, res.Article, "script page: article")
+	require.Contains(t, res.Article.Text, "Porto Velho", "script page: article lacks the inserted text")
+	require.GreaterOrEqual(t, textLen(res.Article), DefaultMinTextChars, "script page: article %+v lacks the inserted text", res.Article)
+	require.Equal(t, "Delta floods", res.Article.Title, "title")
 
 	// HTTP alone gets the shell and says why it is not enough.
 	res, err = b.client.RenderPage(ctx, b.site.URL+"/js", MethodHTTP)
 	var pe *PageError
-	if !errors.As(err, &pe) || res.ResolvedBy != "" || len(res.Errors) != 1 {
-		t.Errorf("http only: err %v, resolved by %q; want a PageError and no method", err, res.ResolvedBy)
-	}
+	require.ErrorAs(t, err, &pe, "http only: want a PageError")
+	require.Empty(t, res.ResolvedBy, "http only: want no method")
+	require.Len(t, res.Errors, 1, "http only: errors")
 
 	// RenderWithFallback with the order reversed resolves by the browser.
 	res, err = b.client.RenderWithFallback(ctx, b.site.URL+"/static", MethodBrowser, MethodHTTP)
-	if err != nil || res.ResolvedBy != MethodBrowser {
-		t.Errorf("browser first: resolved by %q, err %v; want browser", res.ResolvedBy, err)
-	}
+	require.NoError(t, err, "browser first")
+	require.Equal(t, MethodBrowser, res.ResolvedBy, "browser first: resolved by")
 
 	m := b.client.Metrics()
-	if m["total_renders"].(int64) != 4 || m["fallbacks"].(int64) != 1 {
-		t.Errorf("metrics %v; want 4 pages, 1 fallback", m)
-	}
+	require.Equal(t, int64(4), m["total_renders"], "metrics %v; want 4 pages", m)
+	require.Equal(t, int64(1), m["fallbacks"], "metrics %v; want 1 fallback", m)
 	by := m["resolved_by"].(map[string]int64)
-	if by["http"] != 1 || by["browser"] != 2 {
-		t.Errorf("resolved_by %v; want http 1, browser 2", by)
-	}
+	require.Equal(t, int64(1), by["http"], "resolved_by %v; want http 1", by)
+	require.Equal(t, int64(2), by["browser"], "resolved_by %v; want browser 2", by)
 	methods := m["methods"].(map[string]any)
-	if got := methods["browser"].(map[string]any)["successful_renders"].(int64); got != 2 {
-		t.Errorf("browser successful_renders = %d; want 2", got)
-	}
-	if got := methods["http"].(map[string]any)["failed_renders"].(int64); got != 2 {
-		t.Errorf("http failed_renders = %d; want 2", got)
-	}
-	if _, ok := m["worker_metrics"].(map[string]any); !ok {
-		t.Errorf("no worker_metrics in %v", m)
-	}
-	if n, err := testutil.GatherAndCount(b.reg, "masx_crawl_renders_total", "masx_crawl_pages_total", "masx_crawl_render_duration_seconds"); err != nil || n != 2+3+2 {
-		t.Errorf("gathered %d series (err %v); want 7", n, err)
-	}
+	require.Equal(t, int64(2), methods["browser"].(map[string]any)["successful_renders"], "browser successful_renders")
+	require.Equal(t, int64(2), methods["http"].(map[string]any)["failed_renders"], "http failed_renders")
+	require.IsType(t, map[string]any{}, m["worker_metrics"], "no worker_metrics in %v", m)
+	n, err := testutil.GatherAndCount(b.reg, "masx_crawl_renders_total", "masx_crawl_pages_total", "masx_crawl_render_duration_seconds")
+	require.NoError(t, err, "gathering the series")
+	require.Equal(t, 2+3+2, n, "gathered series")
 	want := `
 # HELP masx_crawl_fallbacks_total Pages sent on to the next method.
 # TYPE masx_crawl_fallbacks_total counter
 masx_crawl_fallbacks_total 1
 `
-	if err := testutil.GatherAndCompare(b.reg, strings.NewReader(want), "masx_crawl_fallbacks_total"); err != nil {
-		t.Error(err)
-	}
+	require.NoError(t, testutil.GatherAndCompare(b.reg, strings.NewReader(want), "masx_crawl_fallbacks_total"))
 }
 
 func TestNoFallbackWhenPointless(t *testing.T) {
@@ -217,85 +188,70 @@ func TestNoFallbackWhenPointless(t *testing.T) {
 		{"not a url", fetch.ErrBadURL},
 	} {
 		res, err := b.client.RenderPage(ctx, tc.url, MethodAuto)
-		if err == nil || len(res.Errors) != 1 || res.Errors[0].Method != MethodHTTP {
-			t.Errorf("%s: err %v, errors %v; want one http failure and no browser attempt", tc.url, err, res.Errors)
-			continue
-		}
-		if tc.want != nil && !errors.Is(err, tc.want) {
-			t.Errorf("%s: err %v; want %v", tc.url, err, tc.want)
+		require.Error(t, err, "%s: want one http failure", tc.url)
+		require.Len(t, res.Errors, 1, "%s: want one http failure and no browser attempt", tc.url)
+		require.Equal(t, MethodHTTP, res.Errors[0].Method, "%s: want one http failure and no browser attempt", tc.url)
+		if tc.want != nil {
+			require.ErrorIs(t, err, tc.want, tc.url)
 		}
 	}
 	var se *fetch.StatusError
-	if _, err := b.client.RenderPage(ctx, b.site.URL+"/gone", MethodAuto); !errors.As(err, &se) || se.Code != 404 {
-		t.Errorf("404: err %v; want a *fetch.StatusError 404", err)
-	}
+	_, err := b.client.RenderPage(ctx, b.site.URL+"/gone", MethodAuto)
+	require.ErrorAs(t, err, &se, "404: want a *fetch.StatusError")
+	require.Equal(t, 404, se.Code, "404: status code")
 	// Without a pool, the browser is reported missing, not silently skipped.
 	res, err := b.client.RenderPage(ctx, b.site.URL+"/short", MethodAuto)
-	if !errors.Is(err, ErrNoBrowser) || !errors.Is(err, ErrShortText) || res.Article == nil {
-		t.Errorf("short page without a browser: err %v, article %v; want ErrShortText then ErrNoBrowser, and the short article", err, res.Article)
-	}
-	if _, err := b.client.RenderPage(ctx, b.site.URL+"/static", "carrier-pigeon"); !errors.Is(err, ErrBadMethod) {
-		t.Errorf("bad method: err %v; want ErrBadMethod", err)
-	}
+	require.ErrorIs(t, err, ErrNoBrowser, "short page without a browser")
+	require.ErrorIs(t, err, ErrShortText, "short page without a browser: want ErrShortText then ErrNoBrowser")
+	require.NotNil(t, res.Article, "short page without a browser: want the short article")
+	_, err = b.client.RenderPage(ctx, b.site.URL+"/static", "carrier-pigeon")
+	require.ErrorIs(t, err, ErrBadMethod, "bad method")
 }
 
 func TestRenderPagesKeepsOrder(t *testing.T) {
 	b := setup(t, false)
 	urls := []string{b.site.URL + "/static", "bad url", b.site.URL + "/gone", b.site.URL + "/static?x=2"}
 	res, errs := b.client.RenderPages(context.Background(), urls, MethodHTTP)
-	if len(res) != 4 || len(errs) != 4 {
-		t.Fatalf("got %d results, %d errors; want 4, 4", len(res), len(errs))
-	}
+	require.Len(t, res, 4, "results")
+	require.Len(t, errs, 4, "errors")
 	for i, wantErr := range []bool{false, true, true, false} {
-		if (errs[i] != nil) != wantErr {
-			t.Errorf("url %d (%s): err %v; want error %v", i, urls[i], errs[i], wantErr)
-		}
-		if res[i] == nil || res[i].URL != urls[i] {
-			t.Errorf("url %d: result %+v not in order", i, res[i])
-		}
+		require.Equal(t, wantErr, errs[i] != nil, "url %d (%s): err %v; want an error", i, urls[i], errs[i])
+		require.NotNil(t, res[i], "url %d: result", i)
+		require.Equal(t, urls[i], res[i].URL, "url %d: result not in order", i)
 	}
-	if res[3].ResolvedBy != MethodHTTP || res[3].Article == nil {
-		t.Errorf("last page not resolved: %+v", res[3])
-	}
+	require.Equal(t, MethodHTTP, res[3].ResolvedBy, "last page not resolved: %+v", res[3])
+	require.NotNil(t, res[3].Article, "last page not resolved: %+v", res[3])
 
 	// A cancelled batch reports the context's error for what did not run.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, errs = b.client.RenderPages(ctx, urls, MethodHTTP)
 	for i, err := range errs {
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("cancelled batch, url %d: err %v; want context.Canceled", i, err)
-		}
+		require.ErrorIs(t, err, context.Canceled, "cancelled batch, url %d", i)
 	}
 }
 
 func TestConfigAndMethods(t *testing.T) {
-	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "Fetcher") {
-		t.Errorf("New without a fetcher: %v; want an error naming Config.Fetcher", err)
-	}
+	_, err := New(Config{})
+	require.ErrorContains(t, err, "Fetcher", "New without a fetcher: want an error naming Config.Fetcher")
 	f, err := fetch.New(fetch.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
-	if _, err := New(Config{Fetcher: f, MinTextChars: -1}); err == nil || !strings.Contains(err.Error(), "MinTextChars") {
-		t.Errorf("negative MinTextChars: %v", err)
-	}
+	_, err = New(Config{Fetcher: f, MinTextChars: -1})
+	require.ErrorContains(t, err, "MinTextChars", "negative MinTextChars")
 	reg := prometheus.NewRegistry()
-	if _, err := New(Config{Fetcher: f, Registerer: reg}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := New(Config{Fetcher: f, Registerer: reg}); err == nil {
-		t.Errorf("registering a second client on the same registry succeeded; want an error")
-	}
+	_, err = New(Config{Fetcher: f, Registerer: reg})
+	require.NoError(t, err)
+	_, err = New(Config{Fetcher: f, Registerer: reg})
+	require.Error(t, err, "registering a second client on the same registry succeeded; want an error")
 	for in, want := range map[string]Method{"": MethodAuto, "HTTP": MethodHTTP, " browser ": MethodBrowser, "auto": MethodAuto} {
-		if got, err := ParseMethod(in); err != nil || got != want {
-			t.Errorf("ParseMethod(%q) = %q, %v; want %q", in, got, err, want)
-		}
+		got, err := ParseMethod(in)
+		require.NoError(t, err, "ParseMethod(%q)", in)
+		require.Equal(t, want, got, "ParseMethod(%q)", in)
 	}
-	if _, err := ParseMethod("playwright"); !errors.Is(err, ErrBadMethod) || !strings.Contains(err.Error(), "playwright") {
-		t.Errorf("ParseMethod(playwright) = %v; want ErrBadMethod naming it", err)
-	}
+	_, err = ParseMethod("playwright")
+	require.ErrorIs(t, err, ErrBadMethod, "ParseMethod(playwright)")
+	require.ErrorContains(t, err, "playwright", "ParseMethod(playwright) names it")
 }
 
 // TestBrowserLostIsRetried kills Chromium under a page: the client renders
@@ -313,19 +269,14 @@ func TestBrowserLostIsRetried(t *testing.T) {
 	}()
 	<-b.held
 	pid := b.pool.Stats().BrowserPID
-	if pid == 0 {
-		t.Fatal("no browser pid while a page renders")
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	require.NotZero(t, pid, "no browser pid while a page renders")
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 	<-b.held // the second try, on a new browser
 	close(b.release)
 	o := <-done
-	if o.err != nil || o.res.ResolvedBy != MethodBrowser {
-		t.Fatalf("after the kill: resolved by %q, err %v; want the browser, no error", o.res.ResolvedBy, o.err)
-	}
-	if st := b.pool.Stats(); st.Restarts != 1 || st.BrowserPID == pid {
-		t.Errorf("pool stats %+v; want one restart and a new pid (old %d)", st, pid)
-	}
+	require.NoError(t, o.err, "after the kill")
+	require.Equal(t, MethodBrowser, o.res.ResolvedBy, "after the kill: want the browser")
+	st := b.pool.Stats()
+	require.Equal(t, int64(1), st.Restarts, "pool stats %+v; want one restart", st)
+	require.NotEqual(t, pid, st.BrowserPID, "pool stats: want a new pid")
 }

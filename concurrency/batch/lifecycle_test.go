@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/concurrency/batch"
 	"github.com/masx-ai/masx/concurrency/startstop"
 	"github.com/masx-ai/masx/concurrency/startstop/startstoptest"
@@ -29,9 +31,7 @@ func TestLifecycleContract(t *testing.T) {
 				return nil, ctx.Err()
 			}
 			b, err := batch.New(fn, batch.Config[int]{MaxBatchSize: 1, MaxDelay: batch.NoDelay})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			c.Batcher = b
 			return c
 		},
@@ -43,7 +43,7 @@ func TestLifecycleContract(t *testing.T) {
 			select {
 			case <-c.returned:
 			default:
-				t.Error("Stop returned while the batch function still ran")
+				require.Fail(t, "Stop returned while the batch function still ran")
 			}
 		},
 		Closed: []error{batch.ErrClosed, startstop.ErrStopped},

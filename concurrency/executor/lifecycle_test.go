@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/concurrency/startstop/startstoptest"
 )
@@ -52,9 +54,7 @@ func poolsHarness(newPools func(t *testing.T) ([]*executor.Pool, func(context.Co
 			}
 		},
 		Idle: func(t *testing.T, c pools) {
-			if n := len(c.returned); n != len(c.list) {
-				t.Errorf("Shutdown returned with %d of %d tasks still running", len(c.list)-n, len(c.list))
-			}
+			require.Len(t, c.returned, len(c.list), "Shutdown returned with tasks still running")
 		},
 		Closed: []error{executor.ErrClosed},
 		Stress: 10,
@@ -74,9 +74,7 @@ func TestLifecycleContract(t *testing.T) {
 	t.Run("Executors", func(t *testing.T) {
 		startstoptest.Check(t, poolsHarness(func(t *testing.T) ([]*executor.Pool, func(context.Context) error) {
 			ex, err := executor.New(executor.Config{MaxThreads: 2, MaxProcs: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return []*executor.Pool{ex.IO, ex.CPU}, ex.Shutdown
 		}))
 	})

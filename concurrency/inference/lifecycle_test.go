@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/concurrency/inference"
@@ -53,27 +55,19 @@ func TestLifecycleContract(t *testing.T) {
 	startstoptest.Check(t, startstoptest.Harness[stuckRuntime]{
 		New: func(t *testing.T) stuckRuntime {
 			ex, err := executor.New(executor.Config{MaxThreads: 1, MaxProcs: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			t.Cleanup(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
-				if err := ex.Shutdown(ctx); err != nil {
-					t.Error(err)
-				}
+				require.NoError(t, ex.Shutdown(ctx), "executor shutdown")
 			})
 			rt, err := inference.New(inference.Config{Device: inference.CPUDevice("test"), Executors: ex, Logger: quiet})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			m := &stuckModel{entered: make(chan struct{}, 1), returned: make(chan struct{}, 1)}
 			h, err := inference.Register(rt, "stuck", func(context.Context, device.Config) (inference.Model[int, int], error) {
 				return m, nil
 			}, inference.ModelConfig[int]{MaxBatchSize: 1, MaxDelay: time.Microsecond})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return stuckRuntime{Runtime: rt, model: m, handle: h}
 		},
 		Busy: func(t *testing.T, c stuckRuntime) {
@@ -84,14 +78,10 @@ func TestLifecycleContract(t *testing.T) {
 			select {
 			case <-c.model.returned:
 			default:
-				t.Error("Stop returned while the model still ran")
+				require.Fail(t, "Stop returned while the model still ran")
 			}
-			if !c.model.closed.Load() {
-				t.Error("Stop did not close the model")
-			}
-			if c.model.closedWhileBusy.Load() {
-				t.Error("Stop closed the model while a batch still ran on the CPU pool")
-			}
+			require.True(t, c.model.closed.Load(), "Stop did not close the model")
+			require.False(t, c.model.closedWhileBusy.Load(), "Stop closed the model while a batch still ran on the CPU pool")
 		},
 		Closed: []error{inference.ErrStopped, startstop.ErrStopped},
 		Stress: 10,

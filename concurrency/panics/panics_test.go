@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/concurrency/panics"
 )
@@ -27,35 +28,17 @@ func explode() { panic("boom") }
 func TestErrorKeepsValueAndStack(t *testing.T) {
 	err := recovered(explode)
 	var pe *panics.Error
-	if !errors.As(err, &pe) {
-		t.Fatalf("errors.As(%v, *panics.Error) = false", err)
-	}
-	if pe.Value != "boom" {
-		t.Errorf("Value = %v; want boom", pe.Value)
-	}
-	if !strings.Contains(string(pe.Stack), "panics_test.explode") {
-		t.Errorf("the stack does not name the function that panicked:\n%s", pe.Stack)
-	}
-	if got, want := err.Error(), "task panicked: boom"; got != want {
-		t.Errorf("Error() = %q; want %q", got, want)
-	}
-	if !errors.Is(err, panics.ErrPanic) {
-		t.Error("errors.Is(err, ErrPanic) = false")
-	}
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "boom", pe.Value, "Value")
+	require.Contains(t, string(pe.Stack), "panics_test.explode", "the stack names the function that panicked")
+	require.EqualError(t, err, "task panicked: boom")
+	require.ErrorIs(t, err, panics.ErrPanic)
 }
 
 func TestPanicWithAnErrorStaysMatchable(t *testing.T) {
 	err := recovered(func() { panic(fmt.Errorf("reading: %w", io.ErrUnexpectedEOF)) })
-	if !errors.Is(err, io.ErrUnexpectedEOF) {
-		t.Errorf("errors.Is(%v, io.ErrUnexpectedEOF) = false: Unwrap must reach the value", err)
-	}
-	if !errors.Is(err, panics.ErrPanic) {
-		t.Error("errors.Is(err, ErrPanic) = false")
-	}
-	if err := recovered(func() {}); err != nil {
-		t.Errorf("no panic: err = %v; want nil", err)
-	}
-	if errors.Is(errors.New("plain"), panics.ErrPanic) {
-		t.Error("a plain error matches ErrPanic")
-	}
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF, "Unwrap must reach the value")
+	require.ErrorIs(t, err, panics.ErrPanic)
+	require.NoError(t, recovered(func() {}), "no panic")
+	require.NotErrorIs(t, errors.New("plain"), panics.ErrPanic, "a plain error matches ErrPanic")
 }

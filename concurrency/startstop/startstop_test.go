@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/masx-ai/masx/concurrency/startstop"
@@ -89,9 +90,7 @@ func TestContract(t *testing.T) {
 			<-w.entered
 		},
 		Idle: func(t *testing.T, w *worker) {
-			if !w.returned.Load() {
-				t.Error("Stop returned while the job still ran")
-			}
+			require.True(t, w.returned.Load(), "Stop returned while the job still ran")
 		},
 		Closed: []error{startstop.ErrStopped, errWorkerClosed},
 		Stress: 10,
@@ -100,35 +99,19 @@ func TestContract(t *testing.T) {
 
 func TestStates(t *testing.T) {
 	var l startstop.Lifecycle
-	if got := l.State(); got != startstop.New {
-		t.Fatalf("zero Lifecycle: State = %v; want new", got)
-	}
+	require.Equal(t, startstop.New, l.State(), "zero Lifecycle: State")
 	boom := errors.New("boom")
-	if err := l.Start(func() error { return boom }); err != boom {
-		t.Fatalf("failed Start = %v; want boom", err)
-	}
-	if got := l.State(); got != startstop.New {
-		t.Fatalf("after a failed Start: State = %v; want new", got)
-	}
-	if err := l.Start(func() error { return nil }); err != nil {
-		t.Fatalf("Start after a failed one = %v; want nil", err)
-	}
-	if got := l.State(); got != startstop.Running {
-		t.Fatalf("State = %v; want running", got)
-	}
+	require.Same(t, boom, l.Start(func() error { return boom }), "failed Start")
+	require.Equal(t, startstop.New, l.State(), "after a failed Start: State")
+	require.NoError(t, l.Start(func() error { return nil }), "Start after a failed one")
+	require.Equal(t, startstop.Running, l.State(), "State after Start")
 	inStop := make(chan startstop.State, 1)
-	if err := l.Stop(context.Background(), func(context.Context) error {
+	require.NoError(t, l.Stop(context.Background(), func(context.Context) error {
 		inStop <- l.State()
 		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := <-inStop; got != startstop.Stopping {
-		t.Errorf("State during stop = %v; want stopping", got)
-	}
-	if got := l.State(); got != startstop.Stopped {
-		t.Errorf("State = %v; want stopped", got)
-	}
+	}))
+	require.Equal(t, startstop.Stopping, <-inStop, "State during stop")
+	require.Equal(t, startstop.Stopped, l.State(), "State after Stop")
 }
 
 // Every Stop reports the component's own shutdown failure; one whose ctx
@@ -136,20 +119,15 @@ func TestStates(t *testing.T) {
 func TestStopFailureReachesEveryCall(t *testing.T) {
 	w := newWorker()
 	w.stopErr = errors.New("could not remove the directory")
-	if err := w.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Start(context.Background()))
 	w.jobs <- make(chan struct{})
 	<-w.entered
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := w.Stop(ctx)
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, w.stopErr) {
-		t.Errorf("cancelled Stop = %v; want context.Canceled and the stop failure", err)
-	}
-	if err := w.Stop(context.Background()); err != w.stopErr {
-		t.Errorf("later Stop = %v; want the stop failure", err)
-	}
+	require.ErrorIs(t, err, context.Canceled, "cancelled Stop")
+	require.ErrorIs(t, err, w.stopErr, "cancelled Stop reports the stop failure")
+	require.Same(t, w.stopErr, w.Stop(context.Background()), "later Stop reports the stop failure")
 }
 
 // A Stop that comes while Start runs waits for it, then stops what it
@@ -176,17 +154,11 @@ func TestStopWaitsForStart(t *testing.T) {
 	}()
 	select {
 	case err := <-stopped:
-		t.Fatalf("Stop returned (%v) while Start was running", err)
+		require.Failf(t, "Stop returned while Start was running", "Stop = %v", err)
 	case <-time.After(20 * time.Millisecond):
 	}
 	close(release)
-	if err := <-started; err != nil {
-		t.Fatalf("Start = %v", err)
-	}
-	if err := <-stopped; err != nil {
-		t.Fatalf("Stop = %v", err)
-	}
-	if !stopRan.Load() {
-		t.Error("Stop did not stop what the Start it waited for had started")
-	}
+	require.NoError(t, <-started, "Start")
+	require.NoError(t, <-stopped, "Stop")
+	require.True(t, stopRan.Load(), "Stop did not stop what the Start it waited for had started")
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/concurrency/startstop"
 	"github.com/masx-ai/masx/concurrency/startstop/startstoptest"
 )
@@ -25,9 +27,7 @@ func TestLifecycleContract(t *testing.T) {
 		New: func(t *testing.T) heldPool {
 			s := newSite(t)
 			p, err := New(Config{ChromiumPath: chromium, Guard: guardFor(s.Server), Logger: testLogger(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			return heldPool{Pool: p, site: s}
 		},
 		Busy: func(t *testing.T, c heldPool) {
@@ -35,15 +35,13 @@ func TestLifecycleContract(t *testing.T) {
 			<-c.site.held
 		},
 		Idle: func(t *testing.T, c heldPool) {
-			if st := c.Stats(); st.Active != 0 || st.Queued != 0 || st.BrowserPID != 0 {
-				t.Errorf("after Stop: %+v; want no page, no queue, no browser", st)
-			}
-			if pids := c.processes(""); len(pids) > 0 {
-				t.Errorf("Stop left Chromium processes %v", pids)
-			}
-			if _, err := os.Stat(c.UserDataDir()); !os.IsNotExist(err) {
-				t.Errorf("Stop left the user-data dir %s (stat: %v)", c.UserDataDir(), err)
-			}
+			st := c.Stats()
+			require.Zero(t, st.Active, "after Stop: %+v; want no page", st)
+			require.Zero(t, st.Queued, "after Stop: %+v; want no queue", st)
+			require.Zero(t, st.BrowserPID, "after Stop: %+v; want no browser", st)
+			require.Empty(t, c.processes(""), "Stop left Chromium processes")
+			_, err := os.Stat(c.UserDataDir())
+			require.ErrorIs(t, err, os.ErrNotExist, "Stop left the user-data dir %s", c.UserDataDir())
 		},
 		Closed: []error{ErrClosed, startstop.ErrStopped},
 		Stress: 3,

@@ -3,7 +3,6 @@ package render
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/crawl/netguard"
 )
@@ -48,35 +49,26 @@ try { const ws = new WebSocket('%[2]s/ws'); ws.onerror = () => out('ws-refused')
 	ctx := context.Background()
 
 	res, err := p.Render(ctx, s.URL+"/ssrf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("page says: %s", between(string(res.HTML), `<p id="out">`, "</p>"))
+	require.NoError(t, err)
+	out := between(string(res.HTML), `<p id="out">`, "</p>")
+	t.Logf("page says: %s", out)
 	for _, want := range []string{"secret-refused", "metadata-refused", "worker-refused", "ws-refused"} {
-		if !strings.Contains(string(res.HTML), want) {
-			t.Errorf("page text lacks %q", want)
-		}
+		require.True(t, strings.Contains(string(res.HTML), want), "page text lacks %q; it says: %s", want, out)
 	}
-	if res.BlockedRequests < 3 { // the image and the two fetches at least
-		t.Errorf("BlockedRequests = %d; want ≥ 3", res.BlockedRequests)
-	}
+	require.GreaterOrEqual(t, res.BlockedRequests, 3, "BlockedRequests: the image and the two fetches at least")
 
 	for _, path := range []string{"/to-secret", "/to-metadata"} {
 		_, err := p.Render(ctx, s.URL+path)
 		var ne *NavigationError
-		if !errors.Is(err, netguard.ErrBlocked) || !errors.As(err, &ne) {
-			t.Errorf("%s: err = %v; want a NavigationError wrapping netguard.ErrBlocked", path, err)
-		}
+		require.ErrorIs(t, err, netguard.ErrBlocked, path)
+		require.ErrorAs(t, err, &ne, "%s: want a NavigationError wrapping netguard.ErrBlocked", path)
 	}
 	for _, u := range []string{secret.URL + "/direct", "http://169.254.169.254/latest/meta-data/"} {
-		if _, err := p.Render(ctx, u); !errors.Is(err, netguard.ErrBlocked) {
-			t.Errorf("Render(%s): err = %v; want netguard.ErrBlocked", u, err)
-		}
+		_, err := p.Render(ctx, u)
+		require.ErrorIs(t, err, netguard.ErrBlocked, "Render(%s)", u)
 	}
 
-	if n := secretConns.Load(); n != 0 {
-		t.Errorf("the secret server got %d connections; want 0", n)
-	}
+	require.Zero(t, secretConns.Load(), "connections to the secret server")
 
 	// Chromium's own network log: every socket it opened went to the
 	// egress proxy, so nothing it did can have reached 169.254.169.254 or
@@ -84,21 +76,13 @@ try { const ws = new WebSocket('%[2]s/ws'); ws.onerror = () => out('ws-refused')
 	proxyAddr := p.proxy.self.String()
 	stopCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := p.Stop(stopCtx); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.Stop(stopCtx))
 	addrs := netLogConnects(t, netLog)
-	if len(addrs) == 0 {
-		t.Fatalf("net log %s lists no connection at all; cannot judge it", netLog)
-	}
+	require.NotEmpty(t, addrs, "net log %s lists no connection at all; cannot judge it", netLog)
 	for _, a := range addrs {
-		if a != proxyAddr {
-			t.Errorf("Chromium connected to %s, not through the egress proxy %s", a, proxyAddr)
-		}
+		require.Equal(t, proxyAddr, a, "Chromium connected to an address, not through the egress proxy")
 	}
-	if st := p.Stats(); st.EgressBlocked == 0 {
-		t.Errorf("the egress proxy refused nothing; the WebSocket and preconnects should have been refused there")
-	}
+	require.NotZero(t, p.Stats().EgressBlocked, "the egress proxy refused nothing; the WebSocket and preconnects should have been refused there")
 }
 
 // netLogConnects returns the addresses of every TCP connect attempt in a
@@ -106,9 +90,7 @@ try { const ws = new WebSocket('%[2]s/ws'); ws.onerror = () => out('ws-refused')
 func netLogConnects(t *testing.T, path string) []string {
 	t.Helper()
 	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading net log: %v", err)
-	}
+	require.NoError(t, err, "reading net log")
 	text := string(raw)
 	if !json.Valid(raw) {
 		// The browser was killed before it closed the log.
@@ -123,9 +105,7 @@ func netLogConnects(t *testing.T, path string) []string {
 			Params map[string]any `json:"params"`
 		} `json:"events"`
 	}
-	if err := json.Unmarshal([]byte(text), &nl); err != nil {
-		t.Fatalf("decoding net log: %v", err)
-	}
+	require.NoError(t, json.Unmarshal([]byte(text), &nl), "decoding net log")
 	connect := map[int]bool{}
 	for name, id := range nl.Constants.LogEventTypes {
 		if strings.HasPrefix(name, "TCP_CONNECT") {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/crawl/netguard"
 )
 
@@ -25,43 +27,30 @@ func TestConfigValidation(t *testing.T) {
 		{Config{MaxVisitsPerPage: -1}, "MaxVisitsPerPage"},
 	} {
 		_, err := New(tc.cfg)
-		if err == nil || !strings.Contains(err.Error(), "Config."+tc.field) {
-			t.Errorf("New(%+v) = %v; want an error naming Config.%s", tc.cfg, err, tc.field)
-		}
+		require.ErrorContains(t, err, "Config."+tc.field, "New(%+v)", tc.cfg)
 	}
 	p, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.cfg.MaxPages != 5 || p.cfg.QueueMax != 100 || p.cfg.Timeout != 30*time.Second || p.cfg.ChromiumPath != ResolveChromiumPath(AutoChromium) {
-		t.Errorf("defaults not applied: %+v", p.cfg)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 5, p.cfg.MaxPages, "default MaxPages")
+	require.Equal(t, 100, p.cfg.QueueMax, "default QueueMax")
+	require.Equal(t, 30*time.Second, p.cfg.Timeout, "default Timeout")
+	require.Equal(t, ResolveChromiumPath(AutoChromium), p.cfg.ChromiumPath, "default ChromiumPath")
 }
 
 func TestBadInputAndClosedPool(t *testing.T) {
 	p, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx := context.Background()
 	for _, u := range []string{"", "example.com/news", "ftp://example.com/", "http://", "javascript:alert(1)", "http://" + strings.Repeat("a", 9000)} {
-		if _, err := p.Render(ctx, u); !errors.Is(err, ErrInvalidURL) {
-			t.Errorf("Render(%.40q) = %v; want ErrInvalidURL", u, err)
-		}
+		_, err := p.Render(ctx, u)
+		require.ErrorIs(t, err, ErrInvalidURL, "Render(%.40q)", u)
 	}
-	if _, err := p.Render(ctx, "http://example.com/"); !errors.Is(err, ErrClosed) {
-		t.Errorf("Render before Start = %v; want ErrClosed", err)
-	}
-	if err := p.Stop(ctx); err != nil {
-		t.Errorf("Stop before Start = %v; want nil", err)
-	}
+	_, err = p.Render(ctx, "http://example.com/")
+	require.ErrorIs(t, err, ErrClosed, "Render before Start")
+	require.NoError(t, p.Stop(ctx), "Stop before Start")
 	missing, err := New(Config{ChromiumPath: "/nonexistent/chromium"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := missing.Start(ctx); err == nil || !strings.Contains(err.Error(), "/nonexistent/chromium") {
-		t.Errorf("Start with a missing binary = %v; want an error naming it", err)
-	}
+	require.NoError(t, err)
+	require.ErrorContains(t, missing.Start(ctx), "/nonexistent/chromium", "Start with a missing binary: want an error naming it")
 }
 
 func TestQueueFull(t *testing.T) {
@@ -77,31 +66,23 @@ func TestQueueFull(t *testing.T) {
 	second := make(chan error, 1)
 	go func() { _, err := p.Render(qctx, s.URL+"/article"); second <- err }()
 	waitFor(10*time.Second, func() bool { return p.Stats().Queued == 1 })
-	if st := p.Stats(); st.Active != 1 || st.Queued != 1 {
-		t.Fatalf("stats %+v; want 1 active, 1 queued", st)
-	}
+	st := p.Stats()
+	require.Equal(t, 1, st.Active, "stats %+v; want 1 active", st)
+	require.Equal(t, 1, st.Queued, "stats %+v; want 1 queued", st)
 
 	start := time.Now()
 	_, err := p.Render(ctx, s.URL+"/article")
-	if !errors.Is(err, ErrQueueFull) {
-		t.Fatalf("third render: err = %v; want ErrQueueFull", err)
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("ErrQueueFull took %s; want it at once", d)
-	}
+	require.ErrorIs(t, err, ErrQueueFull, "third render")
+	require.LessOrEqual(t, time.Since(start), time.Second, "ErrQueueFull took too long; want it at once")
 
 	// A queued request whose caller gives up leaves the queue.
 	qcancel()
-	if err := <-second; !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled queued render: err = %v; want context.Canceled", err)
-	}
-	if st := p.Stats(); st.Queued != 0 || st.QueueFull != 1 {
-		t.Errorf("stats %+v; want nothing queued and one queue-full refusal", st)
-	}
+	require.ErrorIs(t, <-second, context.Canceled, "cancelled queued render")
+	st = p.Stats()
+	require.Zero(t, st.Queued, "stats %+v; want nothing queued", st)
+	require.Equal(t, int64(1), st.QueueFull, "stats %+v; want one queue-full refusal", st)
 	close(s.release)
-	if err := <-first; err != nil {
-		t.Errorf("held render: %v", err)
-	}
+	require.NoError(t, <-first, "held render")
 }
 
 func TestStopDrainsThenRefuses(t *testing.T) {
@@ -121,22 +102,15 @@ func TestStopDrainsThenRefuses(t *testing.T) {
 	})
 	select {
 	case err := <-stopped:
-		t.Fatalf("Stop returned (%v) before the render in flight finished", err)
+		require.FailNow(t, "Stop returned before the render in flight finished", "Stop = %v", err)
 	default:
 	}
 	close(s.release)
-	if err := <-done; err != nil {
-		t.Errorf("render in flight during Stop: %v", err)
-	}
-	if err := <-stopped; err != nil {
-		t.Errorf("Stop: %v", err)
-	}
-	if _, err := p.Render(ctx, s.URL+"/article"); !errors.Is(err, ErrClosed) {
-		t.Errorf("Render after Stop = %v; want ErrClosed", err)
-	}
-	if err := p.Start(ctx); !errors.Is(err, ErrClosed) {
-		t.Errorf("Start after Stop = %v; want ErrClosed", err)
-	}
+	require.NoError(t, <-done, "render in flight during Stop")
+	require.NoError(t, <-stopped, "Stop")
+	_, err := p.Render(ctx, s.URL+"/article")
+	require.ErrorIs(t, err, ErrClosed, "Render after Stop")
+	require.ErrorIs(t, p.Start(ctx), ErrClosed, "Start after Stop")
 }
 
 func TestStopDeadlineCancelsRenders(t *testing.T) {
@@ -148,12 +122,8 @@ func TestStopDeadlineCancelsRenders(t *testing.T) {
 	<-s.held
 	sctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	if err := p.Stop(sctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Stop = %v; want context.DeadlineExceeded", err)
-	}
-	if err := <-done; !errors.Is(err, ErrClosed) {
-		t.Errorf("render cut by Stop: err = %v; want ErrClosed", err)
-	}
+	require.ErrorIs(t, p.Stop(sctx), context.DeadlineExceeded, "Stop")
+	require.ErrorIs(t, <-done, ErrClosed, "render cut by Stop")
 }
 
 // mapResolver answers from a fixed table, for names in tests.
@@ -184,56 +154,37 @@ func TestPageBehaviour(t *testing.T) {
 	t.Run("articles", func(t *testing.T) { checkArticles(t, p, s) })
 	t.Run("dialogs are dismissed", func(t *testing.T) {
 		res, err := p.Render(ctx, s.URL+"/dialog")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(res.HTML), "after dialogs") {
-			t.Errorf("script did not run past its dialogs: %s", res.HTML)
-		}
+		require.NoError(t, err)
+		require.Contains(t, string(res.HTML), "after dialogs", "script did not run past its dialogs")
 	})
 	t.Run("popups close with the page", func(t *testing.T) {
 		res, err := p.Render(ctx, s.URL+"/popup")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(res.HTML), "popup-open") {
-			t.Fatalf("the page could not open its popup: %s", between(string(res.HTML), `<p id="r">`, "</p>"))
-		}
+		require.NoError(t, err)
+		require.True(t, strings.Contains(string(res.HTML), "popup-open"), "the page could not open its popup: %s", between(string(res.HTML), `<p id="r">`, "</p>"))
 		requireNoPages(t, p)
 	})
 	t.Run("too large", func(t *testing.T) {
-		if _, err := p.Render(ctx, s.URL+"/big"); !errors.Is(err, ErrTooLarge) {
-			t.Errorf("err = %v; want ErrTooLarge", err)
-		}
+		_, err := p.Render(ctx, s.URL+"/big")
+		require.ErrorIs(t, err, ErrTooLarge)
 	})
 	t.Run("images and media are not loaded", func(t *testing.T) {
 		before := p.Stats().BlockedResources
-		if _, err := p.Render(ctx, s.URL+"/images"); err != nil {
-			t.Fatal(err)
-		}
-		if n := imgConns.Load(); n != 0 {
-			t.Errorf("the image server got %d connections; want 0", n)
-		}
-		if p.Stats().BlockedResources == before {
-			t.Errorf("no resource counted as blocked")
-		}
+		_, err := p.Render(ctx, s.URL+"/images")
+		require.NoError(t, err)
+		require.Zero(t, imgConns.Load(), "connections to the image server")
+		require.NotEqual(t, before, p.Stats().BlockedResources, "no resource counted as blocked")
 	})
 	t.Run("host names resolve through the guard", func(t *testing.T) {
 		u := "http://news.test:" + itoa(port) + "/article"
 		res, err := p.Render(ctx, u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.FinalURL != u || res.Title != "Static article" {
-			t.Errorf("got %q, %q", res.FinalURL, res.Title)
-		}
-		if _, err := p.Render(ctx, "http://evil.test/latest/meta-data/"); !errors.Is(err, netguard.ErrBlocked) {
-			t.Errorf("name resolving to the metadata address: err = %v; want netguard.ErrBlocked", err)
-		}
+		require.NoError(t, err)
+		require.Equal(t, u, res.FinalURL, "FinalURL")
+		require.Equal(t, "Static article", res.Title, "title")
+		_, err = p.Render(ctx, "http://evil.test/latest/meta-data/")
+		require.ErrorIs(t, err, netguard.ErrBlocked, "name resolving to the metadata address")
 		var dnsErr *net.DNSError
-		if _, err := p.Render(ctx, "http://unknown.test:"+itoa(port)+"/"); !errors.As(err, &dnsErr) {
-			t.Errorf("unresolvable name: err = %v; want a *net.DNSError", err)
-		}
+		_, err = p.Render(ctx, "http://unknown.test:"+itoa(port)+"/")
+		require.ErrorAs(t, err, &dnsErr, "unresolvable name: want a *net.DNSError")
 	})
 }
 

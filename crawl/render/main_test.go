@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/masx-ai/masx/crawl/netguard"
@@ -37,7 +38,7 @@ func requireBinary(t testing.TB, path string) string {
 	if _, err := os.Stat(path); err != nil {
 		msg := fmt.Sprintf("Chromium not found at %s (%v): install Debian's chromium package (scripts/setup.sh does) or set MASX_CHROMIUM_PATH", path, err)
 		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+			require.FailNow(t, msg)
 		}
 		t.Skip(msg)
 	}
@@ -163,27 +164,18 @@ func startPool(t testing.TB, cfg Config) *Pool {
 		cfg.Logger = testLogger(t)
 	}
 	p, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := p.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.Start(ctx))
 	dir := p.UserDataDir()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := p.Stop(ctx); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
-		if pids := p.processes(""); len(pids) > 0 {
-			t.Errorf("Stop left Chromium processes %v", pids)
-		}
-		if _, err := os.Stat(dir); !os.IsNotExist(err) {
-			t.Errorf("Stop left the user-data dir %s (stat: %v)", dir, err)
-		}
+		require.NoError(t, p.Stop(ctx), "Stop")
+		require.Empty(t, p.processes(""), "Stop left Chromium processes")
+		_, err := os.Stat(dir)
+		require.ErrorIs(t, err, os.ErrNotExist, "Stop left the user-data dir %s", dir)
 	})
 	return p
 }

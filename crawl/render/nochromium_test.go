@@ -2,24 +2,20 @@ package render
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestStartWithoutChromium(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "no-chromium")
 	p, err := New(Config{ChromiumPath: missing})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	err = p.Start(context.Background())
-	if !errors.Is(err, ErrNoChromium) || !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("Start = %v; want ErrNoChromium wrapping fs.ErrNotExist", err)
-	}
-	if err := p.Stop(context.Background()); err != nil {
-		t.Errorf("Stop after a failed Start = %v; want nil", err)
-	}
+	require.ErrorIs(t, err, ErrNoChromium, "Start")
+	require.ErrorIs(t, err, fs.ErrNotExist, "Start: want ErrNoChromium wrapping fs.ErrNotExist")
+	require.NoError(t, p.Stop(context.Background()), "Stop after a failed Start")
 }

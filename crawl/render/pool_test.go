@@ -2,10 +2,11 @@ package render
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestDeadline(t *testing.T) {
@@ -17,12 +18,9 @@ func TestDeadline(t *testing.T) {
 			start := time.Now()
 			_, err := p.Render(context.Background(), s.URL+path)
 			took := time.Since(start)
-			if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("err = %v; want ErrTimeout wrapping context.DeadlineExceeded", err)
-			}
-			if took > limit+time.Second {
-				t.Errorf("took %s; want ≤ %s + 1s", took, limit)
-			}
+			require.ErrorIs(t, err, ErrTimeout)
+			require.ErrorIs(t, err, context.DeadlineExceeded, "want ErrTimeout wrapping context.DeadlineExceeded")
+			require.LessOrEqual(t, took, limit+time.Second, "took too long; want ≤ %s + 1s", limit)
 			t.Logf("%s: %v after %s", path, err, took)
 		})
 	}
@@ -35,44 +33,28 @@ func checkArticles(t *testing.T, p *Pool, s *site) {
 	before := p.Stats()
 
 	res, err := p.Render(ctx, s.URL+"/redirect")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != 200 || res.Title != "Static article" || res.Method != "browser" {
-		t.Errorf("got status %d title %q method %q; want 200, %q, browser", res.StatusCode, res.Title, res.Method, "Static article")
-	}
-	if res.FinalURL != s.URL+"/article" {
-		t.Errorf("FinalURL = %q; want %q", res.FinalURL, s.URL+"/article")
-	}
-	if !strings.Contains(string(res.HTML), "Santa Maria") || !strings.HasPrefix(string(res.HTML), "<!DOCTYPE html>") {
-		t.Errorf("HTML lacks the article or the doctype: %.120q", res.HTML)
-	}
-	if res.Timings.Total <= 0 || res.Timings.Navigate <= 0 || res.Timings.Wait <= 0 {
-		t.Errorf("timings not filled: %+v", res.Timings)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 200, res.StatusCode, "status")
+	require.Equal(t, "Static article", res.Title, "title")
+	require.Equal(t, "browser", res.Method, "method")
+	require.Equal(t, s.URL+"/article", res.FinalURL, "FinalURL")
+	require.Contains(t, string(res.HTML), "Santa Maria", "HTML lacks the article")
+	require.True(t, strings.HasPrefix(string(res.HTML), "<!DOCTYPE html>"), "HTML lacks the doctype: %.120q", res.HTML)
+	require.True(t, res.Timings.Total > 0 && res.Timings.Navigate > 0 && res.Timings.Wait > 0, "timings not filled: %+v", res.Timings)
 	t.Logf("timings %+v", res.Timings)
 
 	// The article a script inserts 200 ms after load is in the HTML.
 	res, err = p.Render(ctx, s.URL+"/js-article")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(res.HTML), "Porto Velho") {
-		t.Errorf("script-inserted article missing: %.300q", res.HTML)
-	}
+	require.NoError(t, err)
+	require.True(t, strings.Contains(string(res.HTML), "Porto Velho"), "script-inserted article missing: %.300q", res.HTML)
 
 	res, err = p.Render(ctx, s.URL+"/missing")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != 404 {
-		t.Errorf("status = %d; want 404", res.StatusCode)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 404, res.StatusCode, "status")
 	requireNoPages(t, p)
 	st := p.Stats()
-	if st.Succeeded-before.Succeeded != 3 || st.Failed != before.Failed {
-		t.Errorf("stats %+v (before: %+v); want 3 more succeeded, no failure", st, before)
-	}
+	require.Equal(t, before.Succeeded+3, st.Succeeded, "stats %+v (before: %+v); want 3 more succeeded", st, before)
+	require.Equal(t, before.Failed, st.Failed, "stats %+v (before: %+v); want no failure", st, before)
 }
 
 // TestWaitSettles checks both ends of the wait after DOMContentLoaded: a
@@ -93,24 +75,17 @@ setTimeout(() => { document.getElementById('p').insertAdjacentHTML('afterend', '
 	ctx := context.Background()
 
 	res, err := p.Render(ctx, s.URL+"/article")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// The idle window runs from the last request's end, which may come
 	// before DOMContentLoaded, so only its upper end is certain.
-	if w := res.Timings.Wait; w <= 0 || w >= idle+stable {
-		t.Errorf("a resting page waited %s; want at most the idle window, well below %s", w, idle+stable)
-	}
+	w := res.Timings.Wait
+	require.True(t, w > 0 && w < idle+stable, "a resting page waited %s; want at most the idle window, well below %s", w, idle+stable)
 
 	res, err = p.Render(ctx, s.URL+"/polling")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w := res.Timings.Wait; w < idle+stable || w > 10*time.Second {
-		t.Errorf("a polling page waited %s; want ≥ %s (idle window, then a stable DOM) and far below the deadline", w, idle+stable)
-	}
-	if !strings.Contains(string(res.HTML), "late paragraph") {
-		t.Errorf("the wait ended before the DOM changed: %.200q", res.HTML)
-	}
+	require.NoError(t, err)
+	w = res.Timings.Wait
+	require.True(t, w >= idle+stable && w <= 10*time.Second,
+		"a polling page waited %s; want ≥ %s (idle window, then a stable DOM) and far below the deadline", w, idle+stable)
+	require.True(t, strings.Contains(string(res.HTML), "late paragraph"), "the wait ended before the DOM changed: %.200q", res.HTML)
 	t.Logf("polling page waited %s", res.Timings.Wait)
 }

@@ -3,6 +3,8 @@ package render
 import (
 	"os"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestHasArg(t *testing.T) {
@@ -18,26 +20,18 @@ func TestHasArg(t *testing.T) {
 		{"chromium --type=renderer", "--type=renderer", false, true},
 		{"xx--type=renderer", "--type=renderer", false, false},
 	} {
-		if got := hasArg([]byte(tc.cmdline), []byte(tc.arg), tc.below); got != tc.want {
-			t.Errorf("hasArg(%q, %q, %v) = %v; want %v", tc.cmdline, tc.arg, tc.below, got, tc.want)
-		}
+		require.Equal(t, tc.want, hasArg([]byte(tc.cmdline), []byte(tc.arg), tc.below), "hasArg(%q, %q, %v)", tc.cmdline, tc.arg, tc.below)
 	}
 }
 
 func TestResolveChromiumPath(t *testing.T) {
-	if got := ResolveChromiumPath("/opt/chromium/chrome"); got != "/opt/chromium/chrome" {
-		t.Errorf("an explicit path became %q", got)
-	}
-	if got := ResolveChromiumPath("/usr/bin/chromium-headless-shell"); got != HeadlessShellPath {
-		t.Errorf("the headless shell's wrapper resolved to %q; want %q", got, HeadlessShellPath)
-	}
+	require.Equal(t, "/opt/chromium/chrome", ResolveChromiumPath("/opt/chromium/chrome"), "an explicit path")
+	require.Equal(t, HeadlessShellPath, ResolveChromiumPath("/usr/bin/chromium-headless-shell"), "the headless shell's wrapper")
 	want := DefaultChromiumPath
 	if _, err := os.Stat(HeadlessShellPath); err == nil {
 		want = HeadlessShellPath
 	}
 	for _, in := range []string{"", AutoChromium} {
-		if got := ResolveChromiumPath(in); got != want {
-			t.Errorf("ResolveChromiumPath(%q) = %q; want %q", in, got, want)
-		}
+		require.Equal(t, want, ResolveChromiumPath(in), "ResolveChromiumPath(%q)", in)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // stateSite serves /set, which leaves a cookie (by header and by script),
@@ -68,30 +70,19 @@ func TestReuseClearsState(t *testing.T) {
 	ctx := context.Background()
 
 	res, err := p.Render(ctx, s.URL+"/set")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := between(string(res.HTML), `<p id="out">`, "</p>"); !strings.Contains(got, "set") || !strings.Contains(got, "js=1") || !strings.Contains(got, "hdr=1") {
-		t.Fatalf("/set did not store its state: %q", got)
+	require.NoError(t, err)
+	set := between(string(res.HTML), `<p id="out">`, "</p>")
+	for _, want := range []string{"set", "js=1", "hdr=1"} {
+		require.Contains(t, set, want, "/set did not store its state")
 	}
 	res, err = p.Render(ctx, s.URL+"/get")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got := between(string(res.HTML), `<p id="out">`, "</p>")
 	t.Logf("/get says %q; its Cookie header: %q", got, cookieSeen.Load())
-	if !strings.HasPrefix(got, "found history:") {
-		t.Errorf("the next page in the same page found state of the previous one: %q", got)
-	}
-	if c := cookieSeen.Load().(string); c != "" {
-		t.Errorf("the next page was requested with the previous page's cookies: %q", c)
-	}
-	if cpu := p.BrowserCPU(); cpu <= 0 {
-		t.Errorf("BrowserCPU = %s after two renders; want > 0", cpu)
-	}
-	if st := p.Stats(); st.Reused != 1 {
-		t.Errorf("Reused = %d; want 1 (the test must run both pages in one page)", st.Reused)
-	}
+	require.True(t, strings.HasPrefix(got, "found history:"), "the next page in the same page found state of the previous one: %q", got)
+	require.Empty(t, cookieSeen.Load().(string), "the next page was requested with the previous page's cookies")
+	require.Positive(t, p.BrowserCPU(), "BrowserCPU after two renders")
+	require.Equal(t, int64(1), p.Stats().Reused, "Reused (the test must run both pages in one page)")
 	requireNoPages(t, p)
 }
 
@@ -107,17 +98,13 @@ func TestReuseLimits(t *testing.T) {
 		rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
 		_, err := p.Render(rctx, s.URL+path)
-		if (err != nil) != wantErr {
-			t.Fatalf("%s: err = %v; want error: %v", path, err, wantErr)
-		}
+		require.Equal(t, wantErr, err != nil, "%s: err = %v; want an error", path, err)
 	}
 	reused := func(want int64) {
 		t.Helper()
 		// The page goes back to the idle list after Render returns.
 		waitFor(5*time.Second, func() bool { return p.Stats().Active == 0 })
-		if got := p.Stats().Reused; got != want {
-			t.Errorf("Reused = %d; want %d", got, want)
-		}
+		require.Equal(t, want, p.Stats().Reused, "Reused")
 	}
 	for range 5 { // new, reused, reused, new (3 visits served), reused
 		render("/article", false)
@@ -129,13 +116,9 @@ func TestReuseLimits(t *testing.T) {
 	reused(4)
 	render("/popup", false) // the popup keeps its context from reuse
 	reused(5)
-	if n := p.IdlePages(); n != 0 {
-		t.Errorf("IdlePages = %d after a visit that opened a popup; want 0", n)
-	}
+	require.Zero(t, p.IdlePages(), "IdlePages after a visit that opened a popup")
 	render("/article", false)
 	reused(5)
-	if n := p.IdlePages(); n != 1 {
-		t.Errorf("IdlePages = %d; want 1", n)
-	}
+	require.Equal(t, 1, p.IdlePages(), "IdlePages")
 	requireNoPages(t, p)
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestSandboxDecision protects the choice between Chromium's sandbox and
@@ -42,25 +44,20 @@ func TestSandboxDecision(t *testing.T) {
 		if tc.facts.userns != nil {
 			name += "/no userns"
 		}
-		if on != tc.on || !strings.Contains(reason, tc.reason) {
-			t.Errorf("%s: SandboxMode = %v, %q; want %v, a reason containing %q", name, on, reason, tc.on, tc.reason)
+		require.Equal(t, tc.on, on, "%s: SandboxMode", name)
+		require.Contains(t, reason, tc.reason, "%s: the reason", name)
+		if tc.err == nil {
+			require.NoError(t, err, name)
+		} else {
+			require.ErrorIs(t, err, tc.err, name)
+			require.ErrorContains(t, err, "MASX_CHROMIUM_SANDBOX=off", "%s: the error names the way out", name)
 		}
-		if (tc.err == nil) != (err == nil) || (tc.err != nil && !errors.Is(err, tc.err)) {
-			t.Errorf("%s: err = %v; want %v", name, err, tc.err)
-		}
-		if err != nil && !strings.Contains(err.Error(), "MASX_CHROMIUM_SANDBOX=off") {
-			t.Errorf("%s: err = %v; want it to name the way out", name, err)
-		}
-		if tc.mode == SandboxOff && asked {
-			t.Errorf("%s: the machine was examined for a sandbox that is off", name)
-		}
+		require.False(t, tc.mode == SandboxOff && asked, "%s: the machine was examined for a sandbox that is off", name)
 	}
-	if _, _, err := SandboxMode(Config{Sandbox: "yes"}); err == nil {
-		t.Error(`SandboxMode(Sandbox "yes") = nil error; want one`)
-	}
-	if _, err := New(Config{Sandbox: "yes"}); err == nil || !strings.Contains(err.Error(), "Config.Sandbox") {
-		t.Errorf(`New(Sandbox "yes") = %v; want an error naming Config.Sandbox`, err)
-	}
+	_, _, err := SandboxMode(Config{Sandbox: "yes"})
+	require.Error(t, err, `SandboxMode(Sandbox "yes")`)
+	_, err = New(Config{Sandbox: "yes"})
+	require.ErrorContains(t, err, "Config.Sandbox", `New(Sandbox "yes") names the field`)
 }
 
 // TestUsernsSettings checks that each kernel switch that turns user
@@ -83,12 +80,8 @@ func TestUsernsSettings(t *testing.T) {
 		dir := t.TempDir()
 		for name, v := range tc.files {
 			path := filepath.Join(dir, name)
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, []byte(v), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+			require.NoError(t, os.WriteFile(path, []byte(v), 0o644))
 		}
 		probed := false
 		err := usernsUnavailable(dir, func() error { probed = true; return tc.probe })
@@ -96,19 +89,14 @@ func TestUsernsSettings(t *testing.T) {
 		if err != nil {
 			got = err.Error()
 		}
-		if got != tc.want {
-			t.Errorf("%v (probe %v): %q; want %q", tc.files, tc.probe, got, tc.want)
-		}
-		if wantProbe := tc.want == "" || tc.probe != nil; probed != wantProbe {
-			t.Errorf("%v: probed = %v; want %v", tc.files, probed, wantProbe)
-		}
+		require.Equal(t, tc.want, got, "%v (probe %v)", tc.files, tc.probe)
+		require.Equal(t, tc.want == "" || tc.probe != nil, probed, "%v: probed", tc.files)
 	}
 	// The real probe agrees with unshare(1).
 	bin := chromiumPath(t)
 	unshare := exec.Command("unshare", "--user", "true").Run()
-	if err := probeUserns(bin); (err == nil) != (unshare == nil) {
-		t.Errorf("probeUserns = %v; unshare --user gave %v", err, unshare)
-	}
+	err := probeUserns(bin)
+	require.Equal(t, unshare == nil, err == nil, "probeUserns = %v; unshare --user gave %v", err, unshare)
 }
 
 // TestSandboxAutoAsRoot starts Chromium the way this machine allows when
@@ -120,29 +108,22 @@ func TestSandboxAutoAsRoot(t *testing.T) {
 	}
 	cfg := Config{ChromiumPath: chromiumPath(t)}
 	on, reason, err := SandboxMode(cfg)
-	if on || err != nil || !strings.HasPrefix(reason, "running as root") {
-		t.Fatalf("SandboxMode as root = %v, %q, %v; want off, running as root", on, reason, err)
-	}
+	require.NoError(t, err)
+	require.False(t, on, "SandboxMode as root")
+	require.True(t, strings.HasPrefix(reason, "running as root"), "reason %q", reason)
 	s := newSite(t)
 	cfg.Guard = guardFor(s.Server)
 	p := startPool(t, cfg)
-	if _, err := p.Render(context.Background(), s.URL+"/article"); err != nil {
-		t.Fatal(err)
-	}
-	if !browserHasArg(t, p, "--no-sandbox") {
-		t.Error("Chromium runs as root without --no-sandbox; it cannot have started")
-	}
+	_, err = p.Render(context.Background(), s.URL+"/article")
+	require.NoError(t, err)
+	require.True(t, browserHasArg(t, p, "--no-sandbox"), "Chromium runs as root without --no-sandbox; it cannot have started")
 
 	strict, err := New(Config{ChromiumPath: cfg.ChromiumPath, Sandbox: SandboxOn})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := strict.Start(context.Background()); !errors.Is(err, ErrNoSandbox) || !strings.Contains(err.Error(), "running as root") {
-		t.Errorf("Start with Sandbox on, as root = %v; want ErrNoSandbox naming root", err)
-	}
-	if err := strict.Stop(context.Background()); err != nil {
-		t.Errorf("Stop after the refused Start: %v", err)
-	}
+	require.NoError(t, err)
+	err = strict.Start(context.Background())
+	require.ErrorIs(t, err, ErrNoSandbox, "Start with Sandbox on, as root")
+	require.ErrorContains(t, err, "running as root")
+	require.NoError(t, strict.Stop(context.Background()), "Stop after the refused Start")
 }
 
 // TestSandboxKeptForUnprivilegedUser protects the sandbox itself: for a
@@ -171,9 +152,7 @@ for a; do case $a in --user-data-dir=*) dir=${a#--user-data-dir=};; esac; done
 chmod 711 "$(dirname "$dir")" && chown ` + nobody + `:` + nobody + ` "$dir" || exit 1
 HOME=$dir exec ` + setpriv + ` ` + strings.Join(drop, " ") + ` ` + bin + ` "$@"
 `
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o755))
 	s := newSite(t)
 	p := startPool(t, Config{
 		ChromiumPath: wrapper,
@@ -182,28 +161,17 @@ HOME=$dir exec ` + setpriv + ` ` + strings.Join(drop, " ") + ` ` + bin + ` "$@"
 		sandboxFacts: func() sandboxFacts { return sandboxFacts{euid: 65534} },
 	})
 	res, err := p.Render(context.Background(), s.URL+"/article")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(res.HTML), "spillway") {
-		t.Errorf("the sandboxed browser rendered %q", res.HTML)
-	}
-	if browserHasArg(t, p, "--no-sandbox") {
-		t.Error("Chromium runs with --no-sandbox for an unprivileged user that can use the sandbox")
-	}
+	require.NoError(t, err)
+	require.Contains(t, string(res.HTML), "spillway", "the sandboxed browser rendered the article")
+	require.False(t, browserHasArg(t, p, "--no-sandbox"), "Chromium runs with --no-sandbox for an unprivileged user that can use the sandbox")
 	renderers := p.processes("renderer")
-	if len(renderers) == 0 {
-		t.Fatal("no renderer process to inspect")
-	}
+	require.NotEmpty(t, renderers, "a renderer process to inspect")
 	for _, pid := range renderers {
 		status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, rest, _ := bytes.Cut(status, []byte("\nSeccomp:")); !bytes.HasPrefix(bytes.TrimLeft(rest, " \t"), []byte("2\n")) {
-			line, _, _ := bytes.Cut(rest, []byte("\n"))
-			t.Errorf("renderer %d is not confined by seccomp-bpf: Seccomp:%s; want 2", pid, line)
-		}
+		require.NoError(t, err)
+		_, rest, _ := bytes.Cut(status, []byte("\nSeccomp:"))
+		line, _, _ := bytes.Cut(rest, []byte("\n"))
+		require.Equal(t, "2", strings.TrimSpace(string(line)), "renderer %d is confined by seccomp-bpf", pid)
 	}
 }
 
@@ -215,8 +183,6 @@ func browserHasArg(t *testing.T, p *Pool, arg string) bool {
 	pid := p.browser.pid
 	p.mu.Unlock()
 	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return hasArg(cmdline, []byte(arg), false)
 }

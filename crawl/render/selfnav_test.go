@@ -2,9 +2,10 @@ package render
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/crawl/netguard"
 )
@@ -27,20 +28,15 @@ func TestSelfNavigationToRefusedURLEndsBlocked(t *testing.T) {
 	for _, path := range []string{"/script-nav", "/meta-refresh"} {
 		t.Run(strings.TrimPrefix(path, "/"), func(t *testing.T) {
 			res, err := p.Render(context.Background(), s.URL+path)
-			if err == nil {
-				t.Fatalf("Render succeeded (FinalURL %s, %d bytes of HTML); want an error wrapping netguard.ErrBlocked", res.FinalURL, len(res.HTML))
-			}
+			require.Error(t, err, "Render succeeded (%+v); want an error wrapping netguard.ErrBlocked", res)
+			require.ErrorIs(t, err, netguard.ErrBlocked)
 			var ne *NavigationError
-			if !errors.Is(err, netguard.ErrBlocked) || !errors.As(err, &ne) {
-				t.Fatalf("err = %v; want a *NavigationError wrapping netguard.ErrBlocked", err)
-			}
-			if ne.URL != refused || !strings.Contains(err.Error(), refused) {
-				t.Errorf("err = %v (NavigationError.URL %q); want it to name %s", err, ne.URL, refused)
-			}
+			require.ErrorAs(t, err, &ne)
+			require.Equal(t, refused, ne.URL)
+			require.ErrorContains(t, err, refused)
 		})
 	}
 	// The page that failed is disposed of, and the pool still renders.
-	if _, err := p.Render(context.Background(), s.URL+"/article"); err != nil {
-		t.Errorf("Render after the refused navigations: %v", err)
-	}
+	_, err := p.Render(context.Background(), s.URL+"/article")
+	require.NoError(t, err, "Render after the refused navigations")
 }

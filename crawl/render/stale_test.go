@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // deadPID returns the PID of a process that has exited and been reaped.
 func deadPID(t *testing.T) int {
 	t.Helper()
 	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Run())
 	return cmd.Process.Pid
 }
 
@@ -25,12 +25,8 @@ func deadPID(t *testing.T) int {
 func fakeProfile(t *testing.T, dir string, pid int, start uint64) string {
 	t.Helper()
 	path := filepath.Join(dir, fmt.Sprintf("%s%d-%d-%d", profilePrefix, pid, start, 12345))
-	if err := os.MkdirAll(filepath.Join(path, "browser-1", "Default"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(path, "browser-1", "Default", "Cookies"), []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(filepath.Join(path, "browser-1", "Default"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(path, "browser-1", "Default", "Cookies"), []byte("x"), 0o600))
 	return path
 }
 
@@ -39,9 +35,7 @@ func TestSweepStaleProfiles(t *testing.T) {
 	dir := t.TempDir()
 	self := os.Getpid()
 	selfStart, ok := procStartTime(self)
-	if !ok {
-		t.Fatal("cannot read this process's start time from /proc")
-	}
+	require.True(t, ok, "cannot read this process's start time from /proc")
 
 	stale := fakeProfile(t, dir, deadPID(t), 4242)
 	reused := fakeProfile(t, dir, self, selfStart+1) // this PID, but another process's start time
@@ -54,38 +48,26 @@ func TestSweepStaleProfiles(t *testing.T) {
 		filepath.Join(dir, fmt.Sprintf("%s%d-0-2", profilePrefix, 1)), // init: runs, start time unknown
 	}
 	for _, k := range keep[1:] {
-		if err := os.Mkdir(k, 0o700); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Mkdir(k, 0o700))
 	}
 	file := filepath.Join(dir, fmt.Sprintf("%s%d-1-3", profilePrefix, deadPID(t))) // a file, not a profile
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	keep = append(keep, file)
 
 	removed := sweepStaleProfiles(dir, slog.New(slog.DiscardHandler))
 	slices.Sort(removed)
-	if want := []string{reused, stale}; !slices.Equal(removed, sorted(want)) {
-		t.Errorf("removed %q; want %q", removed, sorted(want))
-	}
+	require.Equal(t, sorted([]string{reused, stale}), removed, "removed")
 	for _, gone := range []string{stale, reused} {
-		if _, err := os.Stat(gone); !os.IsNotExist(err) {
-			t.Errorf("%s still there (stat: %v)", gone, err)
-		}
+		_, err := os.Stat(gone)
+		require.ErrorIs(t, err, os.ErrNotExist, "%s still there", gone)
 	}
 	for _, k := range keep {
-		if _, err := os.Stat(k); err != nil {
-			t.Errorf("the sweep removed %s: %v", k, err)
-		}
+		_, err := os.Stat(k)
+		require.NoError(t, err, "the sweep removed %s", k)
 	}
 
-	if again := sweepStaleProfiles(dir, slog.New(slog.DiscardHandler)); len(again) != 0 {
-		t.Errorf("a second sweep removed %q; want nothing", again)
-	}
-	if got := sweepStaleProfiles(filepath.Join(dir, "missing"), slog.New(slog.DiscardHandler)); len(got) != 0 {
-		t.Errorf("a sweep of a missing folder removed %q", got)
-	}
+	require.Empty(t, sweepStaleProfiles(dir, slog.New(slog.DiscardHandler)), "a second sweep removed something; want nothing")
+	require.Empty(t, sweepStaleProfiles(filepath.Join(dir, "missing"), slog.New(slog.DiscardHandler)), "a sweep of a missing folder removed something")
 }
 
 func sorted(s []string) []string {
@@ -97,25 +79,20 @@ func sorted(s []string) []string {
 func TestProfileName(t *testing.T) {
 	t.Parallel()
 	dir, err := os.MkdirTemp(t.TempDir(), profilePattern())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	pid, start, ok := parseProfileName(filepath.Base(dir))
 	want, _ := procStartTime(os.Getpid())
-	if !ok || pid != os.Getpid() || start != want {
-		t.Fatalf("parseProfileName(%q) = %d, %d, %v; want %d, %d, true", filepath.Base(dir), pid, start, ok, os.Getpid(), want)
-	}
-	if !ownerRuns(pid, start) {
-		t.Error("ownerRuns says this process does not run")
-	}
+	require.True(t, ok, "parseProfileName(%q) refused it", filepath.Base(dir))
+	require.Equal(t, os.Getpid(), pid, "parseProfileName(%q): pid", filepath.Base(dir))
+	require.Equal(t, want, start, "parseProfileName(%q): start time", filepath.Base(dir))
+	require.True(t, ownerRuns(pid, start), "ownerRuns says this process does not run")
 
 	for _, name := range []string{
 		"masx-render-", "masx-render-123", "masx-render-1-2", "masx-render-0-1-2", "masx-render--1-1-2",
 		"masx-render-1-2-", "masx-render-1-2-3-4", "masx-render-a-1-2", "masx-render-1--2-3", "other-1-2-3",
 	} {
-		if _, _, ok := parseProfileName(name); ok {
-			t.Errorf("parseProfileName(%q) accepted it", name)
-		}
+		_, _, ok := parseProfileName(name)
+		require.False(t, ok, "parseProfileName(%q) accepted it", name)
 	}
 }
 
@@ -127,10 +104,9 @@ func TestStartSweepsStaleProfiles(t *testing.T) {
 	stale := fakeProfile(t, os.TempDir(), deadPID(t), 7)
 	t.Cleanup(func() { _ = os.RemoveAll(stale) })
 	p := startPool(t, Config{})
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("Start left the stale profile %s (stat: %v)", stale, err)
-	}
-	if pid, _, ok := parseProfileName(filepath.Base(p.UserDataDir())); !ok || pid != os.Getpid() {
-		t.Errorf("the pool's profile %s does not name this process as its owner", p.UserDataDir())
-	}
+	_, err := os.Stat(stale)
+	require.ErrorIs(t, err, os.ErrNotExist, "Start left the stale profile %s", stale)
+	pid, _, ok := parseProfileName(filepath.Base(p.UserDataDir()))
+	require.True(t, ok, "the pool's profile %s does not name its owner", p.UserDataDir())
+	require.Equal(t, os.Getpid(), pid, "the pool's profile %s does not name this process as its owner", p.UserDataDir())
 }

@@ -3,10 +3,11 @@ package input
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // fuzzRead reads hostile data and asserts that it never panics, that every
@@ -15,13 +16,9 @@ import (
 func fuzzRead(t *testing.T, data []byte, name string, format Format) {
 	opts := Options{MaxBytes: 1 << 20, MaxLineBytes: 4 << 10, MaxGroupedFeeds: 10000}
 	res, err := Read(context.Background(), bytes.NewReader(data), name, format, opts)
-	if res == nil {
-		t.Fatal("nil Result")
-	}
+	require.NotNil(t, res, "Result")
 	if err != nil {
-		if !errors.Is(err, ErrInput) {
-			t.Fatalf("error not marked as the input's fault: %v", err)
-		}
+		require.ErrorIs(t, err, ErrInput, "error not marked as the input's fault")
 		return
 	}
 	checkInvariants(t, res)
@@ -30,9 +27,7 @@ func fuzzRead(t *testing.T, data []byte, name string, format Format) {
 func addSeeds(f *testing.F, files ...string) {
 	for _, name := range files {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		f.Add(data)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 const module = "github.com/masx-ai/masx"
@@ -104,21 +106,13 @@ var knownViolations = map[edge]string{}
 
 func TestArchitecture(t *testing.T) {
 	graph := moduleGraph(t)
-	if len(graph) < 10 {
-		t.Fatalf("go list found %d packages; want the whole module", len(graph))
-	}
-	for _, v := range check(graph, architecture, knownViolations) {
-		t.Error(v)
-	}
+	require.GreaterOrEqual(t, len(graph), 10, "packages go list found; want the whole module")
+	require.Empty(t, check(graph, architecture, knownViolations), "forbidden imports")
 	// A row that matches nothing is a stale description.
 	pkgs := slices.Sorted(maps.Keys(graph))
 	for _, w := range architecture {
-		if w.what == "" {
-			t.Errorf("architecture row %q does not say what it holds", w.path)
-		}
-		if !slices.ContainsFunc(pkgs, func(p string) bool { return under(p, w.path) }) {
-			t.Errorf("architecture row %q matches no package: remove it", w.path)
-		}
+		require.NotEmpty(t, w.what, "architecture row %q does not say what it holds", w.path)
+		require.True(t, slices.ContainsFunc(pkgs, func(p string) bool { return under(p, w.path) }), "architecture row %q matches no package: remove it", w.path)
 	}
 }
 
@@ -147,9 +141,7 @@ func TestCheckFindsEachForbiddenImport(t *testing.T) {
 		"internal/cli":         {"api", "config", "internal/bench/x", "store/open", "store/sqlite"},
 		"cmd/masx":             {"internal/cli"},
 	}
-	if got := check(clean, architecture, nil); len(got) != 0 {
-		t.Fatalf("check(clean module) = %q; want no violation", got)
-	}
+	require.Empty(t, check(clean, architecture, nil), "check(clean module)")
 	for _, tt := range []struct {
 		name string
 		add  edge
@@ -171,18 +163,14 @@ func TestCheckFindsEachForbiddenImport(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := withEdge(clean, tt.add)
 			got := check(g, architecture, nil)
-			if !slices.ContainsFunc(got, func(v string) bool { return strings.Contains(v, tt.want) }) {
-				t.Errorf("check = %q; want a violation containing %q", got, tt.want)
-			}
+			require.True(t, slices.ContainsFunc(got, func(v string) bool { return strings.Contains(v, tt.want) }), "check = %q; want a violation containing %q", got, tt.want)
 			// A known violation is let through, and only while it exists.
 			known := map[edge]string{tt.add: "test"}
 			if tt.name != "unclassified package" {
-				if got := check(g, architecture, known); len(got) != 0 {
-					t.Errorf("check with %v allowed = %q; want none", tt.add, got)
-				}
-				if got := check(clean, architecture, known); len(got) != 1 || !strings.Contains(got[0], "is gone") {
-					t.Errorf("check with a stale allowance = %q; want one violation saying it is gone", got)
-				}
+				require.Empty(t, check(g, architecture, known), "check with %v allowed", tt.add)
+				got := check(clean, architecture, known)
+				require.Len(t, got, 1, "check with a stale allowance: want one violation saying it is gone")
+				require.Contains(t, got[0], "is gone", "check with a stale allowance")
 			}
 		})
 	}
@@ -281,11 +269,7 @@ func under(pkg, dir string) bool {
 // module packages, relative to the module. Test files are not read.
 func moduleGraph(t *testing.T) map[string][]string {
 	t.Helper()
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	dir := filepath.Dir(strings.TrimSpace(string(gomod)))
+	dir := moduleRoot(t)
 	graph := map[string][]string{}
 	for _, cgo := range []string{"1", "0"} {
 		cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Imports,Error", "./...")
@@ -294,9 +278,7 @@ func moduleGraph(t *testing.T) map[string][]string {
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("go list (CGO_ENABLED=%s): %v\n%s", cgo, err, stderr.Bytes())
-		}
+		require.NoError(t, err, "go list (CGO_ENABLED=%s):\n%s", cgo, stderr.Bytes())
 		dec := json.NewDecoder(bytes.NewReader(out))
 		for {
 			var p struct {
@@ -304,14 +286,12 @@ func moduleGraph(t *testing.T) map[string][]string {
 				Imports    []string
 				Error      *struct{ Err string }
 			}
-			if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			err := dec.Decode(&p)
+			if errors.Is(err, io.EOF) {
 				break
-			} else if err != nil {
-				t.Fatalf("reading go list: %v", err)
 			}
-			if p.Error != nil {
-				t.Errorf("go list %s (CGO_ENABLED=%s): %s", p.ImportPath, cgo, p.Error.Err)
-			}
+			require.NoError(t, err, "reading go list")
+			require.Nil(t, p.Error, "go list %s (CGO_ENABLED=%s)", p.ImportPath, cgo)
 			from := strings.TrimPrefix(p.ImportPath, module+"/")
 			imports := graph[from]
 			for _, imp := range p.Imports {
@@ -323,6 +303,14 @@ func moduleGraph(t *testing.T) map[string][]string {
 		}
 	}
 	return graph
+}
+
+// moduleRoot is the folder of the module's go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	require.NoError(t, err, "go env GOMOD")
+	return filepath.Dir(strings.TrimSpace(string(gomod)))
 }
 
 func withEdge(g map[string][]string, e edge) map[string][]string {

@@ -126,7 +126,7 @@ func (h *fakeHub) serveHub(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if r.URL.Query().Get("blobs") != "true" {
-			h.t.Errorf("file list asked without blobs=true: %s", r.URL)
+			h.t.Errorf("file list asked without blobs=true: %s", r.URL) //assert:allow: runs in the server's handler goroutine
 		}
 		type lfs struct {
 			SHA256 string `json:"sha256"`

@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -36,9 +36,7 @@ func setup(t *testing.T, cfg Config) *bundle {
 		cfg.MaxBackoff = 5 * time.Millisecond
 	}
 	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return &bundle{hub: h, client: c, models: t.TempDir()}
 }
@@ -51,20 +49,13 @@ func (b *bundle) checkFiles(t *testing.T) {
 	t.Helper()
 	for _, f := range Layout() {
 		got, err := os.ReadFile(filepath.Join(b.dir(), filepath.FromSlash(f.Path)))
-		if err != nil {
-			t.Errorf("%s: %v", f.Path, err)
-			continue
-		}
-		if !bytes.Equal(got, b.hub.files[f.Path]) {
-			t.Errorf("%s: content differs from the server's (%d bytes; want %d)", f.Path, len(got), len(b.hub.files[f.Path]))
-		}
+		require.NoError(t, err, f.Path)
+		require.True(t, bytes.Equal(got, b.hub.files[f.Path]), "%s: content differs from the server's (%d bytes; want %d)", f.Path, len(got), len(b.hub.files[f.Path]))
 	}
-	if parts, _ := filepath.Glob(filepath.Join(b.dir(), "*", "*"+partSuffix)); len(parts) > 0 {
-		t.Errorf("leftover part files: %v", parts)
-	}
-	if _, err := os.Stat(filepath.Join(b.dir(), "README.md")); err == nil {
-		t.Error("README.md was pulled; only layout files should be")
-	}
+	parts, _ := filepath.Glob(filepath.Join(b.dir(), "*", "*"+partSuffix))
+	require.Empty(t, parts, "leftover part files")
+	_, err := os.Stat(filepath.Join(b.dir(), "README.md"))
+	require.Error(t, err, "README.md was pulled; only layout files should be")
 }
 
 func TestPullDownloadsLayoutAndReusesIt(t *testing.T) {
@@ -74,72 +65,67 @@ func TestPullDownloadsLayoutAndReusesIt(t *testing.T) {
 	res, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{
 		Progress: func(f FileResult) { progress = append(progress, f.Path+":"+f.Action) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b.checkFiles(t)
-	if len(progress) != len(Layout()) || !strings.HasPrefix(progress[0], FileModel+":downloaded") {
-		t.Errorf("progress = %v; want every layout file downloaded, %s first", progress, FileModel)
-	}
-	if res.Commit != b.hub.commit || res.Revision != "main" {
-		t.Errorf("commit %q revision %q; want %q main", res.Commit, res.Revision, b.hub.commit)
-	}
+	require.Len(t, progress, len(Layout()), "progress: want every layout file")
+	require.True(t, strings.HasPrefix(progress[0], FileModel+":downloaded"), "progress = %v; want every layout file downloaded, %s first", progress, FileModel)
+	require.Equal(t, b.hub.commit, res.Commit, "commit")
+	require.Equal(t, "main", res.Revision, "revision")
 	m := res.Model
-	if m.RepoID != "acme/tiny-encoder" || !m.HasFP16() || m.MaxLength != 256 || m.Pooling != "mean" {
-		t.Errorf("model = %+v; want repo id, fp16, max length 256 (sentence config), mean pooling", m)
-	}
+	require.Equal(t, "acme/tiny-encoder", m.RepoID, "model = %+v", m)
+	require.True(t, m.HasFP16(), "model = %+v; want fp16", m)
+	require.Equal(t, 256, m.MaxLength, "model max length (sentence config)")
+	require.Equal(t, "mean", m.Pooling, "model pooling")
 	for _, f := range res.Files {
-		if f.Path == FileModel && f.SHA256 != sum256(b.hub.files[FileModel]) {
-			t.Errorf("reported sha256 %s; want %s", f.SHA256, sum256(b.hub.files[FileModel]))
+		if f.Path == FileModel {
+			require.Equal(t, sum256(b.hub.files[FileModel]), f.SHA256, "reported sha256")
 		}
 	}
 	for _, s := range b.hub.seen() {
-		switch {
-		case s.server == "hub" && s.auth != "Bearer hf_secret":
-			t.Errorf("hub request %s had Authorization %q; want the token", s.path, s.auth)
-		case s.server == "cdn" && s.auth != "":
-			t.Errorf("CDN request %s got Authorization %q; the token must stay with the hub", s.path, s.auth)
-		case strings.Contains(s.path, "/resolve/") && !strings.Contains(s.path, "/resolve/"+b.hub.commit+"/"):
-			t.Errorf("file %s asked by branch; want the listed commit so all files match", s.path)
+		if s.server == "hub" {
+			require.Equal(t, "Bearer hf_secret", s.auth, "hub request %s: Authorization; want the token", s.path)
+		}
+		if s.server == "cdn" {
+			require.Empty(t, s.auth, "CDN request %s got Authorization; the token must stay with the hub", s.path)
+		}
+		if strings.Contains(s.path, "/resolve/") {
+			require.Contains(t, s.path, "/resolve/"+b.hub.commit+"/", "file asked by branch; want the listed commit so all files match")
 		}
 	}
 
 	// A second pull checks sizes and checksums and downloads nothing.
 	before := len(b.hub.seen())
 	res, err = b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, f := range res.Files {
-		if f.Action != "present" {
-			t.Errorf("second pull: %s %s; want present", f.Path, f.Action)
-		}
+		require.Equal(t, "present", f.Action, "second pull: %s", f.Path)
 	}
-	if after := b.hub.seen()[before:]; len(after) != 1 || !strings.HasPrefix(after[0].path, "/api/") {
-		t.Errorf("second pull made requests %v; want only the file list", after)
-	}
+	after := b.hub.seen()[before:]
+	require.Len(t, after, 1, "second pull made requests %v; want only the file list", after)
+	require.True(t, strings.HasPrefix(after[0].path, "/api/"), "second pull made requests %v; want only the file list", after)
 
 	list, err := List(b.models)
-	if err != nil || len(list) != 1 {
-		t.Fatalf("List = %v, %v; want one model", list, err)
-	}
+	require.NoError(t, err, "List")
+	require.Len(t, list, 1, "List: want one model")
 	in := list[0]
-	if in.RepoID != "acme/tiny-encoder" || !in.HasFP16 || in.Commit != b.hub.commit || in.Error != "" || in.Partial ||
-		len(in.Files) != len(Layout()) || in.Size < 450_000 {
-		t.Errorf("List()[0] = %+v", in)
-	}
-	if m, err := Resolve(b.models, "acme/tiny-encoder"); err != nil || m.ModelPath != filepath.Join(b.dir(), "onnx", "model.onnx") {
-		t.Errorf("Resolve(repo id) = %+v, %v", m, err)
-	}
+	require.Equal(t, "acme/tiny-encoder", in.RepoID, "List()[0] = %+v", in)
+	require.True(t, in.HasFP16, "List()[0] = %+v", in)
+	require.Equal(t, b.hub.commit, in.Commit, "List()[0] = %+v", in)
+	require.Empty(t, in.Error, "List()[0] = %+v", in)
+	require.False(t, in.Partial, "List()[0] = %+v", in)
+	require.Len(t, in.Files, len(Layout()), "List()[0] = %+v", in)
+	require.GreaterOrEqual(t, in.Size, int64(450_000), "List()[0] = %+v", in)
+	m, err = Resolve(b.models, "acme/tiny-encoder")
+	require.NoError(t, err, "Resolve(repo id)")
+	require.Equal(t, filepath.Join(b.dir(), "onnx", "model.onnx"), m.ModelPath, "Resolve(repo id)")
 }
 
 func TestPullResumesAfterDroppedConnection(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{})
 	b.hub.serveFile = dropOnce(FileModel, 100_000)
-	if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
+	require.NoError(t, err)
 	b.checkFiles(t)
 	var ranges []string
 	for _, s := range b.hub.seen() {
@@ -147,9 +133,7 @@ func TestPullResumesAfterDroppedConnection(t *testing.T) {
 			ranges = append(ranges, s.rng)
 		}
 	}
-	if len(ranges) != 2 || ranges[0] != "" || ranges[1] != "bytes=100000-" {
-		t.Errorf("model.onnx requests had Range headers %q; want a plain GET then \"bytes=100000-\"", ranges)
-	}
+	require.Equal(t, []string{"", "bytes=100000-"}, ranges, "model.onnx requests' Range headers: want a plain GET then bytes=100000-")
 }
 
 func TestPullResumesPartFileFromEarlierRun(t *testing.T) {
@@ -157,27 +141,18 @@ func TestPullResumesPartFileFromEarlierRun(t *testing.T) {
 	b := setup(t, Config{})
 	// A killed pull leaves the first bytes in the .part file.
 	part := filepath.Join(b.dir(), filepath.FromSlash(FileModel)) + partSuffix
-	if err := os.MkdirAll(filepath.Dir(part), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(part, b.hub.files[FileModel][:1234], 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(filepath.Dir(part), 0o755))
+	require.NoError(t, os.WriteFile(part, b.hub.files[FileModel][:1234], 0o644))
 	res, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b.checkFiles(t)
-	if res.Files[0].Path != FileModel || res.Files[0].Action != "resumed" {
-		t.Errorf("first file %+v; want model.onnx resumed", res.Files[0])
-	}
+	require.Equal(t, FileModel, res.Files[0].Path, "first file")
+	require.Equal(t, "resumed", res.Files[0].Action, "first file")
 	found := false
 	for _, s := range b.hub.seen() {
 		found = found || (s.server == "cdn" && s.rng == "bytes=1234-")
 	}
-	if !found {
-		t.Errorf("no request with Range bytes=1234-: %v", b.hub.seen())
-	}
+	require.True(t, found, "no request with Range bytes=1234-: %v", b.hub.seen())
 }
 
 func TestPullRestartsWhenServerIgnoresRange(t *testing.T) {
@@ -185,15 +160,10 @@ func TestPullRestartsWhenServerIgnoresRange(t *testing.T) {
 	b := setup(t, Config{})
 	b.hub.ignoreRange = true
 	part := filepath.Join(b.dir(), "tokenizer.json") + partSuffix
-	if err := os.MkdirAll(b.dir(), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(part, []byte("garbage that is not a prefix"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.MkdirAll(b.dir(), 0o755))
+	require.NoError(t, os.WriteFile(part, []byte("garbage that is not a prefix"), 0o644))
+	_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
+	require.NoError(t, err)
 	b.checkFiles(t)
 }
 
@@ -202,18 +172,15 @@ func TestPullChecksumMismatchLeavesNoFile(t *testing.T) {
 	b := setup(t, Config{})
 	b.hub.listSHA[FileModel] = strings.Repeat("0", 64)
 	_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-	if !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), FileModel) {
-		t.Fatalf("Pull = %v; want ErrChecksum naming %s", err, FileModel)
-	}
+	require.ErrorIs(t, err, ErrChecksum, "Pull")
+	require.ErrorContains(t, err, FileModel, "Pull names the file")
 	final := filepath.Join(b.dir(), filepath.FromSlash(FileModel))
 	for _, p := range []string{final, final + partSuffix} {
-		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("%s exists after a checksum mismatch (stat: %v)", p, err)
-		}
+		_, err := os.Stat(p)
+		require.ErrorIs(t, err, os.ErrNotExist, "%s exists after a checksum mismatch", p)
 	}
-	if _, err := Open(b.dir()); !errors.Is(err, ErrIncomplete) {
-		t.Errorf("Open after failed pull = %v; want ErrIncomplete", err)
-	}
+	_, err = Open(b.dir())
+	require.ErrorIs(t, err, ErrIncomplete, "Open after failed pull")
 }
 
 func TestPullErrors(t *testing.T) {
@@ -221,56 +188,45 @@ func TestPullErrors(t *testing.T) {
 	t.Run("404 repo", func(t *testing.T) {
 		b := setup(t, Config{})
 		_, err := b.client.Pull(t.Context(), b.models, "acme/missing", PullOptions{})
-		if !errors.Is(err, ErrRepoNotFound) || !strings.Contains(err.Error(), "acme/missing") || !strings.Contains(err.Error(), "without a token") {
-			t.Errorf("Pull = %v; want ErrRepoNotFound naming the repo and saying a token may be missing", err)
-		}
-		if entries, _ := os.ReadDir(b.models); len(entries) != 0 {
-			t.Errorf("models dir has %d entries after a 404; want none", len(entries))
-		}
+		require.ErrorIs(t, err, ErrRepoNotFound, "Pull")
+		require.ErrorContains(t, err, "acme/missing", "Pull names the repo")
+		require.ErrorContains(t, err, "without a token", "Pull says a token may be missing")
+		entries, _ := os.ReadDir(b.models)
+		require.Empty(t, entries, "models dir after a 404")
 	})
 	t.Run("401", func(t *testing.T) {
 		b := setup(t, Config{})
 		b.hub.status = http.StatusUnauthorized
-		if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); !errors.Is(err, ErrUnauthorized) {
-			t.Errorf("Pull = %v; want ErrUnauthorized", err)
-		}
+		_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
+		require.ErrorIs(t, err, ErrUnauthorized, "Pull")
 	})
 	t.Run("503 retried", func(t *testing.T) {
 		b := setup(t, Config{MaxTries: 3})
 		b.hub.apiFailures = 2
-		if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); err != nil {
-			t.Errorf("Pull after two 503s = %v; want success on the third try", err)
-		}
+		_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
+		require.NoError(t, err, "Pull after two 503s: want success on the third try")
 	})
 	t.Run("503 exhausted", func(t *testing.T) {
 		b := setup(t, Config{MaxTries: 2})
 		b.hub.apiFailures = 5
 		_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
 		var se *StatusError
-		if !errors.As(err, &se) || se.StatusCode != http.StatusServiceUnavailable {
-			t.Errorf("Pull = %v; want the 503 StatusError after 2 tries", err)
-		}
-		if n := len(b.hub.seen()); n != 2 {
-			t.Errorf("%d requests; want 2 (MaxTries)", n)
-		}
+		require.ErrorAs(t, err, &se, "Pull: want the 503 StatusError after 2 tries")
+		require.Equal(t, http.StatusServiceUnavailable, se.StatusCode, "Pull: want the 503 StatusError after 2 tries")
+		require.Len(t, b.hub.seen(), 2, "requests: want 2 (MaxTries)")
 	})
 	t.Run("missing required file", func(t *testing.T) {
 		b := setup(t, Config{})
 		delete(b.hub.files, FileModel)
 		_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-		if !errors.Is(err, ErrMissingFile) || !strings.Contains(err.Error(), FileModel) {
-			t.Errorf("Pull = %v; want ErrMissingFile naming %s", err, FileModel)
-		}
+		require.ErrorIs(t, err, ErrMissingFile, "Pull")
+		require.ErrorContains(t, err, FileModel, "Pull names the file")
 	})
 	t.Run("too large by list", func(t *testing.T) {
 		b := setup(t, Config{MaxFileSize: 200_000})
 		_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-		if !errors.Is(err, ErrTooLarge) {
-			t.Errorf("Pull = %v; want ErrTooLarge", err)
-		}
-		if n := len(b.hub.seen()); n != 1 {
-			t.Errorf("%d requests; want only the file list", n)
-		}
+		require.ErrorIs(t, err, ErrTooLarge, "Pull")
+		require.Len(t, b.hub.seen(), 1, "requests: want only the file list")
 	})
 	t.Run("too large by body", func(t *testing.T) {
 		b := setup(t, Config{MaxFileSize: 200_000})
@@ -281,26 +237,20 @@ func TestPullErrors(t *testing.T) {
 			return true
 		}
 		_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-		if !errors.Is(err, ErrTooLarge) {
-			t.Errorf("Pull = %v; want ErrTooLarge", err)
-		}
+		require.ErrorIs(t, err, ErrTooLarge, "Pull")
 		final := filepath.Join(b.dir(), filepath.FromSlash(FileModel))
 		for _, p := range []string{final, final + partSuffix} {
-			if _, err := os.Stat(p); err == nil {
-				t.Errorf("%s left behind", p)
-			}
+			_, err := os.Stat(p)
+			require.Error(t, err, "%s left behind", p)
 		}
 	})
 	t.Run("bad revision", func(t *testing.T) {
 		b := setup(t, Config{})
 		for _, rev := range []string{"../main", "a b", "-x", "main\n", "refs//x"} {
-			if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{Revision: rev}); !errors.Is(err, ErrInvalidRevision) {
-				t.Errorf("revision %q: %v; want ErrInvalidRevision", rev, err)
-			}
+			_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{Revision: rev})
+			require.ErrorIs(t, err, ErrInvalidRevision, "revision %q", rev)
 		}
-		if n := len(b.hub.seen()); n != 0 {
-			t.Errorf("%d requests for bad revisions; want none", n)
-		}
+		require.Empty(t, b.hub.seen(), "requests for bad revisions")
 	})
 }
 
@@ -311,16 +261,11 @@ func TestPullRefusesHostileRepoIDs(t *testing.T) {
 		"a/b/c", `acme\x`, "acme/x y", "acme/.hidden", "acme/-x", "acme/x\x00", "acme/%2e%2e", "acme/x?y=1",
 		"acme/x#frag", "http://evil/x", "acme/" + strings.Repeat("x", 97), "acme/a..b"} {
 		_, err := b.client.Pull(t.Context(), b.models, id, PullOptions{})
-		if !errors.Is(err, ErrInvalidRepoID) {
-			t.Errorf("Pull(%q) = %v; want ErrInvalidRepoID", id, err)
-		}
+		require.ErrorIs(t, err, ErrInvalidRepoID, "Pull(%q)", id)
 	}
-	if n := len(b.hub.seen()); n != 0 {
-		t.Errorf("%d requests for hostile ids; want none", n)
-	}
-	if entries, _ := os.ReadDir(b.models); len(entries) != 0 {
-		t.Errorf("models dir has entries after hostile ids: %v", entries)
-	}
+	require.Empty(t, b.hub.seen(), "requests for hostile ids")
+	entries, _ := os.ReadDir(b.models)
+	require.Empty(t, entries, "models dir after hostile ids")
 }
 
 // TestPullNeverShowsPartialFile cuts a pull mid-file and checks that only
@@ -355,12 +300,11 @@ func TestPullNeverShowsPartialFile(t *testing.T) {
 	select {
 	case <-halfway:
 	case <-time.After(30 * time.Second):
-		t.Fatal("the transfer never started")
+		require.FailNow(t, "the transfer never started")
 	}
 	final := filepath.Join(b.dir(), filepath.FromSlash(FileModel))
-	if _, err := os.Stat(final); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("final file exists mid-transfer (stat: %v)", err)
-	}
+	_, err := os.Stat(final)
+	require.ErrorIs(t, err, os.ErrNotExist, "final file exists mid-transfer")
 	// The server has sent half the file; wait until the client has written
 	// some of it, or there would be nothing to resume (and, on a loaded
 	// machine, cancel could land before the first byte is on disk).
@@ -370,29 +314,19 @@ func TestPullNeverShowsPartialFile(t *testing.T) {
 		if err == nil && fi.Size() > 0 {
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no bytes in the .part file mid-transfer (stat: %v)", err)
-		}
+		require.False(t, time.Now().After(deadline), "no bytes in the .part file mid-transfer (stat: %v)", err)
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); !errors.Is(err, ErrLocked) {
-		t.Errorf("concurrent pull = %v; want ErrLocked", err)
-	}
+	_, err = b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
+	require.ErrorIs(t, err, ErrLocked, "concurrent pull")
 	cancel()
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled pull = %v; want context.Canceled", err)
-	}
-	if _, err := os.Stat(final); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("final file exists after the cancelled pull (stat: %v)", err)
-	}
+	require.ErrorIs(t, <-errc, context.Canceled, "cancelled pull")
+	_, err = os.Stat(final)
+	require.ErrorIs(t, err, os.ErrNotExist, "final file exists after the cancelled pull")
 	res, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b.checkFiles(t)
-	if res.Files[0].Action != "resumed" {
-		t.Errorf("model.onnx %s; want resumed", res.Files[0].Action)
-	}
+	require.Equal(t, "resumed", res.Files[0].Action, "model.onnx")
 }
 
 func TestPullStalledTransferIsRetried(t *testing.T) {
@@ -412,17 +346,14 @@ func TestPullStalledTransferIsRetried(t *testing.T) {
 		}
 		return handled
 	}
-	if _, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := b.client.Pull(t.Context(), b.models, "acme/tiny-encoder", PullOptions{})
+	require.NoError(t, err)
 	b.checkFiles(t)
 	found := false
 	for _, s := range b.hub.seen() {
 		found = found || (s.server == "cdn" && s.rng == "bytes=50000-")
 	}
-	if !found {
-		t.Errorf("no resumed request after the stall: %v", b.hub.seen())
-	}
+	require.True(t, found, "no resumed request after the stall: %v", b.hub.seen())
 }
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -431,8 +362,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Endpoint: "ftp://x"}, {Endpoint: "not a url"}, {Endpoint: "https://"}, {MaxFileSize: -1},
 		{StallTimeout: -time.Second}, {Token: "a\nb"},
 	} {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("New(%+v) accepted", cfg)
-		}
+		_, err := New(cfg)
+		require.Error(t, err, "New(%+v) accepted", cfg)
 	}
 }

@@ -3,6 +3,8 @@ package onnx
 import (
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestHalfToFloat(t *testing.T) {
@@ -28,18 +30,12 @@ func TestHalfToFloat(t *testing.T) {
 	dst := make([]float32, len(cases))
 	halfToFloat(dst, src)
 	for i, c := range cases {
-		if dst[i] != c.want {
-			t.Errorf("half %#04x = %v; want %v", c.bits, dst[i], c.want)
-		}
+		require.Equal(t, c.want, dst[i], "half %#04x", c.bits)
 	}
 	nan := make([]float32, 1)
 	halfToFloat(nan, []byte{0x01, 0x7e})
-	if !math.IsNaN(float64(nan[0])) {
-		t.Errorf("half 0x7e01 = %v; want NaN", nan[0])
-	}
+	require.True(t, math.IsNaN(float64(nan[0])), "half 0x7e01 = %v; want NaN", nan[0])
 	neg0 := make([]float32, 1)
 	halfToFloat(neg0, []byte{0x00, 0x80})
-	if neg0[0] != 0 || !math.Signbit(float64(neg0[0])) {
-		t.Errorf("half 0x8000 = %v; want -0", neg0[0])
-	}
+	require.True(t, neg0[0] == 0 && math.Signbit(float64(neg0[0])), "half 0x8000 = %v; want -0", neg0[0])
 }

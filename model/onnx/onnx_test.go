@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/masx-ai/masx/model/onnx"
@@ -25,13 +26,9 @@ func tinySession(t *testing.T, opts onnx.Options) *onnx.Session {
 	t.Helper()
 	dir := onnxtest.Tiny(t)
 	path, err := onnx.ModelFile(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s, err := onnx.Open(context.Background(), path, opts)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", path, err)
-	}
+	require.NoError(t, err, "Open(%s)", path)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
@@ -63,89 +60,67 @@ func run(t *testing.T, s *onnx.Session, rows ...[]int64) []float32 {
 	t.Helper()
 	in := tokens(rows...)
 	out := &onnx.Float32Output{Name: "last_hidden_state", Shape: []int64{in[0].Shape[0], in[0].Shape[1], hidden}}
-	if err := s.Run(context.Background(), in, []*onnx.Float32Output{out}); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	require.NoError(t, s.Run(context.Background(), in, []*onnx.Float32Output{out}), "Run")
 	return out.Data
 }
 
 func TestInitMissingLibrary(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
 	err := onnx.Init(missing)
-	if !errors.Is(err, onnx.ErrUnavailable) {
-		t.Fatalf("Init(%s) = %v; want ErrUnavailable", missing, err)
-	}
+	require.ErrorIs(t, err, onnx.ErrUnavailable, "Init(%s)", missing)
 	for _, want := range []string{missing, "scripts/setup.sh"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
-		}
+		require.ErrorContains(t, err, want, "the error mentions it")
 	}
-	if err := onnx.Init(""); !errors.Is(err, onnx.ErrUnavailable) {
-		t.Errorf("Init(\"\") = %v; want ErrUnavailable", err)
-	}
+	require.ErrorIs(t, onnx.Init(""), onnx.ErrUnavailable, `Init("")`)
 	info := onnx.Probe(missing)
-	if info.Available || info.Err == "" || info.Library != missing {
-		t.Errorf("Probe(missing) = %+v; want unavailable with an error", info)
-	}
+	require.False(t, info.Available, "Probe(missing) = %+v; want unavailable", info)
+	require.NotEmpty(t, info.Err, "Probe(missing) = %+v; want an error", info)
+	require.Equal(t, missing, info.Library, "Probe(missing).Library")
 }
 
 func TestInitNotALibrary(t *testing.T) {
 	bogus := filepath.Join(t.TempDir(), "libonnxruntime.so")
-	if err := os.WriteFile(bogus, []byte("not an ELF file"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(bogus, []byte("not an ELF file"), 0o644))
 	s := onnxtest.Settings(t)
 	if onnx.Available() {
 		// Once loaded, any other path is refused before dlopen.
-		if err := onnx.Init(bogus); !errors.Is(err, onnx.ErrUnavailable) || !strings.Contains(err.Error(), "already loaded") {
-			t.Fatalf("Init(other path) after success = %v; want 'already loaded'", err)
-		}
+		err := onnx.Init(bogus)
+		require.ErrorIs(t, err, onnx.ErrUnavailable, "Init(other path) after success")
+		require.ErrorContains(t, err, "already loaded", "Init(other path) after success")
 		return
 	}
 	err := onnx.Init(bogus)
-	if !errors.Is(err, onnx.ErrUnavailable) || !strings.Contains(err.Error(), bogus) {
-		t.Fatalf("Init(%s) = %v; want ErrUnavailable naming the file", bogus, err)
-	}
+	require.ErrorIs(t, err, onnx.ErrUnavailable, "Init(%s)", bogus)
+	require.ErrorContains(t, err, bogus, "Init names the file")
 	// A failure is not remembered: the real library still loads.
 	if _, err := os.Stat(s.ResolvedORTLib()); err == nil {
-		if err := onnx.Init(s.ResolvedORTLib()); err != nil {
-			t.Fatalf("Init(real) after a failed Init: %v", err)
-		}
+		require.NoError(t, onnx.Init(s.ResolvedORTLib()), "Init(real) after a failed Init")
 	}
 }
 
 func TestProbe(t *testing.T) {
 	s := onnxtest.RequireORT(t)
 	info := onnx.Probe(s.ResolvedORTLib())
-	if !info.Available || info.Err != "" {
-		t.Fatalf("Probe = %+v; want available", info)
-	}
-	if info.Version != "1.29.0" {
-		t.Errorf("Version = %q; want 1.29.0 (the version scripts/setup.sh installs)", info.Version)
-	}
-	if len(info.Providers) == 0 || info.Providers[0] != onnx.ProviderCPU {
-		t.Errorf("Providers = %v; want cpu first", info.Providers)
-	}
-	if onnx.Version() != info.Version || !onnx.Available() {
-		t.Errorf("Version() = %q, Available() = %v after Probe", onnx.Version(), onnx.Available())
-	}
+	require.True(t, info.Available, "Probe = %+v; want available", info)
+	require.Empty(t, info.Err, "Probe error")
+	require.Equal(t, "1.29.0", info.Version, "Version: the version scripts/setup.sh installs")
+	require.NotEmpty(t, info.Providers, "Providers")
+	require.Equal(t, onnx.ProviderCPU, info.Providers[0], "Providers = %v; want cpu first", info.Providers)
+	require.Equal(t, info.Version, onnx.Version(), "Version() after Probe")
+	require.True(t, onnx.Available(), "Available() after Probe")
 	// Same path again is fine; a second library is refused.
-	if err := onnx.Init(s.ResolvedORTLib()); err != nil {
-		t.Errorf("second Init with the same path: %v", err)
-	}
+	require.NoError(t, onnx.Init(s.ResolvedORTLib()), "second Init with the same path")
 	other := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
-	if err := onnx.Init(other); !errors.Is(err, onnx.ErrUnavailable) || !strings.Contains(err.Error(), "already loaded") {
-		t.Errorf("Init(other) = %v; want 'already loaded'", err)
-	}
+	err := onnx.Init(other)
+	require.ErrorIs(t, err, onnx.ErrUnavailable, "Init(other)")
+	require.ErrorContains(t, err, "already loaded", "Init(other)")
 }
 
 func TestOpenBadModels(t *testing.T) {
 	onnxtest.RequireORT(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.onnx")
-	if err := os.WriteFile(garbage, []byte("this is not protobuf"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(garbage, []byte("this is not protobuf"), 0o644))
 	for name, path := range map[string]string{
 		"missing": filepath.Join(dir, "nope.onnx"),
 		"garbage": garbage,
@@ -153,80 +128,63 @@ func TestOpenBadModels(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, err := onnx.Open(context.Background(), path, onnx.Options{})
-			if !errors.Is(err, onnx.ErrInvalidModel) || !strings.Contains(err.Error(), path) {
-				t.Fatalf("Open(%s) = %v, %v; want ErrInvalidModel naming the path", path, s, err)
-			}
+			require.ErrorIs(t, err, onnx.ErrInvalidModel, "Open(%s) = %v", path, s)
+			require.ErrorContains(t, err, path, "Open names the path")
 		})
 	}
 	tiny := onnxtest.Tiny(t)
 	path := filepath.Join(tiny, "onnx", "model.onnx")
 	_, err := onnx.Open(context.Background(), path, onnx.Options{Outputs: []string{"pooler_output"}})
-	if !errors.Is(err, onnx.ErrInvalidModel) || !strings.Contains(err.Error(), "pooler_output") {
-		t.Errorf("Open with unknown output = %v; want ErrInvalidModel naming it", err)
-	}
-	if _, err := onnx.Open(context.Background(), path, onnx.Options{Threads: -1}); err == nil || !strings.Contains(err.Error(), "Threads") {
-		t.Errorf("Open with Threads -1 = %v; want an error naming Threads", err)
-	}
-	if _, err := onnx.Open(context.Background(), path, onnx.Options{RequireCUDA: true}); err == nil || !strings.Contains(err.Error(), "RequireCUDA") {
-		t.Errorf("Open with RequireCUDA and no CUDA = %v; want an error naming RequireCUDA", err)
-	}
+	require.ErrorIs(t, err, onnx.ErrInvalidModel, "Open with unknown output")
+	require.ErrorContains(t, err, "pooler_output", "Open with unknown output names it")
+	_, err = onnx.Open(context.Background(), path, onnx.Options{Threads: -1})
+	require.ErrorContains(t, err, "Threads", "Open with Threads -1")
+	_, err = onnx.Open(context.Background(), path, onnx.Options{RequireCUDA: true})
+	require.ErrorContains(t, err, "RequireCUDA", "Open with RequireCUDA and no CUDA")
 }
 
 func TestModelFile(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := onnx.ModelFile(dir, false); !errors.Is(err, onnx.ErrInvalidModel) || !strings.Contains(err.Error(), dir) {
-		t.Fatalf("ModelFile(empty folder) = %v; want ErrInvalidModel naming it", err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "onnx"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	_, err := onnx.ModelFile(dir, false)
+	require.ErrorIs(t, err, onnx.ErrInvalidModel, "ModelFile(empty folder)")
+	require.ErrorContains(t, err, dir, "ModelFile(empty folder) names it")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "onnx"), 0o755))
 	fp32 := filepath.Join(dir, "onnx", "model.onnx")
 	fp16 := filepath.Join(dir, "onnx", "model_fp16.onnx")
 	os.WriteFile(fp32, nil, 0o644)
-	if got, _ := onnx.ModelFile(dir, true); got != fp32 {
-		t.Errorf("ModelFile(fp16, no fp16 file) = %s; want %s", got, fp32)
-	}
+	got, _ := onnx.ModelFile(dir, true)
+	require.Equal(t, fp32, got, "ModelFile(fp16, no fp16 file)")
 	os.WriteFile(fp16, nil, 0o644)
-	if got, _ := onnx.ModelFile(dir, true); got != fp16 {
-		t.Errorf("ModelFile(fp16) = %s; want %s", got, fp16)
-	}
-	if got, _ := onnx.ModelFile(dir, false); got != fp32 {
-		t.Errorf("ModelFile(fp32) = %s; want %s", got, fp32)
-	}
+	got, _ = onnx.ModelFile(dir, true)
+	require.Equal(t, fp16, got, "ModelFile(fp16)")
+	got, _ = onnx.ModelFile(dir, false)
+	require.Equal(t, fp32, got, "ModelFile(fp32)")
 }
 
 func TestRunShapesAndDeterminism(t *testing.T) {
 	s := tinySession(t, onnx.Options{Threads: 1})
-	if s.Provider() != onnx.ProviderCPU || s.FallbackReason() != "" {
-		t.Errorf("Provider = %s, fallback %q; want cpu, none", s.Provider(), s.FallbackReason())
-	}
+	require.Equal(t, onnx.ProviderCPU, s.Provider(), "Provider")
+	require.Empty(t, s.FallbackReason(), "FallbackReason")
 	var inNames []string
 	for _, in := range s.Inputs() {
 		inNames = append(inNames, in.Name+":"+in.Type)
 	}
-	if got := strings.Join(inNames, ","); got != "input_ids:int64,attention_mask:int64,token_type_ids:int64" {
-		t.Errorf("Inputs = %s", got)
-	}
+	require.Equal(t, "input_ids:int64,attention_mask:int64,token_type_ids:int64", strings.Join(inNames, ","), "Inputs")
 	outs := s.Outputs()
-	if len(outs) != 1 || outs[0].Name != "last_hidden_state" || outs[0].Type != "float32" ||
-		len(outs[0].Dims) != 3 || outs[0].Dims[0] != -1 || outs[0].Dims[1] != -1 || outs[0].Dims[2] != hidden {
-		t.Errorf("Outputs = %+v; want last_hidden_state float32 [-1 -1 %d]", outs, hidden)
-	}
+	require.Len(t, outs, 1, "Outputs")
+	require.Equal(t, "last_hidden_state", outs[0].Name, "output name")
+	require.Equal(t, "float32", outs[0].Type, "output type")
+	require.Equal(t, []int64{-1, -1, hidden}, outs[0].Dims, "output dims")
 	a := run(t, s, []int64{101, 7592, 2088, 102})
 	b := run(t, s, []int64{101, 7592, 2088, 102})
-	if len(a) != 4*hidden {
-		t.Fatalf("got %d values; want %d", len(a), 4*hidden)
-	}
+	require.Len(t, a, 4*hidden, "values")
 	for i := range a {
-		if a[i] != b[i] || math.IsNaN(float64(a[i])) || math.IsInf(float64(a[i]), 0) {
-			t.Fatalf("value %d: %v then %v; want equal finite values", i, a[i], b[i])
-		}
+		require.True(t, a[i] == b[i] && !math.IsNaN(float64(a[i])) && !math.IsInf(float64(a[i]), 0),
+			"value %d: %v then %v; want equal finite values", i, a[i], b[i])
 	}
 	// Different tokens give different states.
 	c := run(t, s, []int64{101, 4248, 2088, 102})
-	if a[hidden] == c[hidden] {
-		t.Errorf("changing token 1 left its hidden state unchanged")
-	}
+	require.NotEqual(t, a[hidden], c[hidden], "changing token 1 left its hidden state unchanged")
 }
 
 // Padded positions must not change real tokens' states: the generated
@@ -237,9 +195,7 @@ func TestPaddingDoesNotLeak(t *testing.T) {
 	alone := run(t, s, short)
 	batch := run(t, s, short, []int64{101, 2023, 2003, 1037, 2936, 6251, 102})
 	for i := range alone {
-		if d := math.Abs(float64(alone[i] - batch[i])); d > 1e-5 {
-			t.Fatalf("value %d: alone %v, padded in a batch %v (diff %g)", i, alone[i], batch[i], d)
-		}
+		require.InDelta(t, alone[i], batch[i], 1e-5, "value %d: alone, then padded in a batch", i)
 	}
 }
 
@@ -247,16 +203,10 @@ func TestRunAllocatesOutput(t *testing.T) {
 	s := tinySession(t, onnx.Options{})
 	want := run(t, s, []int64{101, 7592, 102})
 	out := &onnx.Float32Output{Name: "last_hidden_state"}
-	if err := s.Run(context.Background(), tokens([]int64{101, 7592, 102}), []*onnx.Float32Output{out}); err != nil {
-		t.Fatal(err)
-	}
-	if len(out.Shape) != 3 || out.Shape[0] != 1 || out.Shape[1] != 3 || out.Shape[2] != hidden {
-		t.Fatalf("allocated Shape = %v; want [1 3 %d]", out.Shape, hidden)
-	}
+	require.NoError(t, s.Run(context.Background(), tokens([]int64{101, 7592, 102}), []*onnx.Float32Output{out}))
+	require.Equal(t, []int64{1, 3, hidden}, out.Shape, "allocated Shape")
 	for i := range want {
-		if out.Data[i] != want[i] {
-			t.Fatalf("value %d = %v; want %v", i, out.Data[i], want[i])
-		}
+		require.Equal(t, want[i], out.Data[i], "value %d", i)
 	}
 }
 
@@ -283,12 +233,8 @@ func TestRunBadInput(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			err := s.Run(context.Background(), c.in, c.out)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("Run = %v; want an error containing %q", err, c.want)
-			}
-			if errors.Is(err, onnx.ErrCUDA) {
-				t.Errorf("CPU session error wraps ErrCUDA: %v", err)
-			}
+			require.ErrorContains(t, err, c.want, "Run")
+			require.NotErrorIs(t, err, onnx.ErrCUDA, "CPU session error wraps ErrCUDA")
 		})
 	}
 }
@@ -298,9 +244,7 @@ func TestRunCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out := []*onnx.Float32Output{{Name: "last_hidden_state", Shape: []int64{1, 2, hidden}}}
-	if err := s.Run(ctx, tokens([]int64{101, 102}), out); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run(canceled ctx) = %v; want context.Canceled", err)
-	}
+	require.ErrorIs(t, s.Run(ctx, tokens([]int64{101, 102}), out), context.Canceled, "Run(canceled ctx)")
 }
 
 // lateCancel reports no error when Run first checks it, but its Done
@@ -337,9 +281,7 @@ func TestRunTerminatedMidRun(t *testing.T) {
 	ctx := &lateCancel{Context: context.Background(), done: make(chan struct{})}
 	close(ctx.done)
 	out := []*onnx.Float32Output{{Name: "last_hidden_state", Shape: []int64{64, 512, hidden}}}
-	if err := s.Run(ctx, tokens(rows...), out); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run with a context canceled during the run = %v; want context.Canceled", err)
-	}
+	require.ErrorIs(t, s.Run(ctx, tokens(rows...), out), context.Canceled, "Run with a context canceled during the run")
 }
 
 func TestConcurrentRunsAndClose(t *testing.T) {
@@ -375,13 +317,14 @@ func TestConcurrentRunsAndClose(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatal(err)
+		require.NoError(t, err, "concurrent run")
 	}
 
 	// Close while runs are in flight: runs either finish or see ErrClosed.
 	started := make(chan struct{})
 	var once sync.Once
 	var wg2 sync.WaitGroup
+	closeErrs := make(chan error, 4)
 	for range 4 {
 		wg2.Add(1)
 		go func() {
@@ -394,41 +337,34 @@ func TestConcurrentRunsAndClose(t *testing.T) {
 					return
 				}
 				if err != nil {
-					t.Errorf("Run during Close: %v", err)
+					closeErrs <- err
 					return
 				}
 			}
 		}()
 	}
 	<-started
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	require.NoError(t, s.Close(), "Close")
 	wg2.Wait()
-	if err := s.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
+	close(closeErrs)
+	for err := range closeErrs {
+		require.NoError(t, err, "Run during Close")
 	}
+	require.NoError(t, s.Close(), "second Close")
 }
 
 func TestFP16Variant(t *testing.T) {
 	onnxtest.RequireORT(t)
 	dir := onnxtest.Model(t, testmodel.Spec{Preset: "tiny", FP16: true})
 	path, err := onnx.ModelFile(dir, true)
-	if err != nil || filepath.Base(path) != "model_fp16.onnx" {
-		t.Fatalf("ModelFile(fp16) = %s, %v; want model_fp16.onnx", path, err)
-	}
+	require.NoError(t, err, "ModelFile(fp16)")
+	require.Equal(t, "model_fp16.onnx", filepath.Base(path), "ModelFile(fp16)")
 	s16, err := onnx.Open(context.Background(), path, onnx.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer s16.Close()
-	if got := s16.Outputs()[0].Type; got != "float16" {
-		t.Fatalf("fp16 output type = %s; want float16", got)
-	}
+	require.Equal(t, "float16", s16.Outputs()[0].Type, "fp16 output type")
 	s32, err := onnx.Open(context.Background(), filepath.Join(dir, "onnx", "model.onnx"), onnx.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer s32.Close()
 	// Same seed, same weights rounded to half precision: the widened fp16
 	// states track the fp32 ones closely (LayerNorm keeps them near unit
@@ -439,7 +375,5 @@ func TestFP16Variant(t *testing.T) {
 	for i := range a {
 		worst = max(worst, math.Abs(float64(a[i]-b[i])))
 	}
-	if worst > 0.05 || worst == 0 {
-		t.Errorf("largest |fp32 - fp16| = %g; want in (0, 0.05]", worst)
-	}
+	require.True(t, worst > 0 && worst <= 0.05, "largest |fp32 - fp16| = %g; want in (0, 0.05]", worst)
 }

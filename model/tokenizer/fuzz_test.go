@@ -3,6 +3,8 @@ package tokenizer
 import (
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzEncode checks that Encode never panics and always returns a
@@ -19,9 +21,7 @@ func FuzzEncode(f *testing.F) {
 		`{"type":"Sequence","normalizers":[{"type":"NFKC"},{"type":"Replace","pattern":{"Regex":"\\d"},"content":"1 "},{"type":"Strip","strip_left":true,"strip_right":true},{"type":"NFD"},{"type":"StripAccents"},{"type":"Lowercase"},{"type":"NFC"}]}`,
 		`{"type":"Sequence","pretokenizers":[{"type":"Whitespace"},{"type":"Digits","individual_digits":true},{"type":"Punctuation","behavior":"MergedWithNext"}]}`,
 		`{"type":"BertProcessing","sep":["[SEP]",2],"cls":["[CLS]",1]}`, added))
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	for _, r := range readGolden(f) {
 		f.Add(r.Text)
 	}
@@ -34,22 +34,20 @@ func FuzzEncode(f *testing.F) {
 		for _, tok := range []*Tokenizer{minilm, other} {
 			e := tok.Encode(text, true)
 			l := e.Len()
-			if len(e.Tokens) != l || len(e.Offsets) != l || len(e.TypeIDs) != l || len(e.AttentionMask) != l || len(e.SpecialTokensMask) != l {
-				t.Fatalf("Encode(%q): slice lengths differ: %+v", text, e)
-			}
-			if l < 2 || e.SpecialTokensMask[0] != 1 || e.SpecialTokensMask[l-1] != 1 {
-				t.Fatalf("Encode(%q): special tokens missing: %q", text, e.Tokens)
-			}
-			if tr, ok := tok.Truncation(); ok && l > tr.MaxLength {
-				t.Fatalf("Encode(%q): %d tokens, over the truncation length %d", text, l, tr.MaxLength)
+			require.Len(t, e.Tokens, l, "Encode(%q): slice lengths differ: Tokens", text)
+			require.Len(t, e.Offsets, l, "Encode(%q): slice lengths differ: Offsets", text)
+			require.Len(t, e.TypeIDs, l, "Encode(%q): slice lengths differ: TypeIDs", text)
+			require.Len(t, e.AttentionMask, l, "Encode(%q): slice lengths differ: AttentionMask", text)
+			require.Len(t, e.SpecialTokensMask, l, "Encode(%q): slice lengths differ: SpecialTokensMask", text)
+			require.GreaterOrEqual(t, l, 2, "Encode(%q): special tokens missing: %q", text, e.Tokens)
+			require.True(t, e.SpecialTokensMask[0] == 1 && e.SpecialTokensMask[l-1] == 1, "Encode(%q): special tokens missing: %q", text, e.Tokens)
+			if tr, ok := tok.Truncation(); ok {
+				require.LessOrEqual(t, l, tr.MaxLength, "Encode(%q): tokens over the truncation length", text)
 			}
 			for i, o := range e.Offsets {
-				if o[0] < 0 || o[0] > o[1] || o[1] > n {
-					t.Fatalf("Encode(%q): token %d %q has offsets %v outside [0, %d]", text, i, e.Tokens[i], o, n)
-				}
-				if _, ok := tok.Token(e.IDs[i]); !ok {
-					t.Fatalf("Encode(%q): token %d has id %d not in the vocabulary", text, i, e.IDs[i])
-				}
+				require.True(t, 0 <= o[0] && o[0] <= o[1] && o[1] <= n, "Encode(%q): token %d %q has offsets %v outside [0, %d]", text, i, e.Tokens[i], o, n)
+				_, ok := tok.Token(e.IDs[i])
+				require.True(t, ok, "Encode(%q): token %d has id %d not in the vocabulary", text, i, e.IDs[i])
 			}
 		}
 	})

@@ -3,9 +3,13 @@ package tokenizer
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 type goldenRow struct {
@@ -18,23 +22,17 @@ type goldenRow struct {
 func readGolden(t testing.TB) []goldenRow {
 	t.Helper()
 	f, err := os.Open("testdata/minilm_tokenizer_golden.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	var rows []goldenRow
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
 		var r goldenRow
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("golden line %d: %v", len(rows)+1, err)
-		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), "golden line %d", len(rows)+1)
 		rows = append(rows, r)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, sc.Err())
 	return rows
 }
 
@@ -43,9 +41,7 @@ func readGolden(t testing.TB) []goldenRow {
 func loadMiniLM(t testing.TB) *Tokenizer {
 	t.Helper()
 	tok, err := Load("testdata/minilm_tokenizer.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return tok.WithTruncation(0).WithoutPadding()
 }
 
@@ -53,10 +49,11 @@ func TestGoldenMiniLM(t *testing.T) {
 	t.Parallel()
 	tok := loadMiniLM(t)
 	rows := readGolden(t)
-	if len(rows) != 483 {
-		t.Fatalf("golden rows = %d; want 483", len(rows))
-	}
+	require.Len(t, rows, 483, "golden rows")
+	// Every row is compared; the report shows how many differ and the
+	// first ten.
 	bad := 0
+	var first []string
 	for i, r := range rows {
 		e := tok.Encode(r.Text, true)
 		if slices.Equal(e.IDs, r.IDs) && slices.Equal(e.Tokens, r.Tokens) && slices.Equal(e.Offsets, r.Offsets) {
@@ -66,10 +63,8 @@ func TestGoldenMiniLM(t *testing.T) {
 		if bad > 10 {
 			continue
 		}
-		t.Errorf("row %d %q:\n got ids %v\nwant ids %v\n got tokens %q\nwant tokens %q\n got offsets %v\nwant offsets %v",
-			i, r.Text, e.IDs, r.IDs, e.Tokens, r.Tokens, e.Offsets, r.Offsets)
+		first = append(first, fmt.Sprintf("row %d %q:\n got ids %v\nwant ids %v\n got tokens %q\nwant tokens %q\n got offsets %v\nwant offsets %v",
+			i, r.Text, e.IDs, r.IDs, e.Tokens, r.Tokens, e.Offsets, r.Offsets))
 	}
-	if bad > 0 {
-		t.Errorf("%d of %d golden rows differ", bad, len(rows))
-	}
+	require.Zero(t, bad, "golden rows that differ, of %d:\n%s", len(rows), strings.Join(first, "\n"))
 }

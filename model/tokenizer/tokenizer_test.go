@@ -2,7 +2,6 @@ package tokenizer
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // tinyVocab is a vocabulary small enough to reason about by hand.
@@ -25,9 +26,7 @@ var tinyVocab = map[string]int{
 func tiny(t *testing.T, normalizer, preTok, post, added string) *Tokenizer {
 	t.Helper()
 	tok, err := FromJSON(tinyJSON(normalizer, preTok, post, added))
-	if err != nil {
-		t.Fatalf("FromJSON: %v", err)
-	}
+	require.NoError(t, err, "FromJSON")
 	return tok
 }
 
@@ -54,15 +53,13 @@ type want struct {
 func check(t *testing.T, tok *Tokenizer, text string, w want) {
 	t.Helper()
 	e := tok.Encode(text, true)
-	if !slices.Equal(e.Tokens, w.tokens) {
-		t.Errorf("Encode(%q) tokens = %q; want %q", text, e.Tokens, w.tokens)
-	}
-	if w.offsets != nil && !slices.Equal(e.Offsets, w.offsets) {
-		t.Errorf("Encode(%q) offsets = %v; want %v", text, e.Offsets, w.offsets)
+	require.Equal(t, w.tokens, e.Tokens, "Encode(%q) tokens", text)
+	if w.offsets != nil {
+		require.Equal(t, w.offsets, e.Offsets, "Encode(%q) offsets", text)
 	}
 	for i, s := range e.Tokens {
-		if id, ok := tok.TokenID(s); ok && id != e.IDs[i] && !strings.HasPrefix(s, " ") {
-			t.Errorf("Encode(%q) token %q has id %d; vocabulary says %d", text, s, e.IDs[i], id)
+		if id, ok := tok.TokenID(s); ok && !strings.HasPrefix(s, " ") {
+			require.Equal(t, id, e.IDs[i], "Encode(%q) token %q: id against the vocabulary's", text, s)
 		}
 	}
 }
@@ -136,24 +133,18 @@ func TestBertProcessingAndTemplate(t *testing.T) {
 	t.Parallel()
 	bert := tiny(t, "", `{"type":"WhitespaceSplit"}`, `{"type":"BertProcessing","sep":["[SEP]",2],"cls":["[CLS]",1]}`, "")
 	check(t, bert, "hello world", want{[]string{"[CLS]", "hello", "world", "[SEP]"}, [][2]int{{0, 0}, {0, 5}, {6, 11}, {0, 0}}})
-	if got := bert.NumSpecialTokens(); got != 2 {
-		t.Errorf("NumSpecialTokens = %d; want 2", got)
-	}
+	require.Equal(t, 2, bert.NumSpecialTokens(), "NumSpecialTokens")
 	e := bert.Encode("hello", false)
-	if !slices.Equal(e.Tokens, []string{"hello"}) {
-		t.Errorf("Encode without special tokens = %q; want [hello]", e.Tokens)
-	}
+	require.Equal(t, []string{"hello"}, e.Tokens, "Encode without special tokens")
 
 	tmpl := tiny(t, "", `{"type":"WhitespaceSplit"}`, `{"type":"TemplateProcessing",
 		"single":[{"SpecialToken":{"id":"[CLS]","type_id":0}},{"Sequence":{"id":"A","type_id":1}},{"SpecialToken":{"id":"[SEP]","type_id":2}}],
 		"pair":[],"special_tokens":{"[CLS]":{"id":"[CLS]","ids":[1],"tokens":["[CLS]"]},"[SEP]":{"id":"[SEP]","ids":[2],"tokens":["[SEP]"]}}}`, "")
 	e = tmpl.Encode("hello world", true)
-	if !slices.Equal(e.TypeIDs, []int64{0, 1, 1, 2}) || !slices.Equal(e.SpecialTokensMask, []int64{1, 0, 0, 1}) {
-		t.Errorf("template type ids %v special mask %v; want [0 1 1 2] [1 0 0 1]", e.TypeIDs, e.SpecialTokensMask)
-	}
-	if e = tmpl.Encode("hello", false); !slices.Equal(e.TypeIDs, []int64{1}) {
-		t.Errorf("template without special tokens: type ids %v; want [1]", e.TypeIDs)
-	}
+	require.Equal(t, []int64{0, 1, 1, 2}, e.TypeIDs, "template type ids")
+	require.Equal(t, []int64{1, 0, 0, 1}, e.SpecialTokensMask, "template special tokens mask")
+	e = tmpl.Encode("hello", false)
+	require.Equal(t, []int64{1}, e.TypeIDs, "template without special tokens: type ids")
 }
 
 func TestAddedTokens(t *testing.T) {
@@ -166,25 +157,21 @@ func TestAddedTokens(t *testing.T) {
 	tok := tiny(t, `{"type":"Lowercase"}`, `{"type":"WhitespaceSplit"}`, "", added)
 
 	e := tok.Encode("hello [MASK]world", true)
-	if !slices.Equal(e.IDs, []int64{5, 4, 6}) || !slices.Equal(e.Offsets, [][2]int{{0, 5}, {5, 12}, {12, 17}}) {
-		t.Errorf("lstrip: ids %v offsets %v; want [5 4 6] [[0 5] [5 12] [12 17]]", e.IDs, e.Offsets)
-	}
+	require.Equal(t, []int64{5, 4, 6}, e.IDs, "lstrip: ids")
+	require.Equal(t, [][2]int{{0, 5}, {5, 12}, {12, 17}}, e.Offsets, "lstrip: offsets")
 	e = tok.Encode("[CLS]  hello", true)
-	if !slices.Equal(e.IDs, []int64{1, 5}) || !slices.Equal(e.Offsets, [][2]int{{0, 7}, {7, 12}}) {
-		t.Errorf("rstrip: ids %v offsets %v; want [1 5] [[0 7] [7 12]]", e.IDs, e.Offsets)
-	}
+	require.Equal(t, []int64{1, 5}, e.IDs, "rstrip: ids")
+	require.Equal(t, [][2]int{{0, 7}, {7, 12}}, e.Offsets, "rstrip: offsets")
 	// single_word: only the standalone "ab" is the added token; "abc" and
 	// "xab" go through the model ("abc" is in the vocab, "xab" is not).
 	e = tok.Encode("ab abc xab", true)
-	if !slices.Equal(e.Tokens, []string{"ab", "abc", "[UNK]"}) || !slices.Equal(e.Offsets, [][2]int{{0, 2}, {3, 6}, {7, 10}}) {
-		t.Errorf("single_word: tokens %q offsets %v", e.Tokens, e.Offsets)
-	}
+	require.Equal(t, []string{"ab", "abc", "[UNK]"}, e.Tokens, "single_word: tokens")
+	require.Equal(t, [][2]int{{0, 2}, {3, 6}, {7, 10}}, e.Offsets, "single_word: offsets")
 	// normalized added tokens match the normalized text: "THERE" and
 	// "there" both become id 23; the raw [mask] does not match [MASK].
 	e = tok.Encode("There [mask]", true)
-	if !slices.Equal(e.IDs[:1], []int64{23}) || slices.Contains(e.IDs, 4) {
-		t.Errorf("normalized added token: ids %v; want 23 first and no [MASK]", e.IDs)
-	}
+	require.Equal(t, []int64{23}, e.IDs[:1], "normalized added token: ids %v; want 23 first", e.IDs)
+	require.NotContains(t, e.IDs, int64(4), "normalized added token: want no [MASK]")
 }
 
 func TestSpecialTokensInTextMiniLM(t *testing.T) {
@@ -193,13 +180,8 @@ func TestSpecialTokensInTextMiniLM(t *testing.T) {
 	// Added tokens are matched on the raw text before normalization, so a
 	// literal "[SEP]" is the separator while "[sep]" is three tokens.
 	e := tok.Encode("a [SEP] b [sep]", true)
-	wantTok := []string{"[CLS]", "a", "[SEP]", "b", "[", "sep", "]", "[SEP]"}
-	if !slices.Equal(e.Tokens, wantTok) {
-		t.Errorf("tokens = %q; want %q", e.Tokens, wantTok)
-	}
-	if e.Offsets[2] != [2]int{2, 7} {
-		t.Errorf("offsets of the literal [SEP] = %v; want [2 7]", e.Offsets[2])
-	}
+	require.Equal(t, []string{"[CLS]", "a", "[SEP]", "b", "[", "sep", "]", "[SEP]"}, e.Tokens, "tokens")
+	require.Equal(t, [2]int{2, 7}, e.Offsets[2], "offsets of the literal [SEP]")
 }
 
 func TestTruncationAndPadding(t *testing.T) {
@@ -208,98 +190,83 @@ func TestTruncationAndPadding(t *testing.T) {
 	text := "Hello, world!" // [CLS] hello , world ! [SEP]
 
 	e := base.WithTruncation(5).Encode(text, true)
-	if !slices.Equal(e.Tokens, []string{"[CLS]", "hello", ",", "world", "[SEP]"}) || !e.Truncated {
-		t.Errorf("truncate right: %q truncated=%v", e.Tokens, e.Truncated)
-	}
+	require.Equal(t, []string{"[CLS]", "hello", ",", "world", "[SEP]"}, e.Tokens, "truncate right")
+	require.True(t, e.Truncated, "truncate right: Truncated")
 	e = base.WithTruncationConfig(Truncation{MaxLength: 5, Direction: Left}).Encode(text, true)
-	if !slices.Equal(e.Tokens, []string{"[CLS]", ",", "world", "!", "[SEP]"}) {
-		t.Errorf("truncate left: %q", e.Tokens)
-	}
-	if e = base.WithTruncation(6).Encode(text, true); e.Truncated || e.Len() != 6 {
-		t.Errorf("exact fit: len %d truncated=%v; want 6 false", e.Len(), e.Truncated)
-	}
-	if e = base.WithTruncation(1).Encode(text, true); !slices.Equal(e.Tokens, []string{"[CLS]", "[SEP]"}) {
-		t.Errorf("max below special count: %q; want only [CLS] [SEP]", e.Tokens)
-	}
-	if e = base.WithTruncation(3).Encode(text, false); e.Len() != 3 {
-		t.Errorf("without special tokens the whole length is for the text: len %d; want 3", e.Len())
-	}
+	require.Equal(t, []string{"[CLS]", ",", "world", "!", "[SEP]"}, e.Tokens, "truncate left")
+	e = base.WithTruncation(6).Encode(text, true)
+	require.False(t, e.Truncated, "exact fit: Truncated")
+	require.Equal(t, 6, e.Len(), "exact fit: len")
+	e = base.WithTruncation(1).Encode(text, true)
+	require.Equal(t, []string{"[CLS]", "[SEP]"}, e.Tokens, "max below special count: want only [CLS] [SEP]")
+	e = base.WithTruncation(3).Encode(text, false)
+	require.Equal(t, 3, e.Len(), "without special tokens the whole length is for the text")
 
 	batch := base.WithPadding(Padding{}).EncodeBatch([]string{"a", text, ""}, true)
 	for i, e := range batch {
-		if e.Len() != 6 {
-			t.Errorf("pad longest: encoding %d has %d tokens; want 6", i, e.Len())
-		}
+		require.Equal(t, 6, e.Len(), "pad longest: tokens of encoding %d", i)
 	}
-	if b0 := batch[0]; !slices.Equal(b0.AttentionMask, []int64{1, 1, 1, 0, 0, 0}) ||
-		!slices.Equal(b0.IDs, []int64{101, 1037, 102, 0, 0, 0}) || b0.Tokens[5] != "[PAD]" || b0.Offsets[5] != [2]int{} {
-		t.Errorf("pad longest: %v mask %v tokens %q", b0.IDs, b0.AttentionMask, b0.Tokens)
-	}
+	b0 := batch[0]
+	require.Equal(t, []int64{1, 1, 1, 0, 0, 0}, b0.AttentionMask, "pad longest: mask")
+	require.Equal(t, []int64{101, 1037, 102, 0, 0, 0}, b0.IDs, "pad longest: ids")
+	require.Equal(t, "[PAD]", b0.Tokens[5], "pad longest: tokens %q", b0.Tokens)
+	require.Equal(t, [2]int{}, b0.Offsets[5], "pad longest: offsets of a pad token")
 	e = base.WithPadding(Padding{Strategy: PadFixed, Length: 5, Direction: Left}).Encode("a", true)
-	if !slices.Equal(e.IDs, []int64{0, 0, 101, 1037, 102}) || !slices.Equal(e.AttentionMask, []int64{0, 0, 1, 1, 1}) {
-		t.Errorf("pad fixed left: ids %v mask %v", e.IDs, e.AttentionMask)
-	}
-	if e = base.WithPadding(Padding{MultipleOf: 8}).Encode(text, true); e.Len() != 8 {
-		t.Errorf("pad to multiple of 8: len %d", e.Len())
-	}
-	if e = base.WithPadding(Padding{Strategy: PadFixed, Length: 2}).Encode(text, true); e.Len() != 6 {
-		t.Errorf("fixed padding shorter than the text must not cut: len %d", e.Len())
-	}
-	if e = base.WithPadding(Padding{PadToken: "[MASK]", PadTypeID: 1}).EncodeBatch([]string{"a", "a b"}, true)[0]; e.IDs[3] != 103 || e.TypeIDs[3] != 1 {
-		t.Errorf("custom pad token: ids %v type ids %v; want 103 and type 1 last", e.IDs, e.TypeIDs)
-	}
+	require.Equal(t, []int64{0, 0, 101, 1037, 102}, e.IDs, "pad fixed left: ids")
+	require.Equal(t, []int64{0, 0, 1, 1, 1}, e.AttentionMask, "pad fixed left: mask")
+	e = base.WithPadding(Padding{MultipleOf: 8}).Encode(text, true)
+	require.Equal(t, 8, e.Len(), "pad to multiple of 8: len")
+	e = base.WithPadding(Padding{Strategy: PadFixed, Length: 2}).Encode(text, true)
+	require.Equal(t, 6, e.Len(), "fixed padding shorter than the text must not cut")
+	e = base.WithPadding(Padding{PadToken: "[MASK]", PadTypeID: 1}).EncodeBatch([]string{"a", "a b"}, true)[0]
+	require.Equal(t, int64(103), e.IDs[3], "custom pad token: ids %v; want 103 last", e.IDs)
+	require.Equal(t, int64(1), e.TypeIDs[3], "custom pad token: type ids %v; want type 1 last", e.TypeIDs)
 }
 
 func TestFileTruncationAndPaddingHonoured(t *testing.T) {
 	t.Parallel()
 	tok, err := Load("testdata/minilm_tokenizer.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	tr, ok := tok.Truncation()
-	if !ok || tr.MaxLength != 128 {
-		t.Errorf("Truncation() = %+v, %v; want 128 from the file", tr, ok)
-	}
+	require.True(t, ok, "Truncation() set from the file")
+	require.Equal(t, 128, tr.MaxLength, "Truncation() = %+v; want 128 from the file", tr)
 	p, ok := tok.Padding()
-	if !ok || p.Strategy != PadFixed || p.Length != 128 || p.PadToken != "[PAD]" {
-		t.Errorf("Padding() = %+v, %v; want Fixed 128 [PAD]", p, ok)
-	}
+	require.True(t, ok, "Padding() set from the file")
+	require.Equal(t, PadFixed, p.Strategy, "Padding() = %+v; want Fixed 128 [PAD]", p)
+	require.Equal(t, 128, p.Length, "Padding() = %+v; want Fixed 128 [PAD]", p)
+	require.Equal(t, "[PAD]", p.PadToken, "Padding() = %+v; want Fixed 128 [PAD]", p)
 	long := strings.Repeat("word ", 300)
 	e := tok.Encode(long, true)
-	if e.Len() != 128 || !e.Truncated || e.Tokens[127] != "[SEP]" {
-		t.Errorf("long text: len %d truncated=%v last %q; want 128 true [SEP]", e.Len(), e.Truncated, e.Tokens[e.Len()-1])
-	}
-	if e = tok.Encode("short", true); e.Len() != 128 || e.AttentionMask[3] != 0 {
-		t.Errorf("short text: len %d; want padded to 128", e.Len())
-	}
-	if tok.PadID() != 0 || tok.VocabSize() != 30522 {
-		t.Errorf("PadID %d VocabSize %d; want 0 30522", tok.PadID(), tok.VocabSize())
-	}
-	if id, ok := tok.TokenID("hello"); !ok || id != 7592 {
-		t.Errorf("TokenID(hello) = %d, %v; want 7592", id, ok)
-	}
-	if s, ok := tok.Token(101); !ok || s != "[CLS]" {
-		t.Errorf("Token(101) = %q, %v; want [CLS]", s, ok)
-	}
-	if _, ok := tok.Token(1 << 40); ok {
-		t.Error("Token(1<<40) found; want not found")
-	}
+	require.Equal(t, 128, e.Len(), "long text: len")
+	require.True(t, e.Truncated, "long text: Truncated")
+	require.Equal(t, "[SEP]", e.Tokens[127], "long text: last token")
+	e = tok.Encode("short", true)
+	require.Equal(t, 128, e.Len(), "short text: want padded to 128")
+	require.Equal(t, int64(0), e.AttentionMask[3], "short text: want padded to 128")
+	require.Equal(t, int64(0), tok.PadID(), "PadID")
+	require.Equal(t, 30522, tok.VocabSize(), "VocabSize")
+	id, ok := tok.TokenID("hello")
+	require.True(t, ok, "TokenID(hello) found")
+	require.Equal(t, int64(7592), id, "TokenID(hello)")
+	s, ok := tok.Token(101)
+	require.True(t, ok, "Token(101) found")
+	require.Equal(t, "[CLS]", s, "Token(101)")
+	_, ok = tok.Token(1 << 40)
+	require.False(t, ok, "Token(1<<40) found; want not found")
 }
 
 func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.json")
-	if _, err := Load(missing); err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
-		t.Errorf("Load(missing) = %v; want not-exist naming the path", err)
-	}
+	_, err := Load(missing)
+	require.ErrorIs(t, err, os.ErrNotExist, "Load(missing)")
+	require.ErrorContains(t, err, missing, "Load(missing) names the path")
 	broken := filepath.Join(dir, "broken.json")
-	if err := os.WriteFile(broken, []byte(`{"model": {`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Load(broken); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), broken) {
-		t.Errorf("Load(broken) = %v; want ErrInvalid naming the path", err)
-	}
+	require.NoError(t, os.WriteFile(broken, []byte(`{"model": {`), 0o644))
+	_, err = Load(broken)
+	require.ErrorIs(t, err, ErrInvalid, "Load(broken)")
+	require.ErrorContains(t, err, broken, "Load(broken) names the path")
 	cases := []struct {
 		name string
 		json string
@@ -321,9 +288,8 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := FromJSON([]byte(c.json))
-		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.msg) {
-			t.Errorf("%s: FromJSON error = %v; want %v mentioning %s", c.name, err, c.want, c.msg)
-		}
+		require.ErrorIs(t, err, c.want, "%s: FromJSON error", c.name)
+		require.ErrorContains(t, err, c.msg, "%s: FromJSON error", c.name)
 	}
 }
 
@@ -333,9 +299,8 @@ func TestInvalidUTF8(t *testing.T) {
 	// Each bad byte is one character (decoded as U+FFFD and removed by
 	// clean_text), so "abc" starts at character 2.
 	e := tok.Encode("\xff\xfeabc", true)
-	if !slices.Equal(e.Tokens, []string{"[CLS]", "abc", "[SEP]"}) || e.Offsets[1] != [2]int{2, 5} {
-		t.Errorf("tokens %q offsets %v; want abc at [2 5]", e.Tokens, e.Offsets)
-	}
+	require.Equal(t, []string{"[CLS]", "abc", "[SEP]"}, e.Tokens, "tokens")
+	require.Equal(t, [2]int{2, 5}, e.Offsets[1], "offsets: want abc at [2 5]")
 }
 
 // TestConcurrentEncode shares one Tokenizer between goroutines (run with
@@ -362,6 +327,6 @@ func TestConcurrentEncode(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for e := range errs {
-		t.Error(e)
+		require.Fail(t, e)
 	}
 }

@@ -2,11 +2,11 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestPolicyK(t *testing.T) {
@@ -15,12 +15,8 @@ func TestPolicyK(t *testing.T) {
 		{0, 0, 0}, {1, 1, 1}, {2, 2, 2}, {3, 2, 3}, {8, 2, 3}, {18, 3, 3},
 		{32, 4, 4}, {49, 4, 5}, {50, 5, 5}, {200, 10, 10}, {500, 10, 16}, {10000, 10, 71},
 	} {
-		if got := SmallK(tc.n); got != tc.small {
-			t.Errorf("SmallK(%d) = %d; want %d", tc.n, got, tc.small)
-		}
-		if got := FallbackK(tc.n); got != tc.fallback {
-			t.Errorf("FallbackK(%d) = %d; want %d", tc.n, got, tc.fallback)
-		}
+		require.Equal(t, tc.small, SmallK(tc.n), "SmallK(%d)", tc.n)
+		require.Equal(t, tc.fallback, FallbackK(tc.n), "FallbackK(%d)", tc.n)
 	}
 }
 
@@ -29,20 +25,16 @@ func TestAutoBelowFiftyUsesKMeans(t *testing.T) {
 	// 32 points in 4 tight blobs: SmallK(32) = 4.
 	x, truth := blobs64(32, 8, 4, 0.2, 8)
 	res, err := Auto(t.Context(), x, AutoConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Algorithm != AlgorithmKMeans || res.NClusters != 4 {
-		t.Errorf("Algorithm %q with %d clusters; want %q with 4", res.Algorithm, res.NClusters, AlgorithmKMeans)
-	}
-	if ok, why := samePartition(res.Labels, truth); !ok {
-		t.Errorf("blobs not recovered: %s", why)
-	}
+	require.NoError(t, err)
+	require.Equal(t, AlgorithmKMeans, res.Algorithm, "Algorithm")
+	require.Equal(t, 4, res.NClusters, "NClusters")
+	ok, why := samePartition(res.Labels, truth)
+	require.True(t, ok, "blobs not recovered: %s", why)
 	// 49 is still k-means, 50 is not.
 	x49, _ := blobs64(49, 8, 4, 0.2, 8)
-	if res, err := Auto(t.Context(), x49, AutoConfig{}); err != nil || res.Algorithm != AlgorithmKMeans {
-		t.Errorf("n=49: Algorithm %q, err %v; want %q", res.Algorithm, err, AlgorithmKMeans)
-	}
+	res, err = Auto(t.Context(), x49, AutoConfig{})
+	require.NoError(t, err, "n=49")
+	require.Equal(t, AlgorithmKMeans, res.Algorithm, "n=49: Algorithm")
 }
 
 func TestAutoUsesHDBSCANFromFifty(t *testing.T) {
@@ -50,23 +42,14 @@ func TestAutoUsesHDBSCANFromFifty(t *testing.T) {
 	// Embedding-like: 768 dimensions, 6 topics, 300 articles.
 	x, truth := GaussianBlobs(300, 768, 6, 2, 4)
 	res, err := Auto(t.Context(), x, AutoConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Algorithm != AlgorithmHDBSCAN {
-		t.Fatalf("Algorithm = %q; want %q", res.Algorithm, AlgorithmHDBSCAN)
-	}
-	if ok, why := samePartition(res.Labels, truth); !ok {
-		t.Errorf("6 topics not recovered: %s", why)
-	}
+	require.NoError(t, err)
+	require.Equal(t, AlgorithmHDBSCAN, res.Algorithm, "Algorithm")
+	ok, why := samePartition(res.Labels, truth)
+	require.True(t, ok, "6 topics not recovered: %s", why)
 	// Deterministic: a second run gives the same labels.
 	again, err := Auto(t.Context(), x, AutoConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(again.Labels, res.Labels) {
-		t.Errorf("second run labelled differently")
-	}
+	require.NoError(t, err)
+	require.Equal(t, res.Labels, again.Labels, "second run labelled differently")
 }
 
 func TestAutoFallsBackWhenHDBSCANFindsNothing(t *testing.T) {
@@ -74,30 +57,19 @@ func TestAutoFallsBackWhenHDBSCANFindsNothing(t *testing.T) {
 	// Structureless noise in 30 dimensions: HDBSCAN keeps no cluster.
 	x := gaussian(50, 30, 50)
 	res, err := Auto(t.Context(), x, AutoConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Algorithm != AlgorithmKMeansFallback {
-		t.Fatalf("Algorithm = %q; want %q", res.Algorithm, AlgorithmKMeansFallback)
-	}
-	if res.NClusters != FallbackK(50) || res.Noise() != 0 {
-		t.Errorf("%d clusters, %d noise; want %d clusters and no noise", res.NClusters, res.Noise(), FallbackK(50))
-	}
+	require.NoError(t, err)
+	require.Equal(t, AlgorithmKMeansFallback, res.Algorithm, "Algorithm")
+	require.Equal(t, FallbackK(50), res.NClusters, "NClusters")
+	require.Zero(t, res.Noise(), "noise points")
 	// The premise: HDBSCAN on the same reduced vectors finds nothing.
 	m, _ := toMatrix(x)
 	normalizeRows(m)
 	r, err := reduce(t.Context(), m, DefaultDims, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, h, _ := AutoConfig{}.withDefaults()
 	labels, err := hdbscan(t.Context(), r, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := newResult(AlgorithmHDBSCAN, labels).NClusters; got != 0 {
-		t.Errorf("HDBSCAN found %d clusters; the fallback test needs 0", got)
-	}
+	require.NoError(t, err)
+	require.Zero(t, newResult(AlgorithmHDBSCAN, labels).NClusters, "HDBSCAN found clusters; the fallback test needs 0")
 }
 
 func TestAutoDegenerateInputs(t *testing.T) {
@@ -123,14 +95,11 @@ func TestAutoDegenerateInputs(t *testing.T) {
 		{"all zero", zeros, AlgorithmKMeansFallback, 1},
 	} {
 		res, err := Auto(t.Context(), tc.x, AutoConfig{})
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if res.Algorithm != tc.algo || res.NClusters != tc.k || len(res.Labels) != len(tc.x) || res.Labels == nil {
-			t.Errorf("%s: %q, %d clusters, %d labels; want %q, %d clusters, %d labels",
-				tc.name, res.Algorithm, res.NClusters, len(res.Labels), tc.algo, tc.k, len(tc.x))
-		}
+		require.NoError(t, err, tc.name)
+		require.Equal(t, tc.algo, res.Algorithm, "%s: Algorithm", tc.name)
+		require.Equal(t, tc.k, res.NClusters, "%s: NClusters", tc.name)
+		require.Len(t, res.Labels, len(tc.x), "%s: labels", tc.name)
+		require.NotNil(t, res.Labels, "%s: nil Labels", tc.name)
 	}
 }
 
@@ -155,9 +124,8 @@ func TestAutoRejectsBadVectors(t *testing.T) {
 		{"ragged", ragged, "row 59: has 5 values; want 8 like row 0"},
 	} {
 		_, err := Auto(t.Context(), tc.x, AutoConfig{})
-		if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: err = %v; want ErrInvalidInput with %q", tc.name, err, tc.want)
-		}
+		require.ErrorIs(t, err, ErrInvalidInput, tc.name)
+		require.ErrorContains(t, err, tc.want, tc.name)
 	}
 }
 
@@ -173,9 +141,8 @@ func TestAutoConfigValidation(t *testing.T) {
 		{AutoConfig{HDBSCAN: &Config{Selection: "nope"}}, "HDBSCAN.Selection"},
 	} {
 		var ce *ConfigError
-		if err := tc.cfg.Validate(); !errors.As(err, &ce) || ce.Field != tc.field {
-			t.Errorf("%+v: err = %v; want a *ConfigError for %s", tc.cfg, err, tc.field)
-		}
+		require.ErrorAs(t, tc.cfg.Validate(), &ce, "%+v: want a *ConfigError", tc.cfg)
+		require.Equal(t, tc.field, ce.Field, "%+v: the *ConfigError's field", tc.cfg)
 	}
 }
 
@@ -184,9 +151,8 @@ func TestAutoCancellation(t *testing.T) {
 	x, _ := GaussianBlobs(400, 64, 4, 1, 2)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := Auto(ctx, x, AutoConfig{}); !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v; want context.Canceled", err)
-	}
+	_, err := Auto(ctx, x, AutoConfig{})
+	require.ErrorIs(t, err, context.Canceled)
 	for _, tc := range []struct {
 		after int64
 		where string
@@ -196,9 +162,8 @@ func TestAutoCancellation(t *testing.T) {
 		{12, "clustering 400 vectors with HDBSCAN"},
 	} {
 		_, err := Auto(cancelAfter(tc.after), x, AutoConfig{})
-		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), tc.where) {
-			t.Errorf("cancelled after %d checks: err = %v; want context.Canceled while %s", tc.after, err, tc.where)
-		}
+		require.ErrorIs(t, err, context.Canceled, "cancelled after %d checks", tc.after)
+		require.ErrorContains(t, err, tc.where, "cancelled after %d checks: want context.Canceled while %s", tc.after, tc.where)
 	}
 }
 
@@ -219,26 +184,17 @@ func TestReducePreservesLowRankDistances(t *testing.T) {
 	}
 	m, _ := toMatrix(x)
 	r, err := reduce(t.Context(), m, 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.n != 200 || r.d != 10 {
-		t.Fatalf("reduced to %d×%d; want 200×10", r.n, r.d)
-	}
+	require.NoError(t, err)
+	require.Equal(t, [2]int{200, 10}, [2]int{r.n, r.d}, "reduced size, n×d")
 	for i := 0; i < 200; i += 7 {
 		for j := i + 1; j < 200; j += 5 {
 			a, b := sqDist(m.row(i), m.row(j), math.Inf(1)), sqDist(r.row(i), r.row(j), math.Inf(1))
-			if math.Abs(a-b) > 1e-9*(1+a) {
-				t.Fatalf("distance² %d–%d: %v before, %v after", i, j, a, b)
-			}
+			require.InDelta(t, a, b, 1e-9*(1+a), "distance² %d–%d before and after", i, j)
 		}
 	}
 	again, _ := reduce(t.Context(), m, 10, 0)
-	if !slices.Equal(again.data, r.data) {
-		t.Errorf("reduce is not deterministic")
-	}
+	require.Equal(t, r.data, again.data, "reduce is not deterministic")
 	// Nothing to reduce: returned as is.
-	if same, _ := reduce(t.Context(), m, 50, 0); same.d != 50 {
-		t.Errorf("k = d: got %d dims; want the input's 50", same.d)
-	}
+	same, _ := reduce(t.Context(), m, 50, 0)
+	require.Equal(t, 50, same.d, "k = d: want the input's dims")
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzClusterNeverPanics feeds arbitrary small matrices (duplicates,
@@ -46,16 +48,10 @@ func FuzzClusterNeverPanics(f *testing.F) {
 			cfg.Selection, cfg.Epsilon = SelectionLeaf, 0.5
 		}
 		check := func(name string, res Result, err error) {
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			if len(res.Labels) != n {
-				t.Fatalf("%s: %d labels for %d points", name, len(res.Labels), n)
-			}
+			require.NoError(t, err, name)
+			require.Len(t, res.Labels, n, "%s: labels for %d points", name, n)
 			for _, l := range res.Labels {
-				if l < Noise || l >= res.NClusters {
-					t.Fatalf("%s: label %d outside −1…%d", name, l, res.NClusters-1)
-				}
+				require.True(t, l >= Noise && l < res.NClusters, "%s: label %d outside −1…%d", name, l, res.NClusters-1)
 			}
 		}
 		res, err := HDBSCAN(t.Context(), x, cfg)
@@ -69,9 +65,8 @@ func FuzzClusterNeverPanics(f *testing.F) {
 		check("KMeans", km.Result, err)
 		if n > 0 {
 			x[n-1][0] = math.NaN()
-			if _, err := Auto(t.Context(), x, AutoConfig{}); err == nil {
-				t.Fatal("NaN accepted")
-			}
+			_, err := Auto(t.Context(), x, AutoConfig{})
+			require.Error(t, err, "NaN accepted")
 		}
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // goldenSet is one data set of testdata/hdbscan_golden.json, labelled by
@@ -27,16 +29,10 @@ type goldenSet struct {
 func loadGolden(t testing.TB) []goldenSet {
 	t.Helper()
 	b, err := os.ReadFile("testdata/hdbscan_golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var sets []goldenSet
-	if err := json.Unmarshal(b, &sets); err != nil {
-		t.Fatal(err)
-	}
-	if len(sets) == 0 {
-		t.Fatal("no data sets in testdata/hdbscan_golden.json")
-	}
+	require.NoError(t, json.Unmarshal(b, &sets))
+	require.NotEmpty(t, sets, "no data sets in testdata/hdbscan_golden.json")
 	return sets
 }
 
@@ -102,31 +98,23 @@ var exactGolden = map[string]bool{
 func TestHDBSCANMatchesScikitLearn(t *testing.T) {
 	t.Parallel()
 	sets := loadGolden(t)
-	if len(sets) != 6 {
-		t.Errorf("%d golden data sets; want 6 (update exactGolden when the file changes)", len(sets))
-	}
+	require.Len(t, sets, 6, "golden data sets (update exactGolden when the file changes)")
 	for _, g := range sets {
 		t.Run(g.Name, func(t *testing.T) {
 			t.Parallel()
 			res, err := HDBSCAN(t.Context(), g.X, g.config())
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			ok, why := samePartition(res.Labels, g.Labels)
 			switch {
 			case ok && exactGolden[g.Name]:
-				if res.NClusters != g.NClusters {
-					t.Errorf("NClusters = %d; want %d", res.NClusters, g.NClusters)
-				}
+				require.Equal(t, g.NClusters, res.NClusters, "NClusters")
 			case ok:
-				t.Errorf("partition now matches scikit-learn exactly; add %q to exactGolden", g.Name)
+				require.Fail(t, "partition now matches scikit-learn exactly", "add %q to exactGolden", g.Name)
 			case exactGolden[g.Name]:
-				t.Errorf("partition differs from scikit-learn: %s", why)
+				require.Fail(t, "partition differs from scikit-learn", "%s", why)
 			default:
 				t.Logf("points %v differ from scikit-learn; trying the orders of their equal-weight edges", slices.Sorted(maps.Keys(differingPoints(res.Labels, g.Labels))))
-				if !matchesUpToTieOrder(t, g, res.Labels) {
-					t.Errorf("partition differs from scikit-learn beyond the order of equal-weight edges: %s", why)
-				}
+				require.True(t, matchesUpToTieOrder(t, g, res.Labels), "partition differs from scikit-learn beyond the order of equal-weight edges: %s", why)
 			}
 		})
 	}
@@ -138,17 +126,11 @@ func TestHDBSCANMatchesScikitLearn(t *testing.T) {
 func matchesUpToTieOrder(t *testing.T, g goldenSet, got []int) bool {
 	t.Helper()
 	cfg, err := g.config().withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m, err := toMatrix(g.X)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	edges, err := spanningTree(t.Context(), m, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	differs := differingPoints(got, g.Labels)
 	var groups [][2]int // [start, end) in edges
 	for lo := 0; lo < len(edges); {

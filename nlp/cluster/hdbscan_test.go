@@ -2,11 +2,12 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // referenceCore computes core distances the obvious way: every distance,
@@ -65,27 +66,19 @@ func TestCoreDistancesMatchReference(t *testing.T) {
 	t.Parallel()
 	x, _ := blobs64(300, 24, 4, 1.5, 3) // 24 dims: one 16-wide block plus a tail
 	m, err := toMatrix(x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Exact duplicates make ties and zero distances.
 	copy(m.row(10), m.row(11))
 	copy(m.row(12), m.row(11))
 	lb, err := newLowerBound(t.Context(), m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, k := range []int{1, 2, 5, 17} {
 		want := referenceCore(m, k)
 		for _, workers := range []int{1, 2, 3} {
 			for _, bound := range []*lowerBound{nil, lb} {
 				got, err := coreDistances(t.Context(), m, k, metricFor(MetricEuclidean), bound, workers)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(got, want) {
-					t.Errorf("k=%d workers=%d bound=%v: core distances differ from the brute-force reference", k, workers, bound != nil)
-				}
+				require.NoError(t, err)
+				require.Equal(t, want, got, "k=%d workers=%d bound=%v: core distances against the brute-force reference", k, workers, bound != nil)
 			}
 		}
 	}
@@ -101,16 +94,10 @@ func TestLowerBoundIsSafeAndTight(t *testing.T) {
 		}
 	}
 	m, err := toMatrix(x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lb, err := newLowerBound(t.Context(), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lb.k != boundAxes {
-		t.Fatalf("%d axes; want %d", lb.k, boundAxes)
-	}
+	require.NoError(t, err)
+	require.Equal(t, boundAxes, lb.k, "axes")
 	var ratio float64
 	var pairs int
 	for i := 0; i < m.n; i += 7 {
@@ -118,9 +105,7 @@ func TestLowerBoundIsSafeAndTight(t *testing.T) {
 			d2 := sqDist(m.row(i), m.row(j), math.Inf(1))
 			pi, pj := lb.p[i*lb.k:(i+1)*lb.k], lb.p[j*lb.k:(j+1)*lb.k]
 			// Just below the true distance the bound must not claim more.
-			if lb.exceeds(pi, pj, lb.nrm[i]+lb.nrm[j], d2) {
-				t.Fatalf("pair %d–%d: bound exceeds the true squared distance %v", i, j, d2)
-			}
+			require.False(t, lb.exceeds(pi, pj, lb.nrm[i]+lb.nrm[j], d2), "pair %d–%d: bound exceeds the true squared distance %v", i, j, d2)
 			p2 := sqDist(pi, pj, math.Inf(1))
 			ratio += p2 / d2
 			pairs++
@@ -128,9 +113,7 @@ func TestLowerBoundIsSafeAndTight(t *testing.T) {
 	}
 	// Six blobs span five directions, all within the 32 axes, so the
 	// projection keeps most of each distance.
-	if mean := ratio / float64(pairs); mean < 0.8 {
-		t.Errorf("projected/true squared distance averages %.2f; want ≥ 0.8 for a useful bound", mean)
-	}
+	require.GreaterOrEqual(t, ratio/float64(pairs), 0.8, "projected/true squared distance average; want ≥ 0.8 for a useful bound")
 }
 
 func TestPrimMatchesReferenceEdgeForEdge(t *testing.T) {
@@ -146,28 +129,18 @@ func TestPrimMatchesReferenceEdgeForEdge(t *testing.T) {
 			t.Parallel()
 			x, _ := blobs64(tc.n, tc.d, 5, 2, uint64(tc.n))
 			m, err := toMatrix(x)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			copy(m.row(3), m.row(4)) // a duplicate
 			core, err := coreDistances(t.Context(), m, 5, metricFor(MetricEuclidean), nil, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			lb, err := newLowerBound(t.Context(), m)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			want := referencePrim(m, core)
 			for _, workers := range []int{1, 2, 4} {
 				for _, bound := range []*lowerBound{nil, lb} {
 					got, err := primMST(t.Context(), m, core, metricFor(MetricEuclidean), bound, workers)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.Equal(got, want) {
-						t.Errorf("workers=%d bound=%v: spanning tree differs from the reference loop", workers, bound != nil)
-					}
+					require.NoError(t, err)
+					require.Equal(t, want, got, "workers=%d bound=%v: spanning tree against the reference loop", workers, bound != nil)
 				}
 			}
 		})
@@ -181,19 +154,13 @@ func TestHDBSCANDeterministicAcrossRunsAndWorkers(t *testing.T) {
 	var first []int
 	for _, workers := range []int{1, 2, 1, 4} {
 		res, err := HDBSCAN(t.Context(), x, Config{Workers: workers})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if first == nil {
 			first = res.Labels
-			if res.NClusters < 2 {
-				t.Fatalf("found %d clusters in 8 blobs; the test needs a real clustering", res.NClusters)
-			}
+			require.GreaterOrEqual(t, res.NClusters, 2, "clusters found in 8 blobs; the test needs a real clustering")
 			continue
 		}
-		if !slices.Equal(res.Labels, first) {
-			t.Errorf("workers=%d: labels differ from the first run", workers)
-		}
+		require.Equal(t, first, res.Labels, "workers=%d: labels against the first run", workers)
 	}
 }
 
@@ -201,15 +168,10 @@ func TestHDBSCANFindsBlobs(t *testing.T) {
 	t.Parallel()
 	x, truth := blobs64(600, 16, 6, 1, 5)
 	res, err := HDBSCAN(t.Context(), x, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Algorithm != AlgorithmHDBSCAN {
-		t.Errorf("Algorithm = %q; want %q", res.Algorithm, AlgorithmHDBSCAN)
-	}
-	if ok, why := samePartition(res.Labels, truth); !ok {
-		t.Errorf("6 well-separated blobs not recovered: %s", why)
-	}
+	require.NoError(t, err)
+	require.Equal(t, AlgorithmHDBSCAN, res.Algorithm, "Algorithm")
+	ok, why := samePartition(res.Labels, truth)
+	require.True(t, ok, "6 well-separated blobs not recovered: %s", why)
 }
 
 // directions returns 120 points along three axes (with 5 % jitter) at
@@ -237,12 +199,9 @@ func TestHDBSCANCosineGroupsDirections(t *testing.T) {
 	// Cosine sees three clusters; Euclidean distance sees magnitude.
 	x, truth := directions()
 	res, err := HDBSCAN(t.Context(), x, Config{Metric: MetricCosine})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, why := samePartition(res.Labels, truth); !ok {
-		t.Errorf("cosine HDBSCAN did not group by direction: %s", why)
-	}
+	require.NoError(t, err)
+	ok, why := samePartition(res.Labels, truth)
+	require.True(t, ok, "cosine HDBSCAN did not group by direction: %s", why)
 }
 
 func TestHDBSCANSmallAndDegenerateInputs(t *testing.T) {
@@ -272,22 +231,16 @@ func TestHDBSCANSmallAndDegenerateInputs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res, err := HDBSCAN(t.Context(), tc.x, tc.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Labels) != len(tc.x) {
-				t.Fatalf("%d labels for %d points", len(res.Labels), len(tc.x))
-			}
+			require.NoError(t, err)
+			require.Len(t, res.Labels, len(tc.x), "labels, one per point")
 			for i, l := range res.Labels {
-				if l < Noise || l >= res.NClusters {
-					t.Fatalf("label[%d] = %d; want −1…%d", i, l, res.NClusters-1)
-				}
+				require.True(t, l >= Noise && l < res.NClusters, "label[%d] = %d; want −1…%d", i, l, res.NClusters-1)
 			}
-			if tc.wantNoise >= 0 && res.Noise() != tc.wantNoise {
-				t.Errorf("%d noise points; want %d", res.Noise(), tc.wantNoise)
+			if tc.wantNoise >= 0 {
+				require.Equal(t, tc.wantNoise, res.Noise(), "noise points")
 			}
-			if tc.wantK >= 0 && res.NClusters != tc.wantK {
-				t.Errorf("NClusters = %d; want %d", res.NClusters, tc.wantK)
+			if tc.wantK >= 0 {
+				require.Equal(t, tc.wantK, res.NClusters, "NClusters")
 			}
 		})
 	}
@@ -300,13 +253,9 @@ func TestHDBSCANDuplicatesStayTogether(t *testing.T) {
 		x[i] = x[0]
 	}
 	res, err := HDBSCAN(t.Context(), x, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := 2; i < 40; i += 2 {
-		if res.Labels[i] != res.Labels[0] {
-			t.Fatalf("copy %d labelled %d; point 0 labelled %d", i, res.Labels[i], res.Labels[0])
-		}
+		require.Equal(t, res.Labels[0], res.Labels[i], "copy %d's label against point 0's", i)
 	}
 }
 
@@ -328,12 +277,10 @@ func TestHDBSCANRejectsBadInput(t *testing.T) {
 			t.Parallel()
 			_, err := HDBSCAN(t.Context(), tc.x, Config{})
 			var ie *InputError
-			if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidInput) {
-				t.Fatalf("err = %v; want an *InputError", err)
-			}
-			if ie.Row != tc.row || !strings.Contains(err.Error(), tc.text) {
-				t.Errorf("err = %q (row %d); want row %d and %q", err, ie.Row, tc.row, tc.text)
-			}
+			require.ErrorAs(t, err, &ie, "want an *InputError")
+			require.ErrorIs(t, err, ErrInvalidInput)
+			require.Equal(t, tc.row, ie.Row, "err = %q: row", err)
+			require.ErrorContains(t, err, tc.text)
 		})
 	}
 }
@@ -356,20 +303,14 @@ func TestConfigValidationNamesTheField(t *testing.T) {
 	} {
 		err := tc.cfg.Validate()
 		var ce *ConfigError
-		if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) || ce.Field != tc.field {
-			t.Errorf("%+v: err = %v; want a *ConfigError for %s", tc.cfg, err, tc.field)
-			continue
-		}
-		if !strings.HasPrefix(err.Error(), tc.field+" is ") {
-			t.Errorf("%+v: message %q does not start with the field", tc.cfg, err)
-		}
-		if _, err := HDBSCAN(t.Context(), gaussian(20, 2, 1), tc.cfg); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("%+v: HDBSCAN err = %v; want ErrInvalidConfig", tc.cfg, err)
-		}
+		require.ErrorAs(t, err, &ce, "%+v: want a *ConfigError", tc.cfg)
+		require.ErrorIs(t, err, ErrInvalidConfig, "%+v", tc.cfg)
+		require.Equal(t, tc.field, ce.Field, "%+v: the *ConfigError's field", tc.cfg)
+		require.True(t, strings.HasPrefix(err.Error(), tc.field+" is "), "%+v: message %q does not start with the field", tc.cfg, err)
+		_, err = HDBSCAN(t.Context(), gaussian(20, 2, 1), tc.cfg)
+		require.ErrorIs(t, err, ErrInvalidConfig, "%+v: HDBSCAN", tc.cfg)
 	}
-	if err := (Config{}).Validate(); err != nil {
-		t.Errorf("zero Config: %v", err)
-	}
+	require.NoError(t, (Config{}).Validate(), "zero Config")
 }
 
 func TestHDBSCANCancellation(t *testing.T) {
@@ -377,9 +318,8 @@ func TestHDBSCANCancellation(t *testing.T) {
 	x, _ := blobs64(1000, 8, 4, 1, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := HDBSCAN(ctx, x, Config{}); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled before the call: err = %v; want context.Canceled", err)
-	}
+	_, err := HDBSCAN(ctx, x, Config{})
+	require.ErrorIs(t, err, context.Canceled, "cancelled before the call")
 	// 1,000 points make 136 tile pairs for the core distances (one check
 	// each), then the spanning tree checks once per 64 steps.
 	for _, tc := range []struct {
@@ -392,9 +332,8 @@ func TestHDBSCANCancellation(t *testing.T) {
 	} {
 		for _, workers := range []int{1, 2} {
 			_, err := HDBSCAN(cancelAfter(tc.after), x, Config{Workers: workers})
-			if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), tc.where) {
-				t.Errorf("cancelled after %d checks, workers=%d: err = %v; want context.Canceled while %s", tc.after, workers, err, tc.where)
-			}
+			require.ErrorIs(t, err, context.Canceled, "cancelled after %d checks, workers=%d", tc.after, workers)
+			require.ErrorContains(t, err, tc.where, "cancelled after %d checks, workers=%d: want context.Canceled while %s", tc.after, workers, tc.where)
 		}
 	}
 }
@@ -403,10 +342,7 @@ func TestHDBSCANEuclideanSplitsByMagnitude(t *testing.T) {
 	t.Parallel()
 	x, truth := directions()
 	res, err := HDBSCAN(t.Context(), x, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, _ := samePartition(res.Labels, truth); ok {
-		t.Errorf("Euclidean HDBSCAN grouped by direction too; the cosine test proves nothing")
-	}
+	require.NoError(t, err)
+	ok, _ := samePartition(res.Labels, truth)
+	require.False(t, ok, "Euclidean HDBSCAN grouped by direction too; the cosine test proves nothing")
 }

@@ -2,10 +2,10 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"math"
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestKMeansRecoversSeparatedBlobs(t *testing.T) {
@@ -13,15 +13,11 @@ func TestKMeansRecoversSeparatedBlobs(t *testing.T) {
 	for _, tc := range []struct{ n, d, k int }{{40, 2, 3}, {300, 16, 5}, {1000, 64, 10}} {
 		x, truth := blobs64(tc.n, tc.d, tc.k, 0.5, uint64(tc.n))
 		res, err := KMeans(t.Context(), x, KMeansConfig{K: tc.k})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok, why := samePartition(res.Labels, truth); !ok {
-			t.Errorf("n=%d d=%d k=%d: blobs not recovered: %s", tc.n, tc.d, tc.k, why)
-		}
-		if res.NClusters != tc.k || len(res.Centroids) != tc.k {
-			t.Errorf("n=%d: NClusters = %d, %d centroids; want %d", tc.n, res.NClusters, len(res.Centroids), tc.k)
-		}
+		require.NoError(t, err)
+		ok, why := samePartition(res.Labels, truth)
+		require.True(t, ok, "n=%d d=%d k=%d: blobs not recovered: %s", tc.n, tc.d, tc.k, why)
+		require.Equal(t, tc.k, res.NClusters, "n=%d: NClusters", tc.n)
+		require.Len(t, res.Centroids, tc.k, "n=%d: centroids", tc.n)
 		// Each centroid is the mean of its points and inertia adds up.
 		var inertia float64
 		for c, cen := range res.Centroids {
@@ -37,9 +33,7 @@ func TestKMeansRecoversSeparatedBlobs(t *testing.T) {
 			}
 			for j := range mean {
 				mean[j] /= float64(cnt)
-				if math.Abs(mean[j]-cen[j]) > 1e-9 {
-					t.Fatalf("centroid %d[%d] = %v; mean of its points is %v", c, j, cen[j], mean[j])
-				}
+				require.InDelta(t, mean[j], cen[j], 1e-9, "centroid %d[%d] against the mean of its points", c, j)
 			}
 		}
 		for i, l := range res.Labels {
@@ -48,9 +42,7 @@ func TestKMeansRecoversSeparatedBlobs(t *testing.T) {
 				inertia += dv * dv
 			}
 		}
-		if math.Abs(inertia-res.Inertia) > 1e-6*inertia {
-			t.Errorf("Inertia = %v; sum of squared distances is %v", res.Inertia, inertia)
-		}
+		require.InDelta(t, inertia, res.Inertia, 1e-6*inertia, "Inertia against the sum of squared distances")
 	}
 }
 
@@ -58,34 +50,23 @@ func TestKMeansDeterministicAndSeeded(t *testing.T) {
 	t.Parallel()
 	x := gaussian(200, 5, 3) // no structure: seeding decides
 	a, err := KMeans(t.Context(), x, KMeansConfig{K: 6, Seed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := KMeans(t.Context(), x, KMeansConfig{K: 6, Seed: 42})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(a.Labels, b.Labels) || a.Inertia != b.Inertia {
-		t.Errorf("same seed, different results")
-	}
+	require.NoError(t, err)
+	require.Equal(t, a.Labels, b.Labels, "same seed, different labels")
+	require.Equal(t, a.Inertia, b.Inertia, "same seed, different inertia")
 	// Labels are numbered by first appearance.
 	next := 0
 	for _, l := range a.Labels {
-		if l > next {
-			t.Fatalf("label %d appears before label %d", l, next)
-		}
+		require.LessOrEqual(t, l, next, "label %d appears before label %d", l, next)
 		if l == next {
 			next++
 		}
 	}
 	// More restarts can only help (the first restart is the same one).
 	one, err := KMeans(t.Context(), x, KMeansConfig{K: 6, Seed: 42, Restarts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Inertia > one.Inertia {
-		t.Errorf("10 restarts: inertia %v; 1 restart: %v", a.Inertia, one.Inertia)
-	}
+	require.NoError(t, err)
+	require.LessOrEqual(t, a.Inertia, one.Inertia, "inertia with 10 restarts against 1 restart")
 }
 
 func TestKMeansDegenerateInputs(t *testing.T) {
@@ -108,16 +89,11 @@ func TestKMeansDegenerateInputs(t *testing.T) {
 		{"two distinct", func() (KMeansResult, error) { return KMeans(t.Context(), two, KMeansConfig{K: 4}) }, 2, 5},
 	} {
 		res, err := tc.run()
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if len(res.Labels) != tc.n || res.NClusters != tc.wantK {
-			t.Errorf("%s: %d labels, NClusters %d; want %d labels, %d clusters", tc.name, len(res.Labels), res.NClusters, tc.n, tc.wantK)
-		}
-		if res.Labels == nil || res.Centroids == nil {
-			t.Errorf("%s: nil Labels or Centroids; want empty slices", tc.name)
-		}
+		require.NoError(t, err, tc.name)
+		require.Len(t, res.Labels, tc.n, "%s: labels", tc.name)
+		require.Equal(t, tc.wantK, res.NClusters, "%s: NClusters", tc.name)
+		require.NotNil(t, res.Labels, "%s: nil Labels; want an empty slice", tc.name)
+		require.NotNil(t, res.Centroids, "%s: nil Centroids; want an empty slice", tc.name)
 	}
 }
 
@@ -135,9 +111,8 @@ func TestKMeansConfigValidation(t *testing.T) {
 		{KMeansConfig{K: 2, Tol: -1}, "Tol"},
 	} {
 		var ce *ConfigError
-		if err := tc.cfg.Validate(); !errors.As(err, &ce) || ce.Field != tc.field {
-			t.Errorf("%+v: err = %v; want a *ConfigError for %s", tc.cfg, err, tc.field)
-		}
+		require.ErrorAs(t, tc.cfg.Validate(), &ce, "%+v: want a *ConfigError", tc.cfg)
+		require.Equal(t, tc.field, ce.Field, "%+v: the *ConfigError's field", tc.cfg)
 	}
 }
 
@@ -146,10 +121,8 @@ func TestKMeansCancellation(t *testing.T) {
 	x := gaussian(500, 8, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := KMeans(ctx, x, KMeansConfig{K: 5}); !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v; want context.Canceled", err)
-	}
-	if _, err := KMeans(cancelAfter(5), x, KMeansConfig{K: 5}); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled mid-run: err = %v; want context.Canceled", err)
-	}
+	_, err := KMeans(ctx, x, KMeansConfig{K: 5})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = KMeans(cancelAfter(5), x, KMeansConfig{K: 5})
+	require.ErrorIs(t, err, context.Canceled, "cancelled mid-run")
 }

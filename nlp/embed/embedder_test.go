@@ -2,13 +2,14 @@ package embed_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/concurrency/device"
 	"github.com/masx-ai/masx/concurrency/inference"
@@ -33,9 +34,7 @@ func startEmbedder(t *testing.T, dev device.Config, mod func(*embed.Config)) (*e
 	t.Helper()
 	onnxtest.RequireORT(t)
 	rt, err := inference.New(inference.Config{Device: dev, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var e *embed.Embedder
 	if mod == nil {
 		enc, _ := tinyEncoder(t, nil)
@@ -47,50 +46,36 @@ func startEmbedder(t *testing.T, dev device.Config, mod func(*embed.Config)) (*e
 			e, err = enc.Register(rt)
 		}
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, rt.Start(context.Background()))
 	t.Cleanup(func() {
-		if err := rt.Stop(context.Background()); err != nil {
-			t.Errorf("Stop: %v", err)
-		}
+		require.NoError(t, rt.Stop(context.Background()), "Stop")
 	})
 	return e, rt
 }
 
 func TestEmbedderMatchesModel(t *testing.T) {
 	e, _ := startEmbedder(t, cpu, nil)
-	if e.Dim() != 32 || e.Name() == "" || e.Path() != device.CPU {
-		t.Errorf("Dim %d Name %q Path %s", e.Dim(), e.Name(), e.Path())
-	}
+	require.Equal(t, 32, e.Dim(), "Dim")
+	require.NotEmpty(t, e.Name(), "Name")
+	require.Equal(t, device.CPU, e.Path(), "Path")
 	got, err := e.Embed(context.Background(), texts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, m := tinyEncoder(t, nil)
 	for i, text := range texts {
 		alone, err := m.Infer(context.Background(), []embed.Tokens{e.Encoder().Tokenize(text)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		assertClose(t, text, got[i], alone[0], 1e-5)
 	}
 	one, err := e.EmbedOne(context.Background(), texts[2])
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	assertClose(t, "EmbedOne", one, got[2], 1e-5)
 	v, err := e.Vectorize(context.Background(), texts[:1])
-	if err != nil || len(v) != 1 {
-		t.Fatalf("Vectorize = %v, %v", v, err)
-	}
+	require.NoError(t, err, "Vectorize")
+	require.Len(t, v, 1, "Vectorize")
 	empty, err := e.Embed(context.Background(), nil)
-	if err != nil || len(empty) != 0 {
-		t.Errorf("Embed(nil) = %v, %v; want empty", empty, err)
-	}
+	require.NoError(t, err, "Embed(nil)")
+	require.Empty(t, empty, "Embed(nil)")
 }
 
 // Many goroutines embedding at once share batches and get exactly the
@@ -98,9 +83,7 @@ func TestEmbedderMatchesModel(t *testing.T) {
 func TestEmbedderConcurrent(t *testing.T) {
 	e, _ := startEmbedder(t, cpu, nil)
 	want, err := e.Embed(context.Background(), texts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	before := e.Metrics()
 	const callers = 48
 	var wg sync.WaitGroup
@@ -134,16 +117,13 @@ func TestEmbedderConcurrent(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatal(err)
+		require.NoError(t, err, "concurrent Embed")
 	}
 	after := e.Metrics()
 	items, batches := after.Items-before.Items, after.Batches-before.Batches
-	if items != callers || batches >= callers {
-		t.Errorf("%d texts ran in %d batches; want %d texts in fewer batches", items, batches, callers)
-	}
-	if after.PaddingEfficiency <= 0 || after.PaddingEfficiency > 1 {
-		t.Errorf("PaddingEfficiency = %v; want in (0, 1]", after.PaddingEfficiency)
-	}
+	require.EqualValues(t, callers, items, "texts run")
+	require.Less(t, batches, int64(callers), "%d texts ran in %d batches; want fewer batches", items, batches)
+	require.True(t, after.PaddingEfficiency > 0 && after.PaddingEfficiency <= 1, "PaddingEfficiency = %v; want in (0, 1]", after.PaddingEfficiency)
 }
 
 // With bucketing, a burst of texts of two very different lengths is split
@@ -161,45 +141,33 @@ func TestEmbedderBucketing(t *testing.T) {
 			c.MaxBatchSize = 16
 			c.MaxDelay = 50 * time.Millisecond
 		})
-		if _, err := e.Embed(context.Background(), burst); err != nil {
-			t.Fatal(err)
-		}
+		_, err := e.Embed(context.Background(), burst)
+		require.NoError(t, err)
 		eff[unsorted] = e.Metrics().PaddingEfficiency
 	}
-	if eff[false] < 0.9 || eff[false] <= eff[true] {
-		t.Errorf("padding efficiency bucketed %.3f, unsorted %.3f; want bucketed ≥ 0.9 and above unsorted", eff[false], eff[true])
-	}
+	require.GreaterOrEqual(t, eff[false], 0.9, "padding efficiency bucketed")
+	require.Greater(t, eff[false], eff[true], "padding efficiency bucketed against unsorted")
 }
 
 func TestEmbedderErrors(t *testing.T) {
 	e, rt := startEmbedder(t, cpu, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := e.Embed(ctx, texts); !errors.Is(err, context.Canceled) {
-		t.Errorf("Embed(canceled) = %v; want context.Canceled", err)
-	}
-	if err := rt.Stop(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Embed(context.Background(), texts); !errors.Is(err, inference.ErrStopped) {
-		t.Errorf("Embed after Stop = %v; want inference.ErrStopped", err)
-	}
+	_, err := e.Embed(ctx, texts)
+	require.ErrorIs(t, err, context.Canceled, "Embed(canceled)")
+	require.NoError(t, rt.Stop(context.Background()))
+	_, err = e.Embed(context.Background(), texts)
+	require.ErrorIs(t, err, inference.ErrStopped, "Embed after Stop")
 
 	rt2, err := inference.New(inference.Config{Device: cpu, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	enc, _ := tinyEncoder(t, nil)
 	e2, err := enc.Register(rt2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e2.Embed(context.Background(), texts); !errors.Is(err, inference.ErrNotStarted) {
-		t.Errorf("Embed before Start = %v; want inference.ErrNotStarted", err)
-	}
-	if _, err := enc.Register(rt2); !errors.Is(err, inference.ErrDuplicateModel) {
-		t.Errorf("second Register of one model = %v; want ErrDuplicateModel", err)
-	}
+	require.NoError(t, err)
+	_, err = e2.Embed(context.Background(), texts)
+	require.ErrorIs(t, err, inference.ErrNotStarted, "Embed before Start")
+	_, err = enc.Register(rt2)
+	require.ErrorIs(t, err, inference.ErrDuplicateModel, "second Register of one model")
 	rt2.Stop(context.Background())
 }
 
@@ -213,23 +181,15 @@ func TestEmbedderGPUFallback(t *testing.T) {
 		}
 	}
 	e, _ := startEmbedder(t, device.Config{Type: device.CUDA, Name: "gpu"}, nil)
-	if e.Path() != device.CPU {
-		t.Errorf("Path = %s; want cpu after the CUDA provider failed to load", e.Path())
-	}
-	if _, err := e.Embed(context.Background(), texts); err != nil {
-		t.Errorf("Embed after fallback: %v", err)
-	}
+	require.Equal(t, device.CPU, e.Path(), "Path: want cpu after the CUDA provider failed to load")
+	_, err := e.Embed(context.Background(), texts)
+	require.NoError(t, err, "Embed after fallback")
 
 	rt, err := inference.New(inference.Config{Device: device.Config{Type: device.CUDA, ForceGPU: true}, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	enc, _ := tinyEncoder(t, nil)
-	if _, err := enc.Register(rt); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Start(context.Background()); !errors.Is(err, inference.ErrDevice) {
-		t.Errorf("Start(cuda, forced) = %v; want inference.ErrDevice", err)
-	}
+	_, err = enc.Register(rt)
+	require.NoError(t, err)
+	require.ErrorIs(t, rt.Start(context.Background()), inference.ErrDevice, "Start(cuda, forced)")
 	rt.Stop(context.Background())
 }

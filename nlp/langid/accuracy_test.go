@@ -2,9 +2,10 @@ package langid_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/nlp/langid"
 )
@@ -24,9 +25,7 @@ type tally struct{ n, ok, und, wrongSure int }
 // with -v for the per-language table in the package doc.
 func TestAccuracy(t *testing.T) {
 	d, err := langid.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	long, short := map[string]*tally{}, map[string]*tally{}
 	for _, lang := range coreLanguages {
 		long[lang], short[lang] = &tally{}, &tally{}
@@ -37,9 +36,7 @@ func TestAccuracy(t *testing.T) {
 		if isLong(s) {
 			tl = long[s.Lang]
 		}
-		if tl == nil {
-			t.Fatalf("test set language %q is not a core language", s.Lang)
-		}
+		require.NotNil(t, tl, "test set language %q is not a core language", s.Lang)
 		r := d.Detect(s.Text)
 		tl.n++
 		switch {
@@ -65,12 +62,6 @@ func TestAccuracy(t *testing.T) {
 		fmt.Fprintf(&b, "| %s | %d | %.1f %% | %d | %d | %d |\n", lang, l.n, pct(l.ok, l.n), s.n, s.ok, s.und)
 		all.n, all.ok, all.und, all.wrongSure = all.n+l.n, all.ok+l.ok, all.und+l.und, all.wrongSure+l.wrongSure
 		allShort.n, allShort.ok, allShort.und, allShort.wrongSure = allShort.n+s.n, allShort.ok+s.ok, allShort.und+s.und, allShort.wrongSure+s.wrongSure
-		if l.n < 30 {
-			t.Errorf("%s: only %d paragraphs of %d+ characters, want 30", lang, l.n, longChars)
-		}
-		if acc := float64(l.ok) / float64(l.n); acc < minLanguageAccuracy {
-			t.Errorf("%s: accuracy %.1f %% on 200+ character paragraphs, want ≥ %.0f %%", lang, 100*acc, 100*minLanguageAccuracy)
-		}
 	}
 	fmt.Fprintf(&b, "| all | %d | %.1f %% | %d | %d | %d |\n", all.n, pct(all.ok, all.n), allShort.n, allShort.ok, allShort.und)
 	t.Logf("accuracy of the default detector:\n%s", b.String())
@@ -78,37 +69,33 @@ func TestAccuracy(t *testing.T) {
 		t.Log("miss:", m)
 	}
 
-	if acc := float64(all.ok) / float64(all.n); acc < minOverallAccuracy {
-		t.Errorf("overall accuracy %.2f %% on %d paragraphs of 200+ characters, want ≥ %.0f %%", 100*acc, all.n, 100*minOverallAccuracy)
+	for _, lang := range coreLanguages {
+		l := long[lang]
+		require.GreaterOrEqual(t, l.n, 30, "%s: paragraphs of %d+ characters", lang, longChars)
+		require.GreaterOrEqual(t, float64(l.ok)/float64(l.n), minLanguageAccuracy, "%s: accuracy on 200+ character paragraphs", lang)
 	}
+	require.GreaterOrEqual(t, float64(all.ok)/float64(all.n), minOverallAccuracy, "overall accuracy on %d paragraphs of 200+ characters", all.n)
 	// Short texts may come back und, but a wrong answer must not claim to
 	// be sure.
-	if allShort.wrongSure > 0 || all.wrongSure > 0 {
-		t.Errorf("%d short and %d long texts got a wrong language with confidence ≥ 0.9", allShort.wrongSure, all.wrongSure)
-	}
-	if got := float64(allShort.ok) / float64(allShort.n); got < 0.85 {
-		t.Errorf("short texts: %.1f %% right, want ≥ 85 %%", 100*got)
-	}
+	require.True(t, allShort.wrongSure == 0 && all.wrongSure == 0,
+		"%d short and %d long texts got a wrong language with confidence ≥ 0.9", allShort.wrongSure, all.wrongSure)
+	require.GreaterOrEqual(t, float64(allShort.ok)/float64(allShort.n), 0.85, "short texts: share right")
 }
 
 // TestAccuracyArticles checks the realistic input, the first 1000
 // characters of an article, for every core language.
 func TestAccuracyArticles(t *testing.T) {
 	d, err := langid.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	seen := map[string]bool{}
 	for _, s := range loadArticles(t) {
 		seen[s.Lang] = true
-		if r := d.Detect(s.Text); r.Lang != s.Lang || r.Confidence < 0.95 {
-			t.Errorf("%s article detected as %+v, want %s with confidence ≥ 0.95", s.Lang, r, s.Lang)
-		}
+		r := d.Detect(s.Text)
+		require.Equal(t, s.Lang, r.Lang, "%s article detected as %+v", s.Lang, r)
+		require.GreaterOrEqual(t, r.Confidence, 0.95, "%s article detected as %+v", s.Lang, r)
 	}
 	for _, lang := range coreLanguages {
-		if !seen[lang] {
-			t.Errorf("no %s article built from the test set", lang)
-		}
+		require.True(t, seen[lang], "no %s article built from the test set", lang)
 	}
 }
 
@@ -116,20 +103,16 @@ func TestAccuracyArticles(t *testing.T) {
 // knows, and text in no language: the latter must come back und.
 func TestOtherLanguages(t *testing.T) {
 	d, err := langid.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, s := range readJSONL(t, "testdata/other.jsonl") {
 		r := d.Detect(s.Text)
 		want := s.Lang
 		if want == "xx" {
 			want = langid.Und
-		} else if !slices.Contains(langid.Languages(), want) {
-			t.Fatalf("other.jsonl: %q is not a supported language", want)
+		} else {
+			require.Contains(t, langid.Languages(), want, "other.jsonl: not a supported language")
 		}
-		if r.Lang != want {
-			t.Errorf("%.50q: got %+v, want %s", s.Text, r, want)
-		}
+		require.Equal(t, want, r.Lang, "%.50q: got %+v", s.Text, r)
 	}
 }
 

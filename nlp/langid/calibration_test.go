@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/nlp/langid"
 )
 
@@ -16,9 +18,7 @@ import (
 // bucket size) to stay under 0.05.
 func TestCalibration(t *testing.T) {
 	d, err := langid.New(langid.Options{MinConfidence: 1e-9, MinLetters: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var n, und int
 	var bn, bok [10]int
 	var bconf [10]float64
@@ -55,7 +55,5 @@ func TestCalibration(t *testing.T) {
 		rows = append(rows, fmt.Sprintf("confidence %.1f–%.1f: %5d windows, mean confidence %.2f, accuracy %.2f", float64(b)/10, float64(b+1)/10, bn[b], conf, acc))
 	}
 	t.Logf("%d windows, %d und; expected calibration error %.3f\n%s", n, und, ece, strings.Join(rows, "\n"))
-	if ece > 0.05 {
-		t.Errorf("expected calibration error %.3f, want ≤ 0.05", ece)
-	}
+	require.LessOrEqual(t, ece, 0.05, "expected calibration error")
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/nlp/langid"
 	"github.com/masx-ai/masx/nlp/langid/internal/candidates"
 )
@@ -103,9 +105,8 @@ func BenchmarkCompare(b *testing.B) {
 func TestCompareFootprint(t *testing.T) {
 	dir := t.TempDir()
 	files, err := filepath.Glob("testdata/paragraphs/*.jsonl")
-	if err != nil || len(files) == 0 {
-		t.Fatal("no test set", err)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no test set")
 	type footprint struct{ size, rssKB int64 }
 	measure := func(tag string) footprint {
 		bin := filepath.Join(dir, "probe_"+tag)
@@ -113,22 +114,16 @@ func TestCompareFootprint(t *testing.T) {
 		if tag != "" {
 			args = append(args, "-tags", tag+",langid_compare")
 		}
-		if out, err := exec.Command("go", append(args, "./testdata/probe")...).CombinedOutput(); err != nil {
-			t.Fatalf("building probe %s: %v\n%s", tag, err, out)
-		}
+		out, err := exec.Command("go", append(args, "./testdata/probe")...).CombinedOutput()
+		require.NoError(t, err, "building probe %s:\n%s", tag, out)
 		st, err := os.Stat(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command(bin, files...).Output()
-		if err != nil {
-			t.Fatalf("running probe %s: %v", tag, err)
-		}
+		require.NoError(t, err)
+		out, err = exec.Command(bin, files...).Output()
+		require.NoError(t, err, "running probe %s", tag)
 		var n, ok int
 		var kb int64
-		if _, err := fmt.Sscanf(string(out), "texts %d correct %d vmhwm_kb %d", &n, &ok, &kb); err != nil {
-			t.Fatalf("probe %s printed %q: %v", tag, out, err)
-		}
+		_, err = fmt.Sscanf(string(out), "texts %d correct %d vmhwm_kb %d", &n, &ok, &kb)
+		require.NoError(t, err, "probe %s printed %q", tag, out)
 		return footprint{st.Size(), kb}
 	}
 	base := measure("")

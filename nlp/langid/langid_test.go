@@ -1,7 +1,6 @@
 package langid_test
 
 import (
-	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -9,47 +8,35 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/masx-ai/masx/nlp/langid"
 )
 
 func mustDefault(t testing.TB) *langid.Detector {
 	t.Helper()
 	d, err := langid.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return d
 }
 
 func TestDefaultIsShared(t *testing.T) {
 	a, b := mustDefault(t), mustDefault(t)
-	if a != b {
-		t.Fatal("Default returned two different detectors")
-	}
+	require.Same(t, a, b, "Default returned two different detectors")
 }
 
 func TestLanguages(t *testing.T) {
 	got := langid.Languages()
-	if !slices.IsSorted(got) {
-		t.Errorf("Languages() not sorted: %v", got)
-	}
+	require.True(t, slices.IsSorted(got), "Languages() not sorted: %v", got)
 	for _, l := range coreLanguages {
-		if !slices.Contains(got, l) {
-			t.Errorf("Languages() lacks core language %s", l)
-		}
+		require.Contains(t, got, l, "Languages() lacks a core language")
 	}
 	for _, l := range got {
-		if len(l) != 2 || strings.ToLower(l) != l {
-			t.Errorf("Languages() has %q, want two-letter lowercase ISO 639-1 codes", l)
-		}
+		require.True(t, len(l) == 2 && strings.ToLower(l) == l, "Languages() has %q, want two-letter lowercase ISO 639-1 codes", l)
 	}
-	if slices.Contains(got, "ms") {
-		t.Error("Languages() has ms; Malay is reported as id (see the package doc)")
-	}
+	require.NotContains(t, got, "ms", "Languages() has ms; Malay is reported as id (see the package doc)")
 	got[0] = "xx"
-	if langid.Languages()[0] == "xx" {
-		t.Error("Languages() returns shared state")
-	}
+	require.NotEqual(t, "xx", langid.Languages()[0], "Languages() returns shared state")
 }
 
 func TestUndetermined(t *testing.T) {
@@ -68,9 +55,8 @@ func TestUndetermined(t *testing.T) {
 		"three han":       "停火。",
 	} {
 		r := d.Detect(text)
-		if r.Lang != langid.Und || r.Confidence != 0 {
-			t.Errorf("%s %q: got %+v, want und with confidence 0", name, text, r)
-		}
+		require.Equal(t, langid.Und, r.Lang, "%s %q: got %+v, want und", name, text, r)
+		require.Zero(t, r.Confidence, "%s %q: got %+v, want confidence 0", name, text, r)
 	}
 }
 
@@ -87,9 +73,9 @@ func TestScriptDecides(t *testing.T) {
 		{"সরকার নতুন অর্থনৈতিক পদক্ষেপ ঘোষণা করেছে", "bn", "Beng"},
 	} {
 		r := d.Detect(tc.text)
-		if r.Lang != tc.lang || r.Script != tc.script || r.Confidence < 0.6 {
-			t.Errorf("%q: got %+v, want %s in %s with confidence ≥ 0.6", tc.text, r, tc.lang, tc.script)
-		}
+		require.Equal(t, tc.lang, r.Lang, "%q: got %+v", tc.text, r)
+		require.Equal(t, tc.script, r.Script, "%q: got %+v", tc.text, r)
+		require.GreaterOrEqual(t, r.Confidence, 0.6, "%q: got %+v", tc.text, r)
 	}
 }
 
@@ -111,9 +97,8 @@ func TestCloseLanguages(t *testing.T) {
 		{"El gobierno anunció nuevas medidas para apoyar la economía del país.", "es"},
 		{"Il governo ha annunciato nuove misure per sostenere l'economia del paese.", "it"},
 	} {
-		if r := d.Detect(tc.text); r.Lang != tc.lang {
-			t.Errorf("%q: got %+v, want %s", tc.text, r, tc.lang)
-		}
+		r := d.Detect(tc.text)
+		require.Equal(t, tc.lang, r.Lang, "%q: got %+v", tc.text, r)
 	}
 }
 
@@ -123,83 +108,62 @@ func TestMixedScripts(t *testing.T) {
 	// its language win, with confidence reduced by the foreign share.
 	text := "Компания Apple и Microsoft представили новые продукты на выставке в Москве на этой неделе."
 	r := d.Detect(text)
-	if r.Lang != "ru" || r.Script != "Cyrl" {
-		t.Fatalf("got %+v, want ru in Cyrl", r)
-	}
+	require.Equal(t, "ru", r.Lang, "got %+v", r)
+	require.Equal(t, "Cyrl", r.Script, "got %+v", r)
 	pure := d.Detect("Компания представила новые продукты на выставке в Москве на этой неделе.")
-	if r.Confidence >= pure.Confidence {
-		t.Errorf("mixed-script confidence %.3f not below pure %.3f", r.Confidence, pure.Confidence)
-	}
+	require.Less(t, r.Confidence, pure.Confidence, "mixed-script confidence not below pure")
 	// Chinese with a few kana stays Chinese.
-	if r := d.Detect("据报道，该公司将在东京发布新产品，名为「スマート」系列，预计明年上市销售。"); r.Lang != "zh" {
-		t.Errorf("Chinese with a katakana name: got %+v, want zh", r)
-	}
+	r = d.Detect("据报道，该公司将在东京发布新产品，名为「スマート」系列，预计明年上市销售。")
+	require.Equal(t, "zh", r.Lang, "Chinese with a katakana name: got %+v", r)
 }
 
 func TestTruncation(t *testing.T) {
 	en := strings.Repeat("The government announced new measures to support the economy. ", 20)
 	de := strings.Repeat("Die Regierung hat neue Maßnahmen zur Unterstützung der Wirtschaft angekündigt. ", 200)
 	d := mustDefault(t)
-	if r := d.Detect(en + de); r.Lang != "en" {
-		t.Errorf("English start, German tail: got %+v, want en (only the first %d characters count)", r, langid.MaxCharsDefault)
-	}
+	r := d.Detect(en + de)
+	require.Equal(t, "en", r.Lang, "English start, German tail: got %+v (only the first %d characters count)", r, langid.MaxCharsDefault)
 	short, err := langid.New(langid.Options{MaxChars: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := short.Detect(de[:40] + en); r.Lang != "de" {
-		t.Errorf("MaxChars 30 on German then English: got %+v, want de", r)
-	}
+	require.NoError(t, err)
+	r = short.Detect(de[:40] + en)
+	require.Equal(t, "de", r.Lang, "MaxChars 30 on German then English: got %+v", r)
 	// Truncation falls on a rune boundary: 2-byte runes cut at an odd
 	// count still decode.
-	if r := short.Detect(strings.Repeat("ä", 29) + "ö" + strings.Repeat("x", 10)); r.Lang != langid.Und && !utf8.ValidString(r.Lang) {
-		t.Errorf("bad result %+v", r)
-	}
+	r = short.Detect(strings.Repeat("ä", 29) + "ö" + strings.Repeat("x", 10))
+	require.True(t, r.Lang == langid.Und || utf8.ValidString(r.Lang), "bad result %+v", r)
 }
 
 func TestHugeInputIsCheap(t *testing.T) {
 	d := mustDefault(t)
 	huge := strings.Repeat("Der Bundestag hat das Gesetz beschlossen. ", 250_000) // ~10 MB
 	allocs := testing.AllocsPerRun(5, func() { d.Detect(huge) })
-	if allocs != 0 {
-		t.Errorf("Detect allocated %.0f times per call, want 0", allocs)
-	}
-	if r := d.Detect(huge); r.Lang != "de" {
-		t.Errorf("got %+v, want de", r)
-	}
+	require.Zero(t, allocs, "Detect allocations per call")
+	r := d.Detect(huge)
+	require.Equal(t, "de", r.Lang, "got %+v", r)
 }
 
 func TestRestrictedLanguages(t *testing.T) {
 	d, err := langid.New(langid.Options{Languages: []string{"en", "de", "ja"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := d.Detect("Правительство объявило о новых мерах поддержки экономики страны."); r.Lang != langid.Und {
-		t.Errorf("Russian with only en/de/ja allowed: got %+v, want und", r)
-	}
-	if r := d.Detect("Die Regierung hat neue Maßnahmen zur Unterstützung der Wirtschaft angekündigt."); r.Lang != "de" {
-		t.Errorf("German: got %+v, want de", r)
-	}
-	if r := d.Detect("政府は新たな経済対策を発表した。"); r.Lang != "ja" {
-		t.Errorf("Japanese: got %+v, want ja", r)
-	}
+	require.NoError(t, err)
+	r := d.Detect("Правительство объявило о новых мерах поддержки экономики страны.")
+	require.Equal(t, langid.Und, r.Lang, "Russian with only en/de/ja allowed: got %+v", r)
+	r = d.Detect("Die Regierung hat neue Maßnahmen zur Unterstützung der Wirtschaft angekündigt.")
+	require.Equal(t, "de", r.Lang, "German: got %+v", r)
+	r = d.Detect("政府は新たな経済対策を発表した。")
+	require.Equal(t, "ja", r.Lang, "Japanese: got %+v", r)
 	// Chinese is not allowed: Han text without kana has no answer.
-	if r := d.Detect("政府宣布了新的经济刺激措施，以支持中小企业。"); r.Lang != langid.Und {
-		t.Errorf("Chinese with zh not allowed: got %+v, want und", r)
-	}
+	r = d.Detect("政府宣布了新的经济刺激措施，以支持中小企业。")
+	require.Equal(t, langid.Und, r.Lang, "Chinese with zh not allowed: got %+v", r)
 
 	one, err := langid.New(langid.Options{Languages: []string{"en"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := one.Detect("The government announced new measures to support the economy."); r.Lang != "en" || r.Confidence < 0.9 {
-		t.Errorf("English with only en allowed: got %+v, want en ≥ 0.9", r)
-	}
+	require.NoError(t, err)
+	r = one.Detect("The government announced new measures to support the economy.")
+	require.Equal(t, "en", r.Lang, "English with only en allowed: got %+v", r)
+	require.GreaterOrEqual(t, r.Confidence, 0.9, "English with only en allowed: got %+v", r)
 	// With nothing to compare against, the fit to the model still has to
 	// hold: Finnish is no English.
-	if r := one.Detect("Hallitus ilmoitti tiistaina leikkaavansa sosiaaliturvaa ja nostavansa arvonlisäveroa."); r.Lang != langid.Und {
-		t.Errorf("Finnish with only en allowed: got %+v, want und", r)
-	}
+	r = one.Detect("Hallitus ilmoitti tiistaina leikkaavansa sosiaaliturvaa ja nostavansa arvonlisäveroa.")
+	require.Equal(t, langid.Und, r.Lang, "Finnish with only en allowed: got %+v", r)
 }
 
 func TestOptionsValidation(t *testing.T) {
@@ -218,33 +182,22 @@ func TestOptionsValidation(t *testing.T) {
 		{langid.Options{Languages: []string{"ms"}}, `Languages[0] = "ms"`},
 	} {
 		_, err := langid.New(tc.opts)
-		if !errors.Is(err, langid.ErrInvalidOptions) {
-			t.Errorf("New(%+v): error %v, want ErrInvalidOptions", tc.opts, err)
-			continue
-		}
-		if !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("New(%+v): error %q does not name %s", tc.opts, err, tc.field)
-		}
+		require.ErrorIs(t, err, langid.ErrInvalidOptions, "New(%+v)", tc.opts)
+		require.ErrorContains(t, err, tc.field, "New(%+v): the error names the field", tc.opts)
 	}
 }
 
 func TestMinConfidence(t *testing.T) {
 	text := "El Betis gana en el último minuto." // es, with pt close behind
 	lax, err := langid.New(langid.Options{MinConfidence: 1e-9})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r := lax.Detect(text)
-	if r.Lang != "es" || r.Confidence >= 0.999 {
-		t.Fatalf("got %+v, want es with some doubt", r)
-	}
+	require.Equal(t, "es", r.Lang, "got %+v", r)
+	require.Less(t, r.Confidence, 0.999, "got %+v, want es with some doubt", r)
 	strict, err := langid.New(langid.Options{MinConfidence: math.Nextafter(r.Confidence, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strict.Detect(text); got.Lang != langid.Und || got.Confidence != 0 || got.Script != "Latn" {
-		t.Errorf("MinConfidence just above %.4f: got %+v, want und in Latn", r.Confidence, got)
-	}
+	require.NoError(t, err)
+	got := strict.Detect(text)
+	require.Equal(t, langid.Result{Lang: langid.Und, Script: "Latn"}, got, "MinConfidence just above %.4f: want und in Latn", r.Confidence)
 }
 
 func TestConcurrentDetect(t *testing.T) {
@@ -275,7 +228,7 @@ func TestConcurrentDetect(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for lang := range errs {
-		t.Errorf("concurrent Detect of a %s article differed from the sequential result", lang)
+		require.Fail(t, "concurrent Detect differed from the sequential result", "a %s article", lang)
 	}
 }
 
@@ -294,20 +247,14 @@ func FuzzDetect(f *testing.F) {
 	supported := langid.Languages()
 	f.Fuzz(func(t *testing.T, text string) {
 		r := d.Detect(text)
-		if !(r.Confidence >= 0 && r.Confidence <= 1) {
-			t.Fatalf("confidence %v out of [0, 1]", r.Confidence)
-		}
+		require.True(t, r.Confidence >= 0 && r.Confidence <= 1, "confidence %v out of [0, 1]", r.Confidence)
 		if r.Lang == langid.Und {
-			if r.Confidence != 0 {
-				t.Fatalf("und with confidence %v", r.Confidence)
-			}
+			require.Zero(t, r.Confidence, "und with a confidence")
 			return
 		}
-		if _, ok := slices.BinarySearch(supported, r.Lang); !ok {
-			t.Fatalf("unsupported language %q", r.Lang)
-		}
-		if r.Confidence < langid.MinConfidenceDefault || r.Script == "" {
-			t.Fatalf("answer %+v below the default minimum or without a script", r)
-		}
+		_, ok := slices.BinarySearch(supported, r.Lang)
+		require.True(t, ok, "unsupported language %q", r.Lang)
+		require.GreaterOrEqual(t, r.Confidence, langid.MinConfidenceDefault, "answer %+v below the default minimum", r)
+		require.NotEmpty(t, r.Script, "answer %+v without a script", r)
 	})
 }

@@ -5,14 +5,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/nlp/langid/internal/fold"
 )
@@ -23,26 +23,19 @@ import (
 // is regenerated).
 func TestFitReference(t *testing.T) {
 	m, err := sharedModel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	files, err := filepath.Glob("testdata/paragraphs/*.jsonl")
-	if err != nil || len(files) == 0 {
-		t.Fatal("no test set", err)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no test set")
 	costs := map[script][]float64{}
 	for _, f := range files {
 		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		sc := bufio.NewScanner(fh)
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			var s struct{ Lang, Text string }
-			if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &s))
 			if utf8.RuneCountInString(s.Text) < 200 {
 				continue
 			}
@@ -59,19 +52,12 @@ func TestFitReference(t *testing.T) {
 	}
 	for sc, want := range typicalCost {
 		got := costs[sc]
-		if len(got) == 0 {
-			t.Errorf("%s: no test paragraphs", scriptInfo[sc].iso)
-			continue
-		}
+		require.NotEmpty(t, got, "%s: no test paragraphs", scriptInfo[sc].iso)
 		slices.Sort(got)
 		med := got[len(got)/2]
 		t.Logf("%s: median %.2f nats/letter over %d paragraphs (min %.2f, max %.2f); typicalCost %.2f", scriptInfo[sc].iso, med, len(got), got[0], got[len(got)-1], want)
-		if math.Abs(med-want) > 0.15 {
-			t.Errorf("%s: measured median %.2f, typicalCost says %.2f", scriptInfo[sc].iso, med, want)
-		}
-		if worst := got[len(got)-1]; worst > want+fitMargin {
-			t.Errorf("%s: a paragraph costs %.2f nats/letter, past the full-confidence bound %.2f", scriptInfo[sc].iso, worst, want+fitMargin)
-		}
+		require.InDelta(t, want, med, 0.15, "%s: measured median against typicalCost", scriptInfo[sc].iso)
+		require.LessOrEqual(t, got[len(got)-1], want+fitMargin, "%s: a paragraph's nats/letter past the full-confidence bound", scriptInfo[sc].iso)
 	}
 }
 
@@ -95,22 +81,17 @@ func ownCost(tb *table, s script, col int, text string) (float64, int) {
 
 func TestEmbeddedModel(t *testing.T) {
 	m, err := sharedModel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, sc := range []script{scriptLatin, scriptCyrillic, scriptArabic, scriptDevanagari} {
 		tb := m.tables[sc]
-		if tb == nil {
-			t.Fatalf("no table for %s", scriptInfo[sc].iso)
-		}
+		require.NotNil(t, tb, "no table for %s", scriptInfo[sc].iso)
 		for _, l := range tb.langs {
-			if len(l) != 2 {
-				t.Errorf("%s: language code %q", scriptInfo[sc].iso, l)
-			}
+			require.Len(t, l, 2, "%s: language code %q", scriptInfo[sc].iso, l)
 		}
 		// Every letter of the script's first language is in the table.
-		if _, ok := tb.index.get(key1('a')); sc == scriptLatin && !ok {
-			t.Error("latin table lacks the unigram a")
+		if sc == scriptLatin {
+			_, ok := tb.index.get(key1('a'))
+			require.True(t, ok, "latin table lacks the unigram a")
 		}
 	}
 }
@@ -135,15 +116,12 @@ func TestParseModelRejectsCorrupt(t *testing.T) {
 		"repeated key":   gz([]byte(modelMagic + "\x01\x05latin\x01\x02en\x02\x61\x05\x00\x05")),
 	}
 	for name, data := range cases {
-		if _, err := parseModel(data); err == nil {
-			t.Errorf("%s: parseModel accepted it", name)
-		} else if !strings.Contains(err.Error(), "langid model") {
-			t.Errorf("%s: error %q does not say what was being read", name, err)
-		}
+		_, err := parseModel(data)
+		require.Error(t, err, "%s: parseModel accepted it", name)
+		require.ErrorContains(t, err, "langid model", "%s: the error says what was being read", name)
 	}
-	if _, err := parseModel(modelData); err != nil {
-		t.Fatalf("embedded model: %v", err)
-	}
+	_, err := parseModel(modelData)
+	require.NoError(t, err, "embedded model")
 }
 
 func FuzzParseModel(f *testing.F) {
@@ -161,13 +139,12 @@ func TestIndex(t *testing.T) {
 		x.put(k*7919, uint32(k))
 	}
 	for k := uint64(1); k <= 100; k++ {
-		if off, ok := x.get(k * 7919); !ok || off != uint32(k) {
-			t.Fatalf("get(%d) = %d, %v", k*7919, off, ok)
-		}
+		off, ok := x.get(k * 7919)
+		require.True(t, ok, "get(%d) found nothing", k*7919)
+		require.Equal(t, uint32(k), off, "get(%d)", k*7919)
 	}
-	if _, ok := x.get(3); ok {
-		t.Fatal("found a key never put")
-	}
+	_, ok := x.get(3)
+	require.False(t, ok, "found a key never put")
 }
 
 // BenchmarkParseModel is the one-off cost of the first New or Default in
@@ -175,7 +152,7 @@ func TestIndex(t *testing.T) {
 func BenchmarkParseModel(b *testing.B) {
 	for b.Loop() {
 		if _, err := parseModel(modelData); err != nil {
-			b.Fatal(err)
+			b.Fatal(err) // not require: it calls b.Helper, which costs inside the timed loop
 		}
 	}
 }

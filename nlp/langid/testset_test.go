@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 )
 
 // sample is one labelled line of testdata/paragraphs/*.jsonl.
@@ -29,26 +31,18 @@ var coreLanguages = []string{"ar", "de", "en", "es", "fa", "fr", "he", "hi", "id
 func readJSONL(tb testing.TB, path string) []sample {
 	tb.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	defer f.Close()
 	var out []sample
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		var s sample
-		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-			tb.Fatalf("%s:%d: %v", path, line, err)
-		}
-		if s.Lang == "" || s.Text == "" {
-			tb.Fatalf("%s:%d: empty lang or text", path, line)
-		}
+		require.NoError(tb, json.Unmarshal(sc.Bytes(), &s), "%s:%d", path, line)
+		require.True(tb, s.Lang != "" && s.Text != "", "%s:%d: empty lang or text", path, line)
 		out = append(out, s)
 	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, sc.Err())
 	return out
 }
 
@@ -57,15 +51,12 @@ func readJSONL(tb testing.TB, path string) []sample {
 func loadParagraphs(tb testing.TB) []sample {
 	tb.Helper()
 	files, err := filepath.Glob("testdata/paragraphs/*.jsonl")
-	if err != nil || len(files) == 0 {
-		tb.Fatalf("no test set under testdata/paragraphs: %v", err)
-	}
+	require.NoError(tb, err)
+	require.NotEmpty(tb, files, "no test set under testdata/paragraphs")
 	var out []sample
 	for _, f := range files {
 		for _, s := range readJSONL(tb, f) {
-			if want := strings.TrimSuffix(filepath.Base(f), ".jsonl"); s.Lang != want {
-				tb.Fatalf("%s: sample labelled %q", f, s.Lang)
-			}
+			require.Equal(tb, strings.TrimSuffix(filepath.Base(f), ".jsonl"), s.Lang, "%s: a sample's label", f)
 			out = append(out, s)
 		}
 	}

@@ -1,11 +1,12 @@
 package sentences
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestSplit(t *testing.T) {
@@ -95,10 +96,7 @@ func TestSplit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := Split(tc.in)
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Split(%q)\n got %q\nwant %q", tc.in, got, tc.want)
-			}
+			require.Equal(t, tc.want, Split(tc.in), "Split(%q)", tc.in)
 		})
 	}
 }
@@ -107,13 +105,9 @@ func TestBoundsAreTrimmedOrderedSubstrings(t *testing.T) {
 	t.Parallel()
 	text := "  First one.\n\nSecond (two.) Third?  Fourth… fifth. 第六。 "
 	spans := Bounds(text)
-	if len(spans) != 5 {
-		t.Fatalf("got %d spans %v; want 5", len(spans), spans)
-	}
+	require.Len(t, spans, 5, "spans")
 	checkSpans(t, text, spans)
-	if got := text[spans[4].Start:spans[4].End]; got != "第六。" {
-		t.Errorf("last span = %q; want %q", got, "第六。")
-	}
+	require.Equal(t, "第六。", text[spans[4].Start:spans[4].End], "last span")
 }
 
 // checkSpans asserts the invariants Bounds documents.
@@ -121,24 +115,18 @@ func checkSpans(t *testing.T, text string, spans []Span) {
 	t.Helper()
 	prev := 0
 	for i, s := range spans {
-		if s.Start < prev || s.End <= s.Start || s.End > len(text) {
-			t.Fatalf("span %d = %v out of order or empty (prev end %d, len %d)", i, s, prev, len(text))
-		}
+		require.True(t, s.Start >= prev && s.End > s.Start && s.End <= len(text),
+			"span %d = %v out of order or empty (prev end %d, len %d)", i, s, prev, len(text))
 		gap := text[prev:s.Start]
-		if strings.TrimSpace(gap) != "" && hasWord(gap) {
-			t.Fatalf("text between spans %q holds words", gap)
-		}
+		require.False(t, strings.TrimSpace(gap) != "" && hasWord(gap), "text between spans %q holds words", gap)
 		sub := text[s.Start:s.End]
 		prev = s.End
 		r, _ := utf8.DecodeRuneInString(sub)
 		l, _ := utf8.DecodeLastRuneInString(sub)
-		if unicode.IsSpace(r) || unicode.IsSpace(l) {
-			t.Fatalf("span %d = %q not trimmed", i, sub)
-		}
+		require.False(t, unicode.IsSpace(r) || unicode.IsSpace(l), "span %d = %q not trimmed", i, sub)
 	}
-	if rest := text[prev:]; hasWord(rest) {
-		t.Fatalf("words after the last span: %q", rest)
-	}
+	rest := text[prev:]
+	require.False(t, hasWord(rest), "words after the last span: %q", rest)
 }
 
 func FuzzBounds(f *testing.F) {
@@ -166,12 +154,8 @@ func FuzzBounds(f *testing.F) {
 				}
 			}
 		}
-		if in != words {
-			t.Fatalf("spans hold %d letters/digits; text has %d", in, words)
-		}
-		if got := Split(text); len(got) != len(spans) {
-			t.Fatalf("Split gave %d sentences; Bounds %d spans", len(got), len(spans))
-		}
+		require.Equal(t, words, in, "letters/digits in the spans against the text's")
+		require.Len(t, Split(text), len(spans), "Split's sentences against Bounds' spans")
 	})
 }
 

@@ -1,12 +1,13 @@
 package summarize
 
 import (
-	"errors"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/nlp/sentences"
 	"github.com/masx-ai/masx/nlp/tokens"
@@ -15,9 +16,7 @@ import (
 func readTestdata(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return string(b)
 }
 
@@ -29,9 +28,7 @@ func positions(t *testing.T, input string, kept []string) []int {
 	var pos []int
 	for _, k := range kept {
 		i := slices.Index(all, k)
-		if i < 0 {
-			t.Fatalf("kept sentence %q is not a sentence of the input", k)
-		}
+		require.GreaterOrEqual(t, i, 0, "kept sentence %q is not a sentence of the input", k)
 		pos = append(pos, i)
 	}
 	return pos
@@ -44,23 +41,15 @@ func TestCompressKeepsAFractionInOrder(t *testing.T) {
 			t.Parallel()
 			text := readTestdata(t, name)
 			r, err := CompressWith(text, Budget{}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			frac := float64(r.Kept) / float64(r.Sentences)
-			if frac < 0.2 || frac > 0.4 {
-				t.Errorf("kept %d of %d sentences (%.2f); want 20–40 %%", r.Kept, r.Sentences, frac)
-			}
+			require.True(t, frac >= 0.2 && frac <= 0.4, "kept %d of %d sentences (%.2f); want 20–40 %%", r.Kept, r.Sentences, frac)
 			kept := sentences.Split(r.Text)
-			if len(kept) != r.Kept {
-				t.Fatalf("Result.Kept = %d but Text has %d sentences", r.Kept, len(kept))
-			}
-			if pos := positions(t, text, kept); !slices.IsSorted(pos) {
-				t.Errorf("kept sentences out of order: positions %v", pos)
-			}
-			if r.OutputUnits != utf8.RuneCountInString(r.Text) || r.InputUnits != utf8.RuneCountInString(text) {
-				t.Errorf("units in %d out %d do not match the texts", r.InputUnits, r.OutputUnits)
-			}
+			require.Len(t, kept, r.Kept, "Text's sentences against Result.Kept")
+			pos := positions(t, text, kept)
+			require.True(t, slices.IsSorted(pos), "kept sentences out of order: positions %v", pos)
+			require.Equal(t, utf8.RuneCountInString(r.Text), r.OutputUnits, "OutputUnits against the text")
+			require.Equal(t, utf8.RuneCountInString(text), r.InputUnits, "InputUnits against the text")
 		})
 	}
 }
@@ -71,14 +60,11 @@ func TestKeptFractionAdaptsToLength(t *testing.T) {
 	prev := 1.0
 	for _, chars := range []int{100, ShortChars, 3000, 6000, 10000, LongChars, 100000} {
 		f := keptFraction(chars, o)
-		if f < 0.2 || f > 0.4 || f > prev {
-			t.Errorf("keptFraction(%d) = %.3f; want within [0.2, 0.4] and not above %.3f", chars, f, prev)
-		}
+		require.True(t, f >= 0.2 && f <= 0.4 && f <= prev, "keptFraction(%d) = %.3f; want within [0.2, 0.4] and not above %.3f", chars, f, prev)
 		prev = f
 	}
-	if keptFraction(ShortChars, o) != 0.4 || keptFraction(LongChars, o) != 0.2 {
-		t.Error("fraction should be 0.4 at ShortChars and 0.2 at LongChars")
-	}
+	require.Equal(t, 0.4, keptFraction(ShortChars, o), "fraction at ShortChars")
+	require.Equal(t, 0.2, keptFraction(LongChars, o), "fraction at LongChars")
 }
 
 func TestCompressStaysInBudget(t *testing.T) {
@@ -87,15 +73,12 @@ func TestCompressStaysInBudget(t *testing.T) {
 	words := func(s string) int { return len(strings.Fields(s)) }
 	for _, b := range []Budget{{Max: 200}, {Max: 800}, {Max: 1500}, {Max: 60, Count: words}, {Max: 150, Count: words}} {
 		r, err := CompressWith(text, b, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := b.count(r.Text); got > b.Max || got != r.OutputUnits {
-			t.Errorf("budget %d: output has %d units (Result says %d)", b.Max, got, r.OutputUnits)
-		}
-		if r.Kept == 0 || r.Truncated {
-			t.Errorf("budget %d: kept %d, truncated %v; want whole sentences", b.Max, r.Kept, r.Truncated)
-		}
+		require.NoError(t, err)
+		got := b.count(r.Text)
+		require.LessOrEqual(t, got, b.Max, "budget %d: units in the output", b.Max)
+		require.Equal(t, got, r.OutputUnits, "budget %d: Result.OutputUnits against the output", b.Max)
+		require.NotZero(t, r.Kept, "budget %d: want whole sentences kept", b.Max)
+		require.False(t, r.Truncated, "budget %d: want whole sentences, not truncated", b.Max)
 		positions(t, text, sentences.Split(r.Text))
 	}
 }
@@ -107,19 +90,13 @@ func TestCompressTruncatesWhenNothingFits(t *testing.T) {
 	long2 := strings.Replace(long, "two weeks", "a fortnight", 1)
 	for _, text := range []string{long, long + " " + long2} {
 		r, err := CompressWith(text, Budget{Max: 40}, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !r.Truncated || r.OutputUnits > 40 || r.Text == "" || !strings.HasPrefix(long, r.Text) {
-			t.Errorf("got %+v; want a prefix of the first sentence of at most 40 characters", r)
-		}
-		if strings.HasSuffix(r.Text, " ") || !strings.HasPrefix(long[len(r.Text):], " ") {
-			t.Errorf("cut %q is not at a word boundary", r.Text)
-		}
+		require.NoError(t, err)
+		require.True(t, r.Truncated && r.OutputUnits <= 40 && r.Text != "" && strings.HasPrefix(long, r.Text),
+			"got %+v; want a prefix of the first sentence of at most 40 characters", r)
+		require.True(t, !strings.HasSuffix(r.Text, " ") && strings.HasPrefix(long[len(r.Text):], " "), "cut %q is not at a word boundary", r.Text)
 	}
-	if r, _ := CompressWith("北京今天宣布了新的经济措施以稳定市场", Budget{Max: 5}, Options{}); r.Text != "北京今天宣" {
-		t.Errorf("CJK cut = %q; want the first 5 characters", r.Text)
-	}
+	r, _ := CompressWith("北京今天宣布了新的经济措施以稳定市场", Budget{Max: 5}, Options{})
+	require.Equal(t, "北京今天宣", r.Text, "CJK cut: want the first 5 characters")
 }
 
 func TestEntityAndDateSentencesKept(t *testing.T) {
@@ -148,18 +125,12 @@ func TestEntityAndDateSentencesKept(t *testing.T) {
 	text := b.String()
 	got := Summarize(text, 4)
 	for _, want := range []string{"on Tuesday", "Amal Haddad for her patience"} {
-		if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, want) }) {
-			t.Errorf("summary %q lacks the sentence with %q", got, want)
-		}
+		require.True(t, slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, want) }), "summary %q lacks the sentence with %q", got, want)
 	}
 	// Without the bonus the same sentences lose to earlier ones.
 	plain, err := SummarizeWith(text, 4, Options{EntityBonus: 1e-9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if slices.ContainsFunc(plain, func(s string) bool { return strings.Contains(s, "on Tuesday") }) {
-		t.Errorf("without the bonus the date sentence still wins: %q", plain)
-	}
+	require.NoError(t, err)
+	require.False(t, slices.ContainsFunc(plain, func(s string) bool { return strings.Contains(s, "on Tuesday") }), "without the bonus the date sentence still wins: %q", plain)
 }
 
 func TestCapitalisedPhrases(t *testing.T) {
@@ -169,27 +140,20 @@ func TestCapitalisedPhrases(t *testing.T) {
 	for _, p := range got {
 		texts = append(texts, p.text)
 	}
-	want := []string{"Bank of England", "President Emmanuel Macron", "New York", "NATO"}
-	if !slices.Equal(texts, want) {
-		t.Errorf("phrases = %q; want %q", texts, want)
-	}
-	if p := capitalisedPhrases("Officials said little."); len(p) != 1 || !p[0].initial {
-		t.Errorf("sentence-initial word should be marked initial: %+v", p)
-	}
+	require.Equal(t, []string{"Bank of England", "President Emmanuel Macron", "New York", "NATO"}, texts, "phrases")
+	p := capitalisedPhrases("Officials said little.")
+	require.Len(t, p, 1, "phrases of a one-word sentence")
+	require.True(t, p[0].initial, "sentence-initial word should be marked initial: %+v", p)
 }
 
 func TestDates(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"on 2024-03-14", "on 14/03/2024", "on March 14", "on 14 March", "le 3 mars",
 		"el 5 de mayo", "am 3. Oktober", "12 мая", "2024年3月", "3月14日", "in 1999", "on Tuesday"} {
-		if !hasDate(s) {
-			t.Errorf("no date found in %q", s)
-		}
+		require.True(t, hasDate(s), "no date found in %q", s)
 	}
 	for _, s := range []string{"they may come", "3.5 percent", "40,000 people", "room 12", "route 66"} {
-		if hasDate(s) {
-			t.Errorf("date found in %q", s)
-		}
+		require.False(t, hasDate(s), "date found in %q", s)
 	}
 }
 
@@ -198,15 +162,11 @@ func TestNearDuplicatesDropped(t *testing.T) {
 	para := readTestdata(t, "article_es.txt")
 	text := para + "\n\n" + para
 	r, err := CompressWith(text, Budget{}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	kept := sentences.Split(r.Text)
 	seen := map[string]bool{}
 	for _, k := range kept {
-		if seen[k] {
-			t.Errorf("sentence kept twice: %q", k)
-		}
+		require.False(t, seen[k], "sentence kept twice: %q", k)
 		seen[k] = true
 	}
 }
@@ -217,43 +177,23 @@ func TestDeterministic(t *testing.T) {
 	docs := []string{text, readTestdata(t, "article_es.txt"), readTestdata(t, "article_zh.txt")}
 	c1, s1, k1 := Compress(text, Budget{Max: 1000}), Summarize(text, 5), ClusterSummary(docs, 4)
 	for range 3 {
-		if c := Compress(text, Budget{Max: 1000}); c != c1 {
-			t.Fatalf("Compress differs between calls:\n%q\n%q", c, c1)
-		}
-		if s := Summarize(text, 5); !slices.Equal(s, s1) {
-			t.Fatalf("Summarize differs between calls:\n%q\n%q", s, s1)
-		}
-		if k := ClusterSummary(docs, 4); k != k1 {
-			t.Fatalf("ClusterSummary differs between calls:\n%q\n%q", k, k1)
-		}
+		require.Equal(t, c1, Compress(text, Budget{Max: 1000}), "Compress differs between calls")
+		require.Equal(t, s1, Summarize(text, 5), "Summarize differs between calls")
+		require.Equal(t, k1, ClusterSummary(docs, 4), "ClusterSummary differs between calls")
 	}
 }
 
 func TestEmptyAndOneSentence(t *testing.T) {
 	t.Parallel()
 	for _, text := range []string{"", "   \n ", "Only one sentence here.", "  Only one sentence here, untrimmed  \n"} {
-		if got := Compress(text, Budget{}); got != text {
-			t.Errorf("Compress(%q) = %q; want the input", text, got)
-		}
-		if got := Compress(text, Budget{Max: 1000}); got != text {
-			t.Errorf("Compress(%q) with a large budget = %q; want the input", text, got)
-		}
+		require.Equal(t, text, Compress(text, Budget{}), "Compress(%q): want the input", text)
+		require.Equal(t, text, Compress(text, Budget{Max: 1000}), "Compress(%q) with a large budget: want the input", text)
 	}
-	if got := Summarize("", 3); got != nil {
-		t.Errorf("Summarize(\"\") = %q; want nil", got)
-	}
-	if got := Summarize(" One sentence. ", 3); !slices.Equal(got, []string{"One sentence."}) {
-		t.Errorf("Summarize(one sentence) = %q", got)
-	}
-	if got := ClusterSummary(nil, 3); got != "" {
-		t.Errorf("ClusterSummary(nil) = %q; want \"\"", got)
-	}
-	if got := ClusterSummary([]string{"", " "}, 3); got != "" {
-		t.Errorf("ClusterSummary(empty docs) = %q; want \"\"", got)
-	}
-	if got := ClusterSummary([]string{"One sentence."}, 3); got != "One sentence." {
-		t.Errorf("ClusterSummary(one sentence) = %q", got)
-	}
+	require.Nil(t, Summarize("", 3), `Summarize("")`)
+	require.Equal(t, []string{"One sentence."}, Summarize(" One sentence. ", 3), "Summarize(one sentence)")
+	require.Empty(t, ClusterSummary(nil, 3), "ClusterSummary(nil)")
+	require.Empty(t, ClusterSummary([]string{"", " "}, 3), "ClusterSummary(empty docs)")
+	require.Equal(t, "One sentence.", ClusterSummary([]string{"One sentence."}, 3), "ClusterSummary(one sentence)")
 }
 
 func TestSummarizeCounts(t *testing.T) {
@@ -262,20 +202,14 @@ func TestSummarizeCounts(t *testing.T) {
 	n := len(sentences.Split(text))
 	for _, k := range []int{1, 3, 10} {
 		got := Summarize(text, k)
-		if len(got) != k {
-			t.Errorf("Summarize(n=%d) gave %d sentences", k, len(got))
-		}
-		if pos := positions(t, text, got); !slices.IsSorted(pos) {
-			t.Errorf("Summarize(n=%d) out of order: %v", k, pos)
-		}
+		require.Len(t, got, k, "Summarize(n=%d)", k)
+		pos := positions(t, text, got)
+		require.True(t, slices.IsSorted(pos), "Summarize(n=%d) out of order: %v", k, pos)
 	}
 	auto := Summarize(text, 0)
-	if f := float64(len(auto)) / float64(n); f < 0.2 || f > 0.4 {
-		t.Errorf("Summarize(n=0) kept %d of %d", len(auto), n)
-	}
-	if all := Summarize(text, 10*n); len(all) > n {
-		t.Errorf("Summarize(n > sentences) gave %d of %d", len(all), n)
-	}
+	f := float64(len(auto)) / float64(n)
+	require.True(t, f >= 0.2 && f <= 0.4, "Summarize(n=0) kept %d of %d", len(auto), n)
+	require.LessOrEqual(t, len(Summarize(text, 10*n)), n, "Summarize(n > sentences)")
 }
 
 func TestClusterSummaryAvoidsNearDuplicates(t *testing.T) {
@@ -292,22 +226,16 @@ func TestClusterSummaryAvoidsNearDuplicates(t *testing.T) {
 			"Engineers from the Red Cross began repairs that could take two weeks.",
 	}
 	got := sentences.Split(ClusterSummary(docs, 5))
-	if len(got) < 4 {
-		t.Fatalf("summary has %d sentences; want at least 4: %q", len(got), got)
-	}
+	require.GreaterOrEqual(t, len(got), 4, "summary sentences: want at least 4: %q", got)
 	for i := range got {
 		for j := i + 1; j < len(got); j++ {
 			a, b := termSet(tokens.Terms(got[i])), termSet(tokens.Terms(got[j]))
-			if jac := jaccard(a, b); jac >= 0.5 {
-				t.Errorf("near-duplicates in summary (Jaccard %.2f):\n%q\n%q", jac, got[i], got[j])
-			}
+			require.Less(t, jaccard(a, b), 0.5, "near-duplicates in summary (Jaccard):\n%q\n%q", got[i], got[j])
 		}
 	}
 	joined := strings.Join(got, " ")
 	for _, want := range []string{"Geneva", "Aid convoys"} {
-		if !strings.Contains(joined, want) {
-			t.Errorf("summary lacks %q from one of the stories: %q", want, got)
-		}
+		require.True(t, strings.Contains(joined, want), "summary lacks %q from one of the stories: %q", want, got)
 	}
 }
 
@@ -318,20 +246,15 @@ func TestOptionsValidation(t *testing.T) {
 		{TopEntities: -1}, {EntityBonus: -1}, {DupThreshold: 1.2}, {Jaccard: -0.5},
 	}
 	for _, o := range bad {
-		if _, err := CompressWith("A. B.", Budget{}, o); !errors.Is(err, ErrInvalidOptions) {
-			t.Errorf("CompressWith(%+v) err = %v; want ErrInvalidOptions", o, err)
-		}
-		if _, err := SummarizeWith("A. B.", 1, o); !errors.Is(err, ErrInvalidOptions) {
-			t.Errorf("SummarizeWith(%+v) err = %v", o, err)
-		}
-		if _, err := ClusterSummaryWith([]string{"A. B."}, 1, o); !errors.Is(err, ErrInvalidOptions) {
-			t.Errorf("ClusterSummaryWith(%+v) err = %v", o, err)
-		}
+		_, err := CompressWith("A. B.", Budget{}, o)
+		require.ErrorIs(t, err, ErrInvalidOptions, "CompressWith(%+v)", o)
+		_, err = SummarizeWith("A. B.", 1, o)
+		require.ErrorIs(t, err, ErrInvalidOptions, "SummarizeWith(%+v)", o)
+		_, err = ClusterSummaryWith([]string{"A. B."}, 1, o)
+		require.ErrorIs(t, err, ErrInvalidOptions, "ClusterSummaryWith(%+v)", o)
 	}
 	_, err := CompressWith("A. B.", Budget{}, Options{Lambda: 3})
-	if err == nil || !strings.Contains(err.Error(), "Lambda = 3") {
-		t.Errorf("error %v does not name the field and value", err)
-	}
+	require.ErrorContains(t, err, "Lambda = 3", "the error names the field and value")
 }
 
 func TestJoin(t *testing.T) {
@@ -346,9 +269,7 @@ func TestJoin(t *testing.T) {
 		{[]string{"第一。", "Second."}, "第一。 Second."},
 	}
 	for _, tc := range tests {
-		if got := join(tc.parts); got != tc.want {
-			t.Errorf("join(%q) = %q; want %q", tc.parts, got, tc.want)
-		}
+		require.Equal(t, tc.want, join(tc.parts), "join(%q)", tc.parts)
 	}
 }
 
@@ -361,15 +282,9 @@ func FuzzCompress(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string, max int) {
 		b := Budget{Max: max % 4096}
 		r, err := CompressWith(text, b, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b.Max > 0 && r.OutputUnits > b.Max && r.Sentences > 0 {
-			t.Fatalf("output %d units over budget %d", r.OutputUnits, b.Max)
-		}
-		if r.Kept > r.Sentences {
-			t.Fatalf("kept %d of %d", r.Kept, r.Sentences)
-		}
+		require.NoError(t, err)
+		require.False(t, b.Max > 0 && r.OutputUnits > b.Max && r.Sentences > 0, "output %d units over budget %d", r.OutputUnits, b.Max)
+		require.LessOrEqual(t, r.Kept, r.Sentences, "kept sentences")
 		Summarize(text, max%10)
 		ClusterSummary([]string{text, text[:len(text)/2]}, max%10)
 	})

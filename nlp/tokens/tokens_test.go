@@ -1,10 +1,11 @@
 package tokens
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestWords(t *testing.T) {
@@ -32,27 +33,18 @@ func TestWords(t *testing.T) {
 		{"\xff\xfebad", []string{"bad"}},
 	}
 	for _, tc := range tests {
-		if got := Words(tc.in); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Words(%q) = %q; want %q", tc.in, got, tc.want)
-		}
+		require.Equal(t, tc.want, Words(tc.in), "Words(%q)", tc.in)
 	}
 }
 
 func TestTermsDropStopwords(t *testing.T) {
 	t.Parallel()
 	got := Terms("The talks in Geneva were said to be over, según la ONU, und die Truppen.")
-	want := []string{"talks", "geneva", "onu", "truppen"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Terms = %q; want %q", got, want)
-	}
+	require.Equal(t, []string{"talks", "geneva", "onu", "truppen"}, got, "Terms")
 	for _, w := range []string{"the", "les", "und", "что", "في"} {
-		if !IsStopword(w) {
-			t.Errorf("IsStopword(%q) = false", w)
-		}
+		require.True(t, IsStopword(w), "IsStopword(%q)", w)
 	}
-	if IsStopword("ceasefire") {
-		t.Error(`IsStopword("ceasefire") = true`)
-	}
+	require.False(t, IsStopword("ceasefire"), `IsStopword("ceasefire")`)
 }
 
 func FuzzWords(f *testing.F) {
@@ -62,9 +54,7 @@ func FuzzWords(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, w := range Words(s) {
 			n := utf8.RuneCountInString(w)
-			if w == "" || n > MaxTokenRunes {
-				t.Fatalf("token %q of %q has %d runes", w, s, n)
-			}
+			require.True(t, w != "" && n <= MaxTokenRunes, "token %q of %q has %d runes", w, s, n)
 		}
 	})
 }

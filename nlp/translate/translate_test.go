@@ -2,27 +2,24 @@ package translate_test
 
 import (
 	"context"
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/nlp/translate"
 )
 
 func TestKeepNeverPretends(t *testing.T) {
 	tr, err := translate.ByName("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	out, ok, err := tr.Translate(context.Background(), "Le cessez-le-feu tient.", "fr")
-	if err != nil || ok || out != "Le cessez-le-feu tient." {
-		t.Fatalf("got %q, %v, %v; want the text unchanged, translated=false", out, ok, err)
-	}
+	require.NoError(t, err)
+	require.False(t, ok, "translated: want false")
+	require.Equal(t, "Le cessez-le-feu tient.", out, "want the text unchanged")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := tr.Translate(ctx, "x", "fr"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v; want context.Canceled", err)
-	}
-	if _, err := translate.ByName("google"); !errors.Is(err, translate.ErrUnknownBackend) {
-		t.Fatalf("got %v; want ErrUnknownBackend", err)
-	}
+	_, _, err = tr.Translate(ctx, "x", "fr")
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = translate.ByName("google")
+	require.ErrorIs(t, err, translate.ErrUnknownBackend)
 }

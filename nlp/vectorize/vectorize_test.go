@@ -2,31 +2,26 @@ package vectorize
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func newT(t testing.TB, o Options) *TFIDF {
 	t.Helper()
 	v, err := NewTFIDF(o)
-	if err != nil {
-		t.Fatalf("NewTFIDF(%+v): %v", o, err)
-	}
+	require.NoError(t, err, "NewTFIDF(%+v)", o)
 	return v
 }
 
 func vectorize(t testing.TB, v Vectorizer, texts []string) [][]float32 {
 	t.Helper()
 	out, err := v.Vectorize(context.Background(), texts)
-	if err != nil {
-		t.Fatalf("Vectorize: %v", err)
-	}
-	if len(out) != len(texts) {
-		t.Fatalf("got %d vectors for %d texts", len(out), len(texts))
-	}
+	require.NoError(t, err, "Vectorize")
+	require.Len(t, out, len(texts), "vectors, one per text")
 	return out
 }
 
@@ -43,9 +38,7 @@ func TestSimilarDocsAreCloser(t *testing.T) {
 	vecs := vectorize(t, newT(t, Options{}), texts)
 	same := []float64{Cosine(vecs[0], vecs[1]), Cosine(vecs[0], vecs[2]), Cosine(vecs[1], vecs[2]), Cosine(vecs[3], vecs[4])}
 	other := []float64{Cosine(vecs[0], vecs[3]), Cosine(vecs[0], vecs[5]), Cosine(vecs[2], vecs[4]), Cosine(vecs[4], vecs[5])}
-	if lo, hi := slices.Min(same), slices.Max(other); lo <= hi {
-		t.Errorf("least similar same-topic pair %.3f ≤ most similar cross-topic pair %.3f (same %v, other %v)", lo, hi, same, other)
-	}
+	require.Greater(t, slices.Min(same), slices.Max(other), "least similar same-topic pair against the most similar cross-topic pair (same %v, other %v)", same, other)
 }
 
 func TestTopicsSeparateOnSyntheticCorpus(t *testing.T) {
@@ -53,9 +46,7 @@ func TestTopicsSeparateOnSyntheticCorpus(t *testing.T) {
 	docs, labels := syntheticCorpus(400, 8, 200, 1)
 	// 400 documents and 64 dimensions: the randomized SVD path.
 	vecs := vectorize(t, newT(t, Options{Dim: 64}), docs)
-	if got := len(vecs[0]); got != 64 {
-		t.Fatalf("dimension %d; want 64", got)
-	}
+	require.Len(t, vecs[0], 64, "dimension")
 	var intra, inter float64
 	var nIntra, nInter int
 	hits := 0
@@ -83,12 +74,8 @@ func TestTopicsSeparateOnSyntheticCorpus(t *testing.T) {
 	}
 	intra /= float64(nIntra)
 	inter /= float64(nInter)
-	if intra < inter+0.3 {
-		t.Errorf("mean same-topic cosine %.3f not clearly above cross-topic %.3f", intra, inter)
-	}
-	if frac := float64(hits) / float64(len(vecs)); frac < 0.98 {
-		t.Errorf("nearest neighbour shares the topic for %.1f%% of documents; want ≥ 98%%", 100*frac)
-	}
+	require.GreaterOrEqual(t, intra, inter+0.3, "mean same-topic cosine not clearly above cross-topic %.3f", inter)
+	require.GreaterOrEqual(t, float64(hits)/float64(len(vecs)), 0.98, "share of documents whose nearest neighbour shares the topic")
 }
 
 func TestDeterministic(t *testing.T) {
@@ -98,9 +85,7 @@ func TestDeterministic(t *testing.T) {
 	a := vectorize(t, v, docs)
 	b := vectorize(t, newT(t, Options{Dim: 32}), docs)
 	for i := range a {
-		if !slices.Equal(a[i], b[i]) {
-			t.Fatalf("vector %d differs between runs:\n%v\n%v", i, a[i][:4], b[i][:4])
-		}
+		require.Equal(t, a[i], b[i], "vector %d differs between runs", i)
 	}
 }
 
@@ -112,9 +97,7 @@ func TestUnitLength(t *testing.T) {
 		for _, x := range v {
 			n += float64(x) * float64(x)
 		}
-		if math.Abs(n-1) > 1e-5 {
-			t.Fatalf("squared norm %v; want 1", n)
-		}
+		require.InDelta(t, 1, n, 1e-5, "squared norm")
 	}
 }
 
@@ -133,13 +116,9 @@ func TestDimensions(t *testing.T) {
 		v := newT(t, Options{Dim: tc.dim})
 		out := vectorize(t, v, docs[:tc.n])
 		for i, vec := range out {
-			if len(vec) != tc.want {
-				t.Fatalf("Dim %d, %d docs: vector %d has %d dims; want %d", tc.dim, tc.n, i, len(vec), tc.want)
-			}
+			require.Len(t, vec, tc.want, "Dim %d, %d docs: dims of vector %d", tc.dim, tc.n, i)
 		}
-		if v.Dim() != tc.dim {
-			t.Errorf("Dim() = %d; want %d", v.Dim(), tc.dim)
-		}
+		require.Equal(t, tc.dim, v.Dim(), "Dim()")
 	}
 }
 
@@ -151,9 +130,7 @@ func TestExactWhenDimCoversBatch(t *testing.T) {
 	v := newT(t, Options{})
 	vecs := vectorize(t, v, docs)
 	rows, err := v.hashRows(context.Background(), docs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ptrs := make([]*row, len(rows))
 	for i := range rows {
 		ptrs[i] = &rows[i]
@@ -161,10 +138,7 @@ func TestExactWhenDimCoversBatch(t *testing.T) {
 	weightRows(ptrs, rows, len(rows), v.opts.Buckets)
 	for i := range rows {
 		for j := i + 1; j < len(rows); j++ {
-			want := sparseDot(&rows[i], &rows[j])
-			if got := Cosine(vecs[i], vecs[j]); math.Abs(got-want) > 1e-5 {
-				t.Fatalf("cos(%d,%d) = %.6f; TF-IDF cosine %.6f", i, j, got, want)
-			}
+			require.InDelta(t, sparseDot(&rows[i], &rows[j]), Cosine(vecs[i], vecs[j]), 1e-5, "cos(%d,%d) against the TF-IDF cosine", i, j)
 		}
 	}
 }
@@ -197,9 +171,9 @@ func TestDuplicatesFactoredExactly(t *testing.T) {
 	docs, _ := syntheticCorpus(12, 3, 60, 6)
 	batch := append(slices.Clone(docs), docs[0], docs[0], docs[5])
 	vecs := vectorize(t, newT(t, Options{}), batch)
-	if !slices.Equal(vecs[0], vecs[12]) || !slices.Equal(vecs[0], vecs[13]) || !slices.Equal(vecs[5], vecs[14]) {
-		t.Fatal("identical texts got different vectors")
-	}
+	require.Equal(t, vecs[0], vecs[12], "identical texts got different vectors")
+	require.Equal(t, vecs[0], vecs[13], "identical texts got different vectors")
+	require.Equal(t, vecs[5], vecs[14], "identical texts got different vectors")
 }
 
 func TestDegenerateInputs(t *testing.T) {
@@ -207,48 +181,35 @@ func TestDegenerateInputs(t *testing.T) {
 	v := newT(t, Options{})
 	t.Run("no texts", func(t *testing.T) {
 		out := vectorize(t, v, nil)
-		if len(out) != 0 {
-			t.Fatalf("got %d vectors; want 0", len(out))
-		}
+		require.Empty(t, out, "vectors")
 	})
 	t.Run("one text", func(t *testing.T) {
 		out := vectorize(t, v, []string{"Troops crossed the river at dawn."})
-		if len(out[0]) != 1 || out[0][0] != 1 {
-			t.Fatalf("got %v; want [1]", out[0])
-		}
+		require.Equal(t, []float32{1}, out[0])
 	})
 	t.Run("empty and stopword-only texts get zero vectors", func(t *testing.T) {
 		out := vectorize(t, v, []string{"", "Troops crossed the river.", "the and of", "!!! ...", "Troops held the bridge."})
 		for _, i := range []int{0, 2, 3} {
 			for _, x := range out[i] {
-				if x != 0 {
-					t.Fatalf("text %d: got %v; want the zero vector", i, out[i])
-				}
+				require.Zero(t, x, "text %d: got %v; want the zero vector", i, out[i])
 			}
 		}
-		if Cosine(out[1], out[1]) < 0.999 || Cosine(out[0], out[1]) != 0 {
-			t.Fatalf("unexpected cosines: %v", out)
-		}
+		require.GreaterOrEqual(t, Cosine(out[1], out[1]), 0.999, "unexpected cosines: %v", out)
+		require.Zero(t, Cosine(out[0], out[1]), "unexpected cosines: %v", out)
 	})
 	t.Run("all empty", func(t *testing.T) {
 		out := vectorize(t, v, []string{"", " ", "\n"})
 		for _, vec := range out {
-			if len(vec) != 3 || slices.ContainsFunc(vec, func(x float32) bool { return x != 0 }) {
-				t.Fatalf("got %v; want zero vectors of length 3", out)
-			}
+			require.Equal(t, []float32{0, 0, 0}, vec, "got %v; want zero vectors of length 3", out)
 		}
 	})
 	t.Run("all identical", func(t *testing.T) {
 		texts := slices.Repeat([]string{"Shelling continued overnight in the eastern districts."}, 50)
 		out := vectorize(t, v, texts)
 		for i, vec := range out {
-			if !slices.Equal(vec, out[0]) {
-				t.Fatalf("vector %d differs from vector 0", i)
-			}
+			require.Equal(t, out[0], vec, "vector %d differs from vector 0", i)
 		}
-		if c := Cosine(out[0], out[1]); math.Abs(c-1) > 1e-6 {
-			t.Fatalf("cosine of identical texts %v; want 1", c)
-		}
+		require.InDelta(t, 1, Cosine(out[0], out[1]), 1e-6, "cosine of identical texts")
 	})
 	t.Run("invalid utf8 and huge token", func(t *testing.T) {
 		texts := []string{"\xff\xfe bad bytes here", string(make([]byte, 1<<16)), "word " + string(slices.Repeat([]byte("x"), 1<<16))}
@@ -262,14 +223,11 @@ func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := newT(t, Options{}).Vectorize(ctx, docs)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v; want context.Canceled", err)
-	}
+	require.ErrorIs(t, err, context.Canceled)
 	ctx, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel2()
-	if _, err := newT(t, Options{}).Vectorize(ctx, docs); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v; want context.DeadlineExceeded", err)
-	}
+	_, err = newT(t, Options{}).Vectorize(ctx, docs)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
 func TestOptionsValidation(t *testing.T) {
@@ -279,14 +237,12 @@ func TestOptionsValidation(t *testing.T) {
 		{MaxTokens: -5}, {PowerIters: -1}, {PowerIters: 21},
 	}
 	for _, o := range bad {
-		if _, err := NewTFIDF(o); !errors.Is(err, ErrInvalidOptions) {
-			t.Errorf("NewTFIDF(%+v) err = %v; want ErrInvalidOptions", o, err)
-		}
+		_, err := NewTFIDF(o)
+		require.ErrorIs(t, err, ErrInvalidOptions, "NewTFIDF(%+v)", o)
 	}
 	v := newT(t, Options{Dim: 300, MaxNGram: 2})
-	if v.Dim() != 300 || v.Name() != "tfidf-lsa(dim=300,buckets=262144,ngram=2)" {
-		t.Errorf("Dim() = %d, Name() = %q", v.Dim(), v.Name())
-	}
+	require.Equal(t, 300, v.Dim(), "Dim()")
+	require.Equal(t, "tfidf-lsa(dim=300,buckets=262144,ngram=2)", v.Name(), "Name()")
 }
 
 func TestBigrams(t *testing.T) {
@@ -295,12 +251,8 @@ func TestBigrams(t *testing.T) {
 	texts := []string{"border talks resume city", "city talks resume border", "border talks resume city"}
 	uni := vectorize(t, newT(t, Options{}), texts)
 	bi := vectorize(t, newT(t, Options{MaxNGram: 2}), texts)
-	if c := Cosine(uni[0], uni[1]); c < 0.999 {
-		t.Errorf("unigram cosine of reordered texts %v; want 1", c)
-	}
-	if c := Cosine(bi[0], bi[1]); c > 0.9 {
-		t.Errorf("bigram cosine of reordered texts %v; want < 0.9", c)
-	}
+	require.GreaterOrEqual(t, Cosine(uni[0], uni[1]), 0.999, "unigram cosine of reordered texts; want 1")
+	require.LessOrEqual(t, Cosine(bi[0], bi[1]), 0.9, "bigram cosine of reordered texts; want < 0.9")
 }
 
 func TestRandomizedMatchesExact(t *testing.T) {
@@ -309,16 +261,12 @@ func TestRandomizedMatchesExact(t *testing.T) {
 	docs, _ := syntheticCorpus(320, 8, 150, 8)
 	v := newT(t, Options{})
 	rows, err := v.hashRows(context.Background(), docs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	uniq, _ := dedupe(rows)
 	weightRows(uniq, rows, len(rows), v.opts.Buckets)
 	tm := newTermMatrix(uniq, slices.Repeat([]float64{1}, len(uniq)), v.opts.Buckets)
 	g, err := tm.gram(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// The corpus has 8 topics: 8 well-separated eigenvalues, then a flat
 	// bulk of noise. The separated ones must be accurate; in the bulk any
 	// basis is as good as another, so only the captured energy is checked
@@ -326,25 +274,17 @@ func TestRandomizedMatchesExact(t *testing.T) {
 	m, k := len(uniq), 16
 	want, _ := exactEigen(g, m, k)
 	got, _, err := randomizedEigen(context.Background(), tm.mulGram, m, k, k+oversample, v.opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for j := range 8 {
-		if rel := math.Abs(got[j]-want[j]) / want[j]; rel > 1e-4 {
-			t.Errorf("eigenvalue %d: randomized %.6f, exact %.6f (rel err %.2g)", j, got[j], want[j], rel)
-		}
+		require.InEpsilon(t, want[j], got[j], 1e-4, "eigenvalue %d: randomized against exact", j)
 	}
 	var sg, sw float64
 	for j := range k {
-		if got[j] > want[j]*(1+1e-9) {
-			t.Errorf("eigenvalue %d: randomized %.6f above exact %.6f", j, got[j], want[j])
-		}
+		require.LessOrEqual(t, got[j], want[j]*(1+1e-9), "eigenvalue %d: randomized above exact %.6f", j, want[j])
 		sg += got[j]
 		sw += want[j]
 	}
-	if sg < 0.97*sw {
-		t.Errorf("randomized top-%d energy %.3f < 97%% of exact %.3f", k, sg, sw)
-	}
+	require.GreaterOrEqual(t, sg, 0.97*sw, "randomized top-%d energy: want ≥ 97%% of exact %.3f", k, sw)
 }
 
 func TestGramProductsAgree(t *testing.T) {
@@ -355,13 +295,9 @@ func TestGramProductsAgree(t *testing.T) {
 	docs = append(docs, docs[3], docs[3], docs[7])
 	v := newT(t, Options{})
 	rows, err := v.hashRows(context.Background(), docs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	uniq, group := dedupe(rows)
-	if len(uniq) != 60 {
-		t.Fatalf("%d unique rows; want 60", len(uniq))
-	}
+	require.Len(t, uniq, 60, "unique rows")
 	mult := make([]float64, len(uniq))
 	for _, g := range group {
 		mult[g]++
@@ -369,9 +305,7 @@ func TestGramProductsAgree(t *testing.T) {
 	weightRows(uniq, rows, len(rows), v.opts.Buckets)
 	tm := newTermMatrix(uniq, mult, v.opts.Buckets)
 	g, err := tm.gram(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m, l := tm.m, 7
 	q := newGeneral(m, l)
 	for i := range q.Data {
@@ -380,17 +314,13 @@ func TestGramProductsAgree(t *testing.T) {
 	y := newGeneral(m, l)
 	tm.mulGram(q, y)
 	for i := range m {
-		if d := g[i*m+i]; math.Abs(d-mult[i]) > 1e-9 {
-			t.Fatalf("G[%d,%d] = %v; want multiplicity %v (unit rows)", i, i, d, mult[i])
-		}
+		require.InDelta(t, mult[i], g[i*m+i], 1e-9, "G[%d,%d]: want the multiplicity (unit rows)", i, i)
 		for j := range l {
 			var want float64
 			for c := range m {
 				want += g[i*m+c] * q.Data[c*l+j]
 			}
-			if math.Abs(y.Data[i*l+j]-want) > 1e-9*(1+math.Abs(want)) {
-				t.Fatalf("(G·q)[%d,%d] = %v; dense %v", i, j, y.Data[i*l+j], want)
-			}
+			require.InDelta(t, want, y.Data[i*l+j], 1e-9*(1+math.Abs(want)), "(G·q)[%d,%d] against the dense product", i, j)
 		}
 	}
 }

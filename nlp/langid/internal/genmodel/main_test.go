@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestCommittedModelIsCurrent regenerates the model from the lingua-go
@@ -17,13 +19,9 @@ func TestCommittedModelIsCurrent(t *testing.T) {
 		t.Skip("reads about 60 lingua-go model files; skipped with -short and -race")
 	}
 	got, err := build("", defaultMinLogP)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := gunzip(t, "../../model.bin.gz")
-	if !bytes.Equal(got, want) {
-		t.Fatalf("regenerated model (%d bytes) differs from the committed one (%d bytes); run go generate ./nlp/langid", len(got), len(want))
-	}
+	require.True(t, bytes.Equal(got, want), "regenerated model (%d bytes) differs from the committed one (%d bytes); run go generate ./nlp/langid", len(got), len(want))
 }
 
 func TestQuantise(t *testing.T) {
@@ -31,36 +29,26 @@ func TestQuantise(t *testing.T) {
 		lp   float64
 		want uint8
 	}{{0, 1}, {-0.01, 1}, {-1, 16}, {-15.9, 254}, {-40, 255}} {
-		if got := quantise(tc.lp); got != tc.want {
-			t.Errorf("quantise(%v) = %d, want %d", tc.lp, got, tc.want)
-		}
+		require.Equal(t, tc.want, quantise(tc.lp), "quantise(%v)", tc.lp)
 	}
 }
 
 func TestPack(t *testing.T) {
 	k, ok := pack("abc")
-	if !ok || k != uint64('a')<<42|uint64('b')<<21|uint64('c') {
-		t.Errorf("pack(abc) = %x, %v", k, ok)
-	}
-	if _, ok := pack("\U0010FFFF"); !ok {
-		t.Error("pack rejected the largest rune")
-	}
+	require.True(t, ok, "pack(abc) refused it")
+	require.Equal(t, uint64('a')<<42|uint64('b')<<21|uint64('c'), k, "pack(abc) = %x", k)
+	_, ok = pack("\U0010FFFF")
+	require.True(t, ok, "pack rejected the largest rune")
 }
 
 func gunzip(t *testing.T, path string) []byte {
 	t.Helper()
 	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
