@@ -60,6 +60,8 @@ type instance struct {
 	idle      []*slot        // pages between visits; under bgMu
 	loopDone  chan struct{}
 	unsub     func()
+	authDone  chan struct{}
+	unsubAuth func()
 	closeOnce sync.Once
 }
 
@@ -152,7 +154,7 @@ func (p *Pool) launch(ctx context.Context, gen int) (*instance, error) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("starting chromium: %w", err)
 	}
-	in := &instance{gen: gen, dir: dir, pool: p, loopDone: make(chan struct{})}
+	in := &instance{gen: gen, dir: dir, pool: p, loopDone: make(chan struct{}), authDone: make(chan struct{})}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), p.chromiumArgs(dir)...)
 	logf := func(f string, a ...any) { p.log.Debug("chromium: " + fmt.Sprintf(f, a...)) }
 	bctx, bcancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(logf), chromedp.WithErrorf(logf))
@@ -189,8 +191,13 @@ func (p *Pool) launch(ctx context.Context, gen int) (*instance, error) {
 	events, unsub := in.b.Subscribe(fetch.RequestPaused.Method)
 	in.unsub = unsub
 	go in.interceptLoop(events)
+	auths, unsubAuth := in.b.Subscribe(fetch.AuthRequired.Method)
+	in.unsubAuth = unsubAuth
+	go in.authLoop(auths)
+	handleAuth := true // the egress proxy asks for its password
 	if _, err := cdp.Call(bctx, in.b, fetch.Enable, fetch.EnableParams{
-		Patterns: []*fetch.RequestPattern{{URLPattern: "*", RequestStage: fetch.RequestStageRequest}},
+		Patterns:           []*fetch.RequestPattern{{URLPattern: "*", RequestStage: fetch.RequestStageRequest}},
+		HandleAuthRequests: &handleAuth,
 	}); err != nil {
 		in.close()
 		return nil, fmt.Errorf("starting chromium %s: enabling request interception: %w", p.cfg.ChromiumPath, err)
@@ -232,6 +239,10 @@ func (in *instance) close() {
 		if in.unsub != nil {
 			in.unsub()
 			<-in.loopDone
+		}
+		if in.unsubAuth != nil {
+			in.unsubAuth()
+			<-in.authDone
 		}
 		in.handlers.Wait()
 		for _, s := range in.drainIdle() {
@@ -306,6 +317,41 @@ func (in *instance) idleTargets() (map[target.ID]bool, map[cdp.BrowserContextID]
 		ts[s.ref.target], bcs[s.ref.bc] = true, true
 	}
 	return ts, bcs
+}
+
+// authLoop answers authentication challenges: the egress proxy's gets its
+// password; a site's is cancelled (masx never logs in to the sites it
+// reads). It ends as interceptLoop does.
+func (in *instance) authLoop(events <-chan jsonv2.Value) {
+	defer close(in.authDone)
+	for {
+		var raw jsonv2.Value
+		select {
+		case r, ok := <-events:
+			if !ok {
+				return
+			}
+			raw = r
+		case <-in.ctx.Done():
+			return
+		}
+		var ev fetch.EventAuthRequired
+		if err := jsonv2.Unmarshal(raw, &ev, chromedp.DefaultUnmarshalOptions); err != nil {
+			in.pool.log.Warn("render: undecodable Fetch.authRequired", "err", err)
+			continue
+		}
+		answer := &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseCancelAuth}
+		if c := ev.AuthChallenge; c != nil && c.Source == fetch.AuthChallengeSourceProxy {
+			answer = &fetch.AuthChallengeResponse{Response: fetch.AuthChallengeResponseResponseProvideCredentials,
+				Username: proxyUser, Password: in.pool.proxy.secret}
+		}
+		in.goBackground(func() {
+			_, err := cdp.Call(in.ctx, in.b, fetch.ContinueWithAuth, fetch.ContinueWithAuthParams{RequestID: ev.RequestID, AuthChallengeResponse: answer})
+			if err != nil && in.ctx.Err() == nil {
+				in.pool.log.Debug("render: answering an auth challenge", "err", err)
+			}
+		})
+	}
 }
 
 // interceptLoop answers every paused request. It ends when the subscription

@@ -2,6 +2,11 @@ package render
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +31,11 @@ import (
 // before the browser resolves it again. Interception stays the first line:
 // it fails refused requests with BlockedByClient and tells the page which.
 type egress struct {
+	// secret is the proxy password: the proxy answers only its own
+	// browser (Proxy-Authorization: Basic masx:secret), so it is no open
+	// forward proxy for the other users of the machine while masx runs.
+	secret    string
+	authz     [32]byte // SHA-256 of the expected Proxy-Authorization value
 	ln        net.Listener
 	srv       *http.Server
 	proxy     *httputil.ReverseProxy
@@ -49,7 +59,15 @@ func startEgress(g *netguard.Guard, log *slog.Logger, blocked *atomic.Int64) (*e
 	if err != nil {
 		return nil, fmt.Errorf("starting the egress proxy: %w", err)
 	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("starting the egress proxy: making its password: %w", err)
+	}
+	secret := hex.EncodeToString(raw[:])
 	e := &egress{
+		secret:  secret,
+		authz:   sha256.Sum256([]byte("Basic " + base64.StdEncoding.EncodeToString([]byte(proxyUser+":"+secret)))),
 		ln:      ln,
 		guard:   g,
 		dialer:  &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second},
@@ -81,6 +99,16 @@ func startEgress(g *netguard.Guard, log *slog.Logger, blocked *atomic.Int64) (*e
 	}
 	e.serving.Go(func() { _ = e.srv.Serve(ln) })
 	return e, nil
+}
+
+// proxyUser is the user name the browser gives the egress proxy.
+const proxyUser = "masx"
+
+// authorized reports whether r carries the proxy's password; the digests
+// are compared in constant time.
+func (e *egress) authorized(r *http.Request) bool {
+	got := sha256.Sum256([]byte(r.Header.Get("Proxy-Authorization")))
+	return subtle.ConstantTimeCompare(got[:], e.authz[:]) == 1
 }
 
 // URL is the value for --proxy-server.
@@ -120,6 +148,12 @@ func (e *egress) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.handlers.Add(1)
 	e.mu.Unlock()
 	defer e.handlers.Done()
+	if !e.authorized(r) {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="masx-render"`)
+		http.Error(w, "proxy authorization required", http.StatusProxyAuthRequired)
+		return
+	}
+	r.Header.Del("Proxy-Authorization")
 	switch {
 	case r.Method == http.MethodConnect:
 		e.tunnel(w, r)
