@@ -313,14 +313,16 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 	}
 	prog.addTotal(len(todo))
 
-	wr := newWriter(p, runID, fp.ID)
+	// A failed write ends the flashpoint: nothing more could be stored.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	wr := newWriter(p, runID, fp.ID, stop)
 	for _, d := range dropped {
 		if done[d.Feed.URL].Terminal() {
 			continue
 		}
 		it := p.newItem(runID, fp.ID, d.Feed)
 		it.finish(d.Status, errors.New(d.Reason))
-		prog.stored(d.Status)
 		wr.add(ctx, it)
 	}
 
@@ -375,7 +377,6 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 
 	var ok []clusterMember
 	for it := range sinkCh {
-		prog.stored(it.a.Status)
 		prog.addTimings(it.a.Timings)
 		if it.a.Status == news.StatusOK {
 			ok = append(ok, memberOf(&it.a))
@@ -388,7 +389,6 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 			if _, in := sent.Load(f.URL); !in {
 				it := p.newItem(runID, fp.ID, f)
 				it.finish(news.StatusCancelled, ctx.Err())
-				prog.stored(news.StatusCancelled)
 				wr.add(ctx, it)
 			}
 		}
