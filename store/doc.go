@@ -43,9 +43,22 @@
 // (PostgreSQL: SELECT … FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE) so
 // workers finishing the last flashpoints at once finish it exactly once.
 // UnfinishedFlashpoints counts the work still ahead across live runs from
-// two partial indexes, cheap enough to bound the queue before each
+// two partial indexes. AdmitFlashpoints stores a batch of a run's
+// flashpoints and makes the same count in one transaction, refusing the
+// batch (ErrOverLimit) when it would pass a limit; admissions take turns
+// across processes (SQLite's write lock, a PostgreSQL advisory lock), so
+// the job queue's bound is exact under concurrent submissions.
+// WithdrawRun deletes a run that never started, the undo of a refused
 // submission. FinishRun still ends a run outright (the in-process path,
 // or an operator's cancel) and is not overridden by later flashpoints.
+//
+// # A full disk
+//
+// A write that fails for lack of space is ErrNoSpace in both drivers
+// (SQLite's SQLITE_FULL, PostgreSQL's SQLSTATE 53100), rolled back whole.
+// The SQLite driver sets disk aside for that day (sqlite.Config.Reserve)
+// and gives it back at the first such failure, so that recording what
+// failed still goes through while new data waits for room.
 //
 // Cancelling the context aborts the call and rolls its transaction back:
 // a cancelled PutArticles writes all of its batch or none of it, and the

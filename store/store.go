@@ -23,6 +23,14 @@ var (
 	ErrBadURL = errors.New("bad database URL")
 	// ErrClosed: the store was used after Close.
 	ErrClosed = errors.New("store closed")
+	// ErrOverLimit: AdmitFlashpoints would have left more unfinished
+	// flashpoints than its limit; it wrote nothing.
+	ErrOverLimit = errors.New("over the limit of unfinished flashpoints")
+	// ErrNoSpace: a write failed because the database's disk is full
+	// (SQLite: SQLITE_FULL; PostgreSQL: SQLSTATE 53100 disk_full). The
+	// transaction was rolled back. Retrying soon fails the same way: an
+	// operator has to free space.
+	ErrNoSpace = errors.New("no space left on device (ENOSPC)")
 )
 
 // Store keeps runs, flashpoints, articles and clusters. Implementations are
@@ -74,6 +82,21 @@ type Store interface {
 	// bound for how much more to enqueue. It is an indexed count, cheap to
 	// call before every submission.
 	UnfinishedFlashpoints(ctx context.Context) (int, error)
+	// AdmitFlashpoints is UpsertFlashpoints under a bound: in the same
+	// transaction it counts what UnfinishedFlashpoints would count once
+	// fps are stored (fps included, the run's earlier ones too) and, when
+	// that is more than limit, writes nothing and returns ErrOverLimit,
+	// wrapped with the count. Calls are serialised with one another across
+	// every process using the database (SQLite: the write lock;
+	// PostgreSQL: a transaction-level advisory lock), so concurrent
+	// submitters never admit more than limit between them. limit ≤ 0
+	// means no bound.
+	AdmitFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint, limit int) error
+	// WithdrawRun deletes a run that never started (queued, in its first
+	// attempt) with everything stored under it, in one transaction: the
+	// submitter's undo when its run is refused. Any other run is left as
+	// it is with ErrInvalid; a missing run gives ErrNotFound.
+	WithdrawRun(ctx context.Context, runID string) error
 	// GetRun returns one run or ErrNotFound.
 	GetRun(ctx context.Context, runID string) (news.Run, error)
 	// LatestRun returns the run started last, or ErrNotFound when none is

@@ -58,8 +58,9 @@ const (
 
 // Sentinel errors.
 var (
-	// ErrQueueFull: Submit refused a run because QueueMax flashpoints are
-	// already unfinished. The API answers 429.
+	// ErrQueueFull: Submit refused a run because its flashpoints do not
+	// fit under QueueMax with those already unfinished. Nothing of the
+	// run stays queued. The API answers 429.
 	ErrQueueFull = errors.New("job queue full")
 	// ErrClosed: the Jobs was used after Stop.
 	ErrClosed = errors.New("jobs stopped")
@@ -89,8 +90,10 @@ type Config struct {
 	// Default 5.
 	MaxAttempts int
 	// QueueMax is how many flashpoints may be unfinished over all runs
-	// before Submit refuses a run with ErrQueueFull (MASX_JOB_QUEUE_MAX).
-	// Default 10000.
+	// (MASX_JOB_QUEUE_MAX): Submit admits a run only whole and only if its
+	// flashpoints fit with every other live run's, else refuses it with
+	// ErrQueueFull. The bound is exact under concurrent submissions from
+	// any number of processes (see Submit). Default 10000.
 	QueueMax int
 	// PollInterval is how often workers look for new jobs. On a database
 	// that cannot notify them (DriverOptions.PollOnly: SQLite), it is the
@@ -155,6 +158,7 @@ type riverClient interface {
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobDeleteMany(ctx context.Context, params *river.JobDeleteManyParams) (*river.JobDeleteManyResult, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 }
 
@@ -166,9 +170,12 @@ type Jobs struct {
 	client  riverClient
 	metrics *metrics
 
-	mu        sync.Mutex
-	started   bool
-	stopped   bool
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	// faults holds, per run, a failure a worker of this process could
+	// not record in the store (a full disk), for WaitOrCancel.
+	faults    map[string]error
 	stopSweep chan struct{}
 	sweepDone sync.WaitGroup
 }
@@ -240,6 +247,26 @@ func clientID() string {
 		host = "unknown"
 	}
 	return fmt.Sprintf("masx-%s-pid%d-%s", host, os.Getpid(), time.Now().UTC().Format("20060102T150405.000000"))
+}
+
+// unrecordedFailure keeps err, the first failure of run runID that could
+// not be written to the store, for WaitOrCancel.
+func (j *Jobs) unrecordedFailure(runID string, err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.faults == nil {
+		j.faults = map[string]error{}
+	}
+	if j.faults[runID] == nil {
+		j.faults[runID] = err
+	}
+}
+
+// unrecorded returns run runID's unrecorded failure, or nil.
+func (j *Jobs) unrecorded(runID string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.faults[runID]
 }
 
 // Config returns the effective configuration.

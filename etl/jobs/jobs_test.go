@@ -58,6 +58,12 @@ func (s *site) works() []pipeline.Work {
 // newPipeline wires a real HTTP-only pipeline over st.
 func newPipeline(t *testing.T, st store.Store) *pipeline.Pipeline {
 	t.Helper()
+	return newPipelineProgress(t, st, nil)
+}
+
+// newPipelineProgress is newPipeline counting in prog (nil: its own).
+func newPipelineProgress(t *testing.T, st store.Store, prog *pipeline.Progress) *pipeline.Pipeline {
+	t.Helper()
 	ex, err := executor.New(executor.Config{MaxThreads: 8, MaxProcs: 2})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ex.Shutdown(context.Background()) })
@@ -69,7 +75,7 @@ func newPipeline(t *testing.T, st store.Store) *pipeline.Pipeline {
 	vec, err := vectorize.NewTFIDF(vectorize.Options{})
 	require.NoError(t, err)
 	p, err := pipeline.New(pipeline.Config{FetchWorkers: 4, Method: crawl.MethodHTTP, MinTextChars: 500},
-		pipeline.Deps{Store: st, Getter: client, Vectorizer: vec, Executors: ex})
+		pipeline.Deps{Store: st, Getter: client, Vectorizer: vec, Executors: ex, Progress: prog})
 	require.NoError(t, err)
 	return p
 }
@@ -95,6 +101,8 @@ func openPostgres(t *testing.T) *postgres.Store {
 func driverOf(t *testing.T, st store.Store) Driver {
 	t.Helper()
 	switch st := st.(type) {
+	case *diskFullStore:
+		return driverOf(t, st.Store)
 	case *sqlite.Store:
 		return NewDriver(riversqlite.New(st.WriterDB()), DriverOptions{PollOnly: true})
 	case *postgres.Store:

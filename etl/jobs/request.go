@@ -89,11 +89,25 @@ func keepIDs[T any](xs []T, ids []string, idOf func(T) string) ([]T, error) {
 //     other workers, end without work.
 //
 // Submitting the same run ID again resumes it: completed flashpoints and
-// finished articles are kept. The error then wraps ctx's. A process that
+// finished articles are kept. The error then wraps ctx's.
+//
+// A flashpoint that failed here for lack of disk space fails its run in
+// the store; when even that cannot be written, WaitOrCancel returns that
+// failure (wrapping store.ErrNoSpace) instead of waiting for a run the
+// store will show running until it is resumed. A process that
 // serves many runs (`masx worker`, `masx serve`) drains with Stop instead
 // and leaves its runs to finish elsewhere.
 func (j *Jobs) WaitOrCancel(ctx context.Context, runID string, every time.Duration) (news.Run, error) {
-	r, err := Wait(ctx, j.deps.Store, runID, every, nil)
+	wctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r, err := Wait(wctx, j.deps.Store, runID, every, func(news.Run) {
+		if f := j.unrecorded(runID); f != nil {
+			stop(f)
+		}
+	})
+	if f := j.unrecorded(runID); err != nil && ctx.Err() == nil && f != nil {
+		return r, fmt.Errorf("jobs: %w", f)
+	}
 	if err == nil || ctx.Err() == nil {
 		return r, err
 	}

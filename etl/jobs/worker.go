@@ -96,7 +96,9 @@ func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointAr
 
 	switch {
 	case err == nil:
-		if ferr := finish(news.RunCompleted, ""); ferr != nil {
+		if ferr := finish(news.RunCompleted, ""); errors.Is(ferr, store.ErrNoSpace) {
+			return "failed", w.failNoSpace(fctx, job, log, ferr)
+		} else if ferr != nil {
 			// Processing again is cheap: stored articles are skipped.
 			return "retried", ferr
 		}
@@ -109,6 +111,8 @@ func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointAr
 	case ctx.Err() != nil:
 		// Shutdown: River retries the job; the next attempt continues.
 		return "retried", fmt.Errorf("flashpoint %s interrupted: %w", a.FlashpointID, err)
+	case errors.Is(err, store.ErrNoSpace):
+		return "failed", w.failNoSpace(fctx, job, log, err)
 	case permanent(err):
 		log.Error("flashpoint failed permanently", "err", err)
 		return "failed", river.JobCancel(errors.Join(err, finish(news.RunFailed, err.Error())))
@@ -119,6 +123,55 @@ func (w *flashpointWorker) work(ctx context.Context, job *river.Job[FlashpointAr
 		log.Warn("flashpoint failed, will retry", "err", err)
 		return "retried", err
 	}
+}
+
+// noSpaceTries writes, noSpaceWait apart, are how hard failNoSpace tries
+// to record a failure on a full disk: a few seconds in all, for space that
+// frees itself (a rolled-back transaction, a checkpoint), before it gives
+// up and leaves the failure to WaitOrCancel and Sweep.
+const (
+	noSpaceTries = 5
+	noSpaceWait  = time.Second
+)
+
+// failNoSpace ends a job whose flashpoint could not be stored for lack of
+// disk space, err being that failure: the flashpoint is recorded failed
+// with an ENOSPC reason and, since every other flashpoint would fail the
+// same way, so is its run (unless a newer attempt has taken it over), so
+// the run ends now rather than after minutes of retries. It stays
+// resumable: submitting it again redoes what did not complete. The job is
+// cancelled, not retried. When not even that small write goes through,
+// the failure is handed to this process's WaitOrCancel (masx run ends with
+// it) and stays in the cancelled job's error, which Sweep records once
+// there is space again.
+func (w *flashpointWorker) failNoSpace(fctx context.Context, job *river.Job[FlashpointArgs], log *slog.Logger, err error) error {
+	j, a := w.j, job.Args
+	st := j.deps.Store
+	reason := fmt.Sprintf("disk full: %v; free disk space, then resume the run (submit run %s again)", err, a.RunID)
+	log.Error("flashpoint failed: no space left on device; failing the run", "err", err)
+	record := func() error {
+		r, err := st.FinishFlashpoint(fctx, a.RunID, a.FlashpointID, news.RunFailed, reason)
+		if err != nil || r.State.Finished() || r.Attempt != a.Attempt {
+			return err
+		}
+		return st.FinishRun(fctx, a.RunID, news.RunFailed, reason)
+	}
+	var rerr error
+	for try := 1; ; try++ {
+		rerr = record()
+		if rerr == nil || !errors.Is(rerr, store.ErrNoSpace) || try == noSpaceTries {
+			break
+		}
+		select {
+		case <-fctx.Done():
+		case <-time.After(noSpaceWait):
+		}
+	}
+	if rerr != nil {
+		log.Error("could not record the failure", "err", rerr)
+		j.unrecordedFailure(a.RunID, fmt.Errorf("run %s: flashpoint %s failed: %s; recording that failed too: %w", a.RunID, a.FlashpointID, reason, rerr))
+	}
+	return river.JobCancel(errors.Join(errors.New(reason), rerr))
 }
 
 func (j *Jobs) writeMASX(ctx context.Context, a FlashpointArgs) error {

@@ -319,7 +319,10 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 	}
 	prog.addTotal(len(todo))
 
-	wr := newWriter(p, runID, fp.ID)
+	// A failed write ends the flashpoint: nothing more could be stored.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	wr := newWriter(p, runID, fp.ID, stop)
 	p.storeDropped(ctx, wr, runID, fp.ID, w.Dropped, done)
 	ok := p.stream(ctx, wr, runID, fp.ID, todo)
 	if err := wr.flush(ctx); err != nil {
@@ -354,7 +357,6 @@ func (p *Pipeline) storeDropped(ctx context.Context, wr *writer, runID, fpID str
 		}
 		it := p.newItem(runID, fpID, d.Feed)
 		it.finish(d.Status, errors.New(d.Reason))
-		p.deps.Progress.stored(d.Status)
 		wr.add(ctx, it)
 	}
 }
@@ -367,7 +369,6 @@ func (p *Pipeline) stream(ctx context.Context, wr *writer, runID, fpID string, t
 	sinkCh, sent := p.startStages(ctx, runID, fpID, todo)
 	var ok []clusterMember
 	for it := range sinkCh {
-		prog.stored(it.a.Status)
 		prog.addTimings(it.a.Timings)
 		if it.a.Status == news.StatusOK {
 			ok = append(ok, memberOf(&it.a))
@@ -380,7 +381,6 @@ func (p *Pipeline) stream(ctx context.Context, wr *writer, runID, fpID string, t
 			if _, in := sent.Load(f.URL); !in {
 				it := p.newItem(runID, fpID, f)
 				it.finish(news.StatusCancelled, ctx.Err())
-				prog.stored(news.StatusCancelled)
 				wr.add(ctx, it)
 			}
 		}

@@ -30,6 +30,8 @@ type Progress struct {
 
 // Snapshot is a copy of the counters.
 type Snapshot struct {
+	// Stored (and ByStatus) count articles whose write transaction
+	// committed: what the store holds, not what was handed to it.
 	Total, Fetched, Analyzed, Stored int64
 	FlashpointsStarted               int64
 	FlashpointsDone                  int64
@@ -70,6 +72,7 @@ func (p *Progress) flashpointDone() {
 	}
 }
 
+// stored counts one article whose write has committed (see writer).
 func (p *Progress) stored(s news.Status) {
 	p.nStored.Add(1)
 	if m := p.metrics.Load(); m != nil {

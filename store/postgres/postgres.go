@@ -30,6 +30,10 @@ const MigrationsTable = "masx_schema_migrations"
 // database at once take in turn ("masxmigr" in ASCII).
 const migrationLock int64 = 0x6d6173786d696772
 
+// admissionLock is the transaction-level advisory lock AdmitFlashpoints
+// holds while it counts and stores ("masx_adm" in ASCII).
+const admissionLock int64 = 0x6d6173785f61646d
+
 // Defaults for Config's zero fields.
 const (
 	BatchRowsDefault = 500
@@ -189,7 +193,17 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
-	return fail(ctx, pgx.BeginFunc(ctx, s.pool, fn))
+	return fail(ctx, noSpace(pgx.BeginFunc(ctx, s.pool, fn)))
+}
+
+// noSpace marks a write the server refused for lack of disk space
+// (SQLSTATE 53100 disk_full: "could not extend file …: No space left on
+// device") with store.ErrNoSpace.
+func noSpace(err error) error {
+	if err != nil && pgCode(err) == codeDiskFull && !errors.Is(err, store.ErrNoSpace) {
+		return fmt.Errorf("%w: %w", store.ErrNoSpace, err)
+	}
+	return err
 }
 
 func (s *Store) reader() error {
@@ -221,6 +235,7 @@ func pgCode(err error) string {
 const (
 	codeUnique     = "23505"
 	codeForeignKey = "23503"
+	codeDiskFull   = "53100"
 )
 
 func nullTime(t time.Time) any {
@@ -376,12 +391,27 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]news.Run, error) {
 
 // UpsertFlashpoints implements store.Store.
 func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint) error {
+	return s.AdmitFlashpoints(ctx, runID, fps, 0)
+}
+
+// AdmitFlashpoints implements store.Store. With a limit, the transaction
+// first takes the advisory lock admissionLock, which it holds until it
+// commits or rolls back: admissions from every process then run one after
+// another, and under READ COMMITTED the count, a statement started after
+// the lock was granted, sees every earlier admission committed.
+// Flashpoints finishing meanwhile only make the count smaller.
+func (s *Store) AdmitFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint, limit int) error {
 	fps, err := record.Flashpoints(runID, fps)
 	if err != nil {
 		return fmt.Errorf("storing flashpoints: %w", err)
 	}
 	now := record.Now()
 	err = s.write(ctx, func(tx pgx.Tx) error {
+		if limit > 0 {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, admissionLock); err != nil {
+				return fmt.Errorf("taking the admission lock: %w", err)
+			}
+		}
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM runs WHERE id = $1`, runID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
 			return store.ErrNotFound
@@ -397,10 +427,44 @@ func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.
 					entities = excluded.entities, domains = excluded.domains, updated_at = excluded.updated_at, `+flashpointReset,
 				runID, f.ID, f.Title, f.Description, record.EncodeList(f.Entities), record.EncodeList(f.Domains), now, now)
 		}
-		return tx.SendBatch(ctx, b).Close()
+		if err := tx.SendBatch(ctx, b).Close(); err != nil || limit <= 0 {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, unfinishedQuery).Scan(&n); err != nil {
+			return fmt.Errorf("counting unfinished flashpoints: %w", err)
+		}
+		return record.OverLimit(n, limit)
 	})
 	if err != nil {
 		return fmt.Errorf("storing %d flashpoints of run %q: %w", len(fps), runID, err)
+	}
+	return nil
+}
+
+// WithdrawRun implements store.Store. The foreign keys cascade from the run
+// to its flashpoints, and from them to articles and clusters.
+func (s *Store) WithdrawRun(ctx context.Context, runID string) error {
+	if err := record.ID("run ID", runID); err != nil {
+		return fmt.Errorf("withdrawing run: %w", err)
+	}
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM runs WHERE id = $1 AND state = 'queued' AND attempt = 1`, runID)
+		if err != nil || tag.RowsAffected() > 0 {
+			return err
+		}
+		var state string
+		var attempt int
+		err = tx.QueryRow(ctx, `SELECT state, attempt FROM runs WHERE id = $1`, runID).Scan(&state, &attempt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return record.NotWithdrawable(news.RunState(state), attempt)
+	})
+	if err != nil {
+		return fmt.Errorf("withdrawing run %q: %w", runID, err)
 	}
 	return nil
 }

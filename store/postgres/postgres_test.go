@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +21,7 @@ import (
 	"github.com/masx-ai/masx/store/postgres"
 	"github.com/masx-ai/masx/store/postgres/pgtest"
 	"github.com/masx-ai/masx/store/storetest"
+	"github.com/masx-ai/masx/store/storetest/smallfs"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -440,4 +444,57 @@ func TestWithAdvisoryLock(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, closed.Close())
 	require.ErrorIs(t, closed.WithAdvisoryLock(ctx, key, func(context.Context) error { return nil }), store.ErrClosed)
+}
+
+// A write the server refuses for lack of disk space (SQLSTATE 53100,
+// disk_full) is store.ErrNoSpace and says ENOSPC; nothing of it is
+// written, and once there is room again the same write goes through. The
+// disk that fills is real: the store's tables live in a tablespace on a
+// small tmpfs (the server's own files and WAL stay on the big disk, as on
+// a server whose data volume filled up).
+func TestFullDiskIsErrNoSpace(t *testing.T) {
+	switch {
+	case os.Getenv(pgtest.EnvURL) != "":
+		t.Skipf("skipping: the server at %s cannot see this test's tmpfs", pgtest.EnvURL)
+	case !smallfs.RealRoot():
+		t.Skip("skipping: the test server must run as user postgres inside the mount namespace, which takes the real root")
+	}
+	smallfs.Run(t, 1<<20, func(t *testing.T, dir string) {
+		ctx := t.Context()
+		url := pgtest.Database(t)
+		pg, err := user.Lookup("postgres")
+		require.NoError(t, err)
+		uid, _ := strconv.Atoi(pg.Uid)
+		gid, _ := strconv.Atoi(pg.Gid)
+		loc := filepath.Join(dir, "ts")
+		require.NoError(t, os.Mkdir(loc, 0o700))
+		require.NoError(t, os.Chown(loc, uid, gid))
+		conn, err := pgx.Connect(ctx, url)
+		require.NoError(t, err)
+		var db string
+		require.NoError(t, conn.QueryRow(ctx, "SELECT current_database()").Scan(&db))
+		for _, q := range []string{
+			`CREATE TABLESPACE small LOCATION '` + loc + `'`,
+			`ALTER DATABASE ` + pgx.Identifier{db}.Sanitize() + ` SET default_tablespace = small`,
+		} {
+			_, err := conn.Exec(ctx, q)
+			require.NoError(t, err, q)
+		}
+		require.NoError(t, conn.Close(ctx))
+		s := openDB(t, url)
+		var where string
+		require.NoError(t, s.Pool().QueryRow(ctx, "SELECT coalesce(tablespace, '') FROM pg_tables WHERE tablename = 'articles'").Scan(&where))
+		require.Equal(t, "small", where)
+
+		committed, run, fp, err := storetest.FillUntilFull(t, s)
+		require.ErrorIs(t, err, store.ErrNoSpace)
+		require.ErrorContains(t, err, "no space left on device (ENOSPC)")
+		require.ErrorContains(t, err, "SQLSTATE 53100")
+		n, err := s.CountByStatus(ctx, run)
+		require.NoError(t, err)
+		require.Equal(t, map[news.Status]int{news.StatusOK: committed}, n, "the failed batch wrote nothing")
+
+		smallfs.Grow(t, dir, 16<<20)
+		require.NoError(t, s.PutArticles(ctx, storetest.Articles(run, fp, 8, 16, 8<<10)), "room again: writes go through")
+	})
 }

@@ -30,6 +30,25 @@
 // WriterDB hands out the writer pool so another component writing the same
 // file from this process (River's riversqlite driver) can share it.
 //
+// # A full disk
+//
+// A write that meets a full disk fails with SQLITE_FULL ("database or disk
+// is full"), which the store returns as store.ErrNoSpace. What is left
+// then is rarely enough to record the failure: the WAL holds everything
+// since the last checkpoint, and a checkpoint needs room to grow the
+// database file. So the store sets aside Config.Reserve bytes (4 MiB) in
+// <database>-reserve, allocated (fallocate, or written out), and removes
+// that file at the first write that fails for lack of space. From then on
+// writes of new data (articles, clusters, flashpoints) are refused with
+// store.ErrNoSpace before they take any of it, inside the writer's
+// transaction so none already queued slips through; writes that record
+// how work went (runs, flashpoint states) and River's job updates use the
+// room. The hold ends at the first write of new data that finds room for
+// the reserve and as much again, once the reserve is set aside anew. A
+// store opened on a disk too full for its reserve starts held. Processes
+// sharing a file share its reserve file, but each holds its new data back
+// only once one of its own writes has met the full disk.
+//
 // # Migrations
 //
 // migrations/NNNN_name.sql files are embedded. Open applies the ones not

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	msqlite "modernc.org/sqlite"
@@ -43,6 +44,14 @@ type Config struct {
 	BusyTimeout time.Duration
 	// Readers caps the read-only connections. Default ReadersDefault (4).
 	Readers int
+	// Reserve is how many bytes of disk the store sets aside, in the file
+	// <database>-reserve, for the day the disk fills up: the first write
+	// that meets a full disk gives them back, so that recording what
+	// failed (a flashpoint, its run, River's job states) still goes
+	// through, and new data (articles, clusters, flashpoints) is refused
+	// with store.ErrNoSpace until the reserve can be set aside again.
+	// Default ReserveDefault (4 MiB); negative: no reserve.
+	Reserve int64
 }
 
 func (c *Config) resolve() (Config, error) {
@@ -62,6 +71,9 @@ func (c *Config) resolve() (Config, error) {
 	if r.Readers == 0 {
 		r.Readers = ReadersDefault
 	}
+	if r.Reserve == 0 {
+		r.Reserve = ReserveDefault
+	}
 	return r, nil
 }
 
@@ -73,6 +85,13 @@ type Store struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+
+	// The reserve (Config.Reserve): reservePath is "" without one; full
+	// says a write met a full disk and the reserve is given back.
+	reservePath string
+	reserveSize int64
+	full        atomic.Bool
+	reserveMu   sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)
@@ -95,6 +114,9 @@ func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
 		return nil, fmt.Errorf("opening sqlite database %q: creating its folder: %w", abs, err)
 	}
 	s := &Store{path: abs}
+	if c.Reserve > 0 {
+		s.reservePath, s.reserveSize = abs+"-reserve", c.Reserve
+	}
 	s.w, err = sql.Open("sqlite", dsn(abs, c, true))
 	if err != nil {
 		return nil, fmt.Errorf("opening sqlite database %q: %w", abs, err)
@@ -119,6 +141,18 @@ func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
 			_ = s.r.Close()
 		}
 		return nil, fmt.Errorf("opening sqlite database %q: read connections: %w", abs, err)
+	}
+	if s.reservePath != "" {
+		switch err := s.makeReserve(); {
+		case errors.Is(err, syscall.ENOSPC):
+			// Already full: the store opens (reads work), and holds new
+			// data back until there is room.
+			s.full.Store(true)
+		case err != nil:
+			// A folder this process cannot write to more (read-only):
+			// no reserve, and nothing to hold back.
+			s.reservePath = ""
+		}
 	}
 	return s, nil
 }
@@ -208,23 +242,67 @@ func (s *Store) Path() string { return s.path }
 // the file lock. Do not change its pool settings; Close closes it.
 func (s *Store) WriterDB() *sql.DB { return s.w }
 
-// write runs fn in one IMMEDIATE transaction on the writer connection.
+// write runs fn in one IMMEDIATE transaction on the writer connection. It
+// is for writes that record how work went (runs, flashpoint states): they
+// go through while new data is held back for lack of space.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.transact(ctx, false, fn)
+}
+
+// writeData is write for new data (articles, clusters, flashpoints),
+// which is refused with store.ErrNoSpace while the disk is full (see
+// Config.Reserve). The check runs inside the transaction, holding the one
+// writer connection, so no write of new data that was already waiting
+// for it takes the space given back for the record.
+func (s *Store) writeData(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.transact(ctx, true, fn)
+}
+
+func (s *Store) transact(ctx context.Context, data bool, fn func(tx *sql.Tx) error) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fail(ctx, err)
+		return s.failWrite(ctx, err)
+	}
+	if data {
+		if err := s.roomForData(); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return fail(ctx, err)
+		return s.failWrite(ctx, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fail(ctx, err)
+		return s.failWrite(ctx, err)
 	}
 	return nil
+}
+
+// failWrite is fail for a write that was rolled back: one that met a full
+// disk is marked store.ErrNoSpace and gives the reserve back.
+func (s *Store) failWrite(ctx context.Context, err error) error {
+	err = noSpace(err)
+	if errors.Is(err, store.ErrNoSpace) {
+		s.releaseReserve()
+	}
+	return fail(ctx, err)
+}
+
+// noSpace marks a write that failed for lack of disk space (SQLITE_FULL,
+// "database or disk is full", which SQLite reports for ENOSPC) with
+// store.ErrNoSpace.
+func noSpace(err error) error {
+	if errors.Is(err, store.ErrNoSpace) {
+		return err
+	}
+	if code(err)&0xff == sqlite3.SQLITE_FULL || errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %w", store.ErrNoSpace, err)
+	}
+	return err
 }
 
 // reader returns the read pool, or ErrClosed.
@@ -406,12 +484,19 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]news.Run, error) {
 
 // UpsertFlashpoints implements store.Store.
 func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint) error {
+	return s.AdmitFlashpoints(ctx, runID, fps, 0)
+}
+
+// AdmitFlashpoints implements store.Store. BEGIN IMMEDIATE holds the
+// database's one write lock from the first statement, for every process
+// using the file, so the count sees every other admission committed.
+func (s *Store) AdmitFlashpoints(ctx context.Context, runID string, fps []news.Flashpoint, limit int) error {
 	fps, err := record.Flashpoints(runID, fps)
 	if err != nil {
 		return fmt.Errorf("storing flashpoints: %w", err)
 	}
 	now := record.FormatTime(record.Now())
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeData(ctx, func(tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE id = ?`, runID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
@@ -433,10 +518,47 @@ func (s *Store) UpsertFlashpoints(ctx context.Context, runID string, fps []news.
 				return fmt.Errorf("flashpoint %q: %w", f.ID, err)
 			}
 		}
-		return nil
+		if limit <= 0 {
+			return nil
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, unfinishedQuery).Scan(&n); err != nil {
+			return fmt.Errorf("counting unfinished flashpoints: %w", err)
+		}
+		return record.OverLimit(n, limit)
 	})
 	if err != nil {
 		return fmt.Errorf("storing %d flashpoints of run %q: %w", len(fps), runID, err)
+	}
+	return nil
+}
+
+// WithdrawRun implements store.Store. The foreign keys cascade from the run
+// to its flashpoints, and from them to articles and clusters.
+func (s *Store) WithdrawRun(ctx context.Context, runID string) error {
+	if err := record.ID("run ID", runID); err != nil {
+		return fmt.Errorf("withdrawing run: %w", err)
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE id = ? AND state = 'queued' AND attempt = 1`, runID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		var state string
+		var attempt int
+		err = tx.QueryRowContext(ctx, `SELECT state, attempt FROM runs WHERE id = ?`, runID).Scan(&state, &attempt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return record.NotWithdrawable(news.RunState(state), attempt)
+	})
+	if err != nil {
+		return fmt.Errorf("withdrawing run %q: %w", runID, err)
 	}
 	return nil
 }
@@ -682,7 +804,7 @@ func (s *Store) PutArticles(ctx context.Context, as []news.Article) error {
 		return nil
 	}
 	now := record.FormatTime(record.Now())
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeData(ctx, func(tx *sql.Tx) error {
 		for _, p := range record.Pairs(as) {
 			var one int
 			err := tx.QueryRowContext(ctx, `SELECT 1 FROM flashpoints WHERE run_id = ? AND id = ?`, p[0], p[1]).Scan(&one)
@@ -813,7 +935,7 @@ func (s *Store) ReplaceClusters(ctx context.Context, runID, flashpointID string,
 		return fmt.Errorf("replacing clusters: %w", err)
 	}
 	now := record.FormatTime(record.Now())
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeData(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM flashpoints WHERE run_id = ? AND id = ?`, runID, flashpointID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {

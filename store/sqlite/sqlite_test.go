@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -18,6 +19,7 @@ import (
 	"github.com/masx-ai/masx/store/internal/migrate"
 	"github.com/masx-ai/masx/store/sqlite"
 	"github.com/masx-ai/masx/store/storetest"
+	"github.com/masx-ai/masx/store/storetest/smallfs"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -262,4 +264,45 @@ func BenchmarkPutArticles10k(b *testing.B) {
 	require.NoError(b, err)
 	defer s.Close()
 	storetest.BenchPutArticles(b, s, 10_000, nil)
+}
+
+// A write that fails for lack of disk space, on a real full filesystem,
+// is store.ErrNoSpace and says ENOSPC (it was only "database or disk is
+// full (13)", which a worker retried for minutes); nothing of it is
+// written and what was committed reads back. The reserve it gives back
+// lets the failure be recorded while new data is held back; once there is
+// room again, new data goes through and the reserve is set aside again.
+func TestFullDiskIsErrNoSpace(t *testing.T) {
+	smallfs.Run(t, 1<<20, func(t *testing.T, dir string) {
+		ctx := t.Context()
+		path := filepath.Join(dir, "masx.db")
+		s, err := sqlite.Open(ctx, path, &sqlite.Config{Reserve: 128 << 10})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, s.Close()) })
+		fi, err := os.Stat(path + "-reserve")
+		require.NoError(t, err)
+		require.Equal(t, int64(128<<10), fi.Size())
+
+		committed, run, fp, err := storetest.FillUntilFull(t, s)
+		require.ErrorIs(t, err, store.ErrNoSpace)
+		require.ErrorContains(t, err, "no space left on device (ENOSPC)")
+		require.ErrorContains(t, err, "database or disk is full")
+		require.Positive(t, committed)
+		n, err := s.CountByStatus(ctx, run)
+		require.NoError(t, err)
+		require.Equal(t, map[news.Status]int{news.StatusOK: committed}, n, "the failed batch wrote nothing")
+
+		require.NoError(t, s.FinishRun(ctx, run, news.RunFailed, "disk full"), "the reserve makes room for the record")
+		as := storetest.Articles(run, fp, 1, 16, 1<<10)
+		err = s.PutArticles(ctx, as)
+		require.ErrorIs(t, err, store.ErrNoSpace)
+		require.ErrorContains(t, err, "new data waits", "new data is held back")
+
+		smallfs.Grow(t, dir, 16<<20)
+		require.Eventually(t, func() bool { return s.PutArticles(ctx, as) == nil }, 10*time.Second, 50*time.Millisecond,
+			"room again: new data goes through")
+		fi, err = os.Stat(path + "-reserve")
+		require.NoError(t, err)
+		require.Equal(t, int64(128<<10), fi.Size(), "the reserve is set aside again")
+	})
 }

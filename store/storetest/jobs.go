@@ -4,6 +4,7 @@ package storetest
 // workers, and a run that finishes when its last flashpoint does.
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -412,4 +413,108 @@ func testUnfinished(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.NoError(t, s.UpsertFlashpoints(ctx, "b", []news.Flashpoint{{ID: "fp-1"}, {ID: "fp-2"}}))
 	require.Equal(t, 2+1+2, count(), "a resumed run's failed flashpoint, stored again, counts; the completed one does not")
+}
+
+// testAdmitBound: AdmitFlashpoints counts the run's own flashpoints, old
+// and new, with every other live run's, and refuses a batch that would go
+// over its limit without writing any of it.
+func testAdmitBound(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	jobRun(t, s, "a", news.RunRunning, 3)
+	require.NoError(t, s.CreateRun(ctx, news.Run{ID: "b", State: news.RunQueued}))
+	two := []news.Flashpoint{{ID: "b-1"}, {ID: "b-2"}}
+	require.NoError(t, s.AdmitFlashpoints(ctx, "b", two, 5), "3 + 2 fit a limit of 5")
+
+	err := s.AdmitFlashpoints(ctx, "b", []news.Flashpoint{{ID: "b-3"}, {ID: "b-4"}}, 5)
+	require.ErrorIs(t, err, store.ErrOverLimit)
+	require.ErrorContains(t, err, "7 flashpoints would be unfinished, limit 5")
+	require.Len(t, states(t, s, "b"), 2, "a refused batch writes nothing")
+	require.ErrorIs(t, s.AdmitFlashpoints(ctx, "b", []news.Flashpoint{{ID: "b-3"}}, 5), store.ErrOverLimit,
+		"the run's own earlier flashpoints count")
+
+	require.NoError(t, s.AdmitFlashpoints(ctx, "b", two, 5), "storing the same flashpoints again adds nothing")
+	finish(t, s, "a", "fp-1", news.RunCompleted, "")
+	require.NoError(t, s.AdmitFlashpoints(ctx, "b", []news.Flashpoint{{ID: "b-3"}}, 5), "a finished flashpoint frees its place")
+	require.NoError(t, s.AdmitFlashpoints(ctx, "b", []news.Flashpoint{{ID: "b-4"}, {ID: "b-5"}}, 0), "limit 0: no bound")
+	n, err := s.UnfinishedFlashpoints(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2+5, n)
+
+	require.ErrorIs(t, s.AdmitFlashpoints(ctx, "missing", two, 5), store.ErrNotFound)
+	require.ErrorIs(t, s.AdmitFlashpoints(ctx, "b", []news.Flashpoint{{ID: ""}}, 5), store.ErrInvalid)
+}
+
+// testAdmitConcurrent: admissions racing from many goroutines (on
+// PostgreSQL, many connections) admit exactly the limit between them.
+func testAdmitConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const runs, limit = 60, 20
+	for i := range runs {
+		require.NoError(t, s.CreateRun(ctx, news.Run{ID: fmt.Sprint("r", i), State: news.RunQueued}))
+	}
+	var admitted sync.WaitGroup
+	var mu sync.Mutex
+	ok, over := 0, 0
+	start := make(chan struct{})
+	for i := range runs {
+		admitted.Go(func() {
+			<-start
+			err := s.AdmitFlashpoints(ctx, fmt.Sprint("r", i), []news.Flashpoint{{ID: "fp"}}, limit)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, store.ErrOverLimit):
+				over++
+			default:
+				t.Errorf("run r%d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	admitted.Wait()
+	require.Equal(t, limit, ok, "admitted")
+	require.Equal(t, runs-limit, over, "refused")
+	n, err := s.UnfinishedFlashpoints(ctx)
+	require.NoError(t, err)
+	require.Equal(t, limit, n)
+}
+
+// testWithdraw: a run that never started goes, with everything under it;
+// any other run stays.
+func testWithdraw(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	jobRun(t, s, "w", news.RunQueued, 2)
+	require.NoError(t, s.PutArticles(ctx, []news.Article{{RunID: "w", Feed: news.Feed{FlashpointID: "fp-1", URL: "https://x.example/1"}, Status: news.StatusOK}}))
+	require.NoError(t, s.ReplaceClusters(ctx, "w", "fp-1", []news.Cluster{{ClusterID: 0, Summary: "s", ArticleCount: 1}}))
+	require.NoError(t, s.WithdrawRun(ctx, "w"))
+	_, err := s.GetRun(ctx, "w")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	fps, err := s.Flashpoints(ctx, "w")
+	require.NoError(t, err)
+	require.Empty(t, fps)
+	as, err := s.Articles(ctx, store.ArticleQuery{RunID: "w"})
+	require.NoError(t, err)
+	require.Empty(t, as)
+	cs, err := s.Clusters(ctx, store.ClusterQuery{RunID: "w"})
+	require.NoError(t, err)
+	require.Empty(t, cs)
+	n, err := s.UnfinishedFlashpoints(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	jobRun(t, s, "w", news.RunQueued, 1) // the ID is free again
+
+	jobRun(t, s, "running", news.RunRunning, 1)
+	jobRun(t, s, "resumed", news.RunQueued, 1)
+	_, err = s.ResumeRun(ctx, "resumed", news.RunQueued)
+	require.NoError(t, err)
+	for _, id := range []string{"running", "resumed"} {
+		err := s.WithdrawRun(ctx, id)
+		require.ErrorIs(t, err, store.ErrInvalid, id)
+		require.ErrorContains(t, err, "never started", id)
+		require.Len(t, states(t, s, id), 1, "%s is kept whole", id)
+	}
+	require.ErrorIs(t, s.WithdrawRun(ctx, "missing"), store.ErrNotFound)
+	require.ErrorIs(t, s.WithdrawRun(ctx, ""), store.ErrInvalid)
 }

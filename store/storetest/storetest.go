@@ -67,6 +67,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Option) {
 		{"FinishFlashpointRejects", testFinishRejects},
 		{"FinishFlashpointConcurrent", testFinishConcurrent},
 		{"UnfinishedFlashpoints", testUnfinished},
+		{"AdmitFlashpointsBound", testAdmitBound},
+		{"AdmitFlashpointsConcurrentExact", testAdmitConcurrent},
+		{"WithdrawRun", testWithdraw},
 		{"LatestRunAndRuns", testLatestRun},
 		{"Flashpoints", testFlashpoints},
 		{"ArticleRoundTrip", testArticleRoundTrip},
@@ -759,6 +762,8 @@ func testCancel(t *testing.T, s store.Store) {
 		"CreateRun":         s.CreateRun(cctx, news.Run{ID: "c"}),
 		"FinishRun":         s.FinishRun(cctx, b.run, news.RunCompleted, ""),
 		"UpsertFlashpoints": s.UpsertFlashpoints(cctx, b.run, []news.Flashpoint{{ID: "c"}}),
+		"AdmitFlashpoints":  s.AdmitFlashpoints(cctx, b.run, []news.Flashpoint{{ID: "c"}}, 10),
+		"WithdrawRun":       s.WithdrawRun(cctx, b.run),
 		"PutArticles":       s.PutArticles(cctx, []news.Article{a}),
 		"ReplaceClusters":   s.ReplaceClusters(cctx, b.run, b.fp, nil),
 		"Ping":              s.Ping(cctx),
@@ -879,7 +884,34 @@ func testClosed(t *testing.T, s store.Store) {
 	require.ErrorIs(t, err, store.ErrClosed)
 	_, err = s.UnfinishedFlashpoints(ctx)
 	require.ErrorIs(t, err, store.ErrClosed)
+	require.ErrorIs(t, s.AdmitFlashpoints(ctx, "x", []news.Flashpoint{{ID: "f"}}, 1), store.ErrClosed)
+	require.ErrorIs(t, s.WithdrawRun(ctx, "x"), store.ErrClosed)
 	if !errors.Is(s.PutArticles(ctx, []news.Article{{Feed: news.Feed{FlashpointID: "f", URL: "u"}, RunID: "x"}}), store.ErrClosed) {
 		t.Fatal("PutArticles after Close: want ErrClosed")
 	}
+}
+
+// FillUntilFull writes batches of articles (8 per batch, about 32 KiB of
+// text each) to a new run until a write fails, so a test can fill a small
+// disk. It returns how many articles were committed, the run's ID, the
+// flashpoint's and the failure; it gives up (failing t) after 64 MiB.
+func FillUntilFull(t *testing.T, s store.Store) (committed int, runID, flashpointID string, err error) {
+	t.Helper()
+	ctx := t.Context()
+	runID, flashpointID = "fill", "fp"
+	require.NoError(t, s.CreateRun(ctx, news.Run{ID: runID}))
+	require.NoError(t, s.UpsertFlashpoints(ctx, runID, []news.Flashpoint{{ID: flashpointID}}))
+	const per = 8
+	for round := range 64 << 20 / (per * 32 << 10) {
+		batch := Articles(runID, flashpointID, per, 16, 8<<10)
+		for i := range batch {
+			batch[i].URL = fmt.Sprintf("https://fill.example/%d/%d", round, i)
+		}
+		if err := s.PutArticles(ctx, batch); err != nil {
+			return committed, runID, flashpointID, err
+		}
+		committed += per
+	}
+	t.Fatalf("wrote %d articles without filling the disk", committed)
+	return
 }

@@ -286,6 +286,22 @@ func FlashpointFinishState(runID, flashpointID string, s news.RunState) error {
 	return nil
 }
 
+// OverLimit is AdmitFlashpoints' verdict once the unfinished flashpoints
+// of live runs, counted with the new ones, are n: nil within limit, else
+// store.ErrOverLimit saying both numbers.
+func OverLimit(n, limit int) error {
+	if n <= limit {
+		return nil
+	}
+	return fmt.Errorf("%w: %d flashpoints would be unfinished, limit %d", store.ErrOverLimit, n, limit)
+}
+
+// NotWithdrawable is WithdrawRun's refusal of a stored run that is not
+// queued in its first attempt.
+func NotWithdrawable(state news.RunState, attempt int) error {
+	return invalid("the run is %s in attempt %d; only a run never started (queued in attempt 1) can be withdrawn", state, attempt)
+}
+
 // Outcome is how a run ends once none of its total flashpoints is
 // unfinished: completed when none of them failed to complete, else failed
 // with a message that counts those that did not (notCompleted) and names
