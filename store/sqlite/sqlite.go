@@ -96,6 +96,23 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// readOnly says why path's database cannot be written, or "" when it
+// can: a read-only file system, or a file or folder this process may not
+// write.
+func readOnly(path string) string {
+	const wOK = 2 // access(2)'s W_OK
+	for _, p := range []string{path, filepath.Dir(path)} {
+		err := syscall.Access(p, wOK)
+		switch {
+		case errors.Is(err, syscall.EROFS):
+			return fmt.Sprintf("%s is on a read-only file system", p)
+		case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+			return fmt.Sprintf("%s is read-only for this user", p)
+		}
+	}
+	return ""
+}
+
 // Open opens (creating it and its folder when missing) the database file at
 // path, switches it to WAL and applies pending migrations.
 func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
@@ -127,6 +144,10 @@ func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
 	s.w.SetConnMaxLifetime(0)
 	if err := s.setUp(ctx); err != nil {
 		_ = s.w.Close()
+		if why := readOnly(abs); why != "" {
+			// SQLite says only "unable to open database file (14)".
+			return nil, fmt.Errorf("opening sqlite database %q: %s; masx writes the database and its -wal and -shm files beside it (give a writable --db or MASX_DATA_DIR): %w", abs, why, err)
+		}
 		return nil, fmt.Errorf("opening sqlite database %q: %w", abs, err)
 	}
 	s.r, err = sql.Open("sqlite", dsn(abs, c, false))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -304,5 +305,21 @@ func TestFullDiskIsErrNoSpace(t *testing.T) {
 		fi, err = os.Stat(path + "-reserve")
 		require.NoError(t, err)
 		require.Equal(t, int64(128<<10), fi.Size(), "the reserve is set aside again")
+	})
+}
+
+// A database on a read-only file system used to fail with SQLite's bare
+// "unable to open database file (14)"; the error now says read-only.
+func TestReadOnlyDatabaseSaysReadOnly(t *testing.T) {
+	smallfs.Run(t, 1<<20, func(t *testing.T, dir string) {
+		ctx := t.Context()
+		path := filepath.Join(dir, "masx.db")
+		s, err := sqlite.Open(ctx, path, &sqlite.Config{Reserve: -1})
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+		require.NoError(t, syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""), "remounting the tmpfs read-only")
+		_, err = sqlite.Open(ctx, path, &sqlite.Config{Reserve: -1})
+		require.ErrorContains(t, err, "read-only file system")
+		require.ErrorContains(t, err, path)
 	})
 }
