@@ -319,20 +319,27 @@ func (in *instance) idleTargets() (map[target.ID]bool, map[cdp.BrowserContextID]
 	return ts, bcs
 }
 
+// next waits for a subscription's next event; false when the subscription
+// closed (the browser stopped, or close unsubscribed) or the browser is
+// gone: one that died before its subscription was closed (a start
+// cancelled half-way) never closes it.
+func (in *instance) next(events <-chan jsonv2.Value) (jsonv2.Value, bool) {
+	select {
+	case raw, ok := <-events:
+		return raw, ok
+	case <-in.ctx.Done():
+		return nil, false
+	}
+}
+
 // authLoop answers authentication challenges: the egress proxy's gets its
 // password; a site's is cancelled (masx never logs in to the sites it
 // reads). It ends as interceptLoop does.
 func (in *instance) authLoop(events <-chan jsonv2.Value) {
 	defer close(in.authDone)
 	for {
-		var raw jsonv2.Value
-		select {
-		case r, ok := <-events:
-			if !ok {
-				return
-			}
-			raw = r
-		case <-in.ctx.Done():
+		raw, ok := in.next(events)
+		if !ok {
 			return
 		}
 		var ev fetch.EventAuthRequired
@@ -360,16 +367,8 @@ func (in *instance) interceptLoop(events <-chan jsonv2.Value) {
 	defer close(in.loopDone)
 	sem := make(chan struct{}, maxInterceptors)
 	for {
-		var raw jsonv2.Value
-		select {
-		case r, ok := <-events:
-			if !ok {
-				return
-			}
-			raw = r
-		case <-in.ctx.Done():
-			// A browser that died before its subscription was closed
-			// (a start cancelled half-way) never closes events.
+		raw, ok := in.next(events)
+		if !ok {
 			return
 		}
 		var ev fetch.EventRequestPaused
