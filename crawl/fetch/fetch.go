@@ -231,14 +231,8 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, start time.Time) (*P
 		}
 		return nil, err
 	}
-	b := &backoff.ExponentialBackOff{
-		InitialInterval:     f.cfg.BackoffBase,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         f.cfg.BackoffMax,
-	}
 	p, err := backoff.Retry(ctx, op,
-		backoff.WithBackOff(b),
+		backoff.WithBackOff(f.backoff()),
 		backoff.WithMaxTries(uint(f.cfg.Retries+1)),
 		// A wait that would end past the deadline is not started: the last
 		// error is returned at once instead of a timeout later.
@@ -261,6 +255,16 @@ func (f *Fetcher) fetch(ctx context.Context, rawURL string, start time.Time) (*P
 	p.Attempts = attempts
 	p.Duration = time.Since(start)
 	return p, nil
+}
+
+// backoff is the wait between two attempts at a page or a robots.txt.
+func (f *Fetcher) backoff() *backoff.ExponentialBackOff {
+	return &backoff.ExponentialBackOff{
+		InitialInterval:     f.cfg.BackoffBase,
+		RandomizationFactor: 0.5,
+		Multiplier:          2,
+		MaxInterval:         f.cfg.BackoffMax,
+	}
 }
 
 // retryAfterError carries a server's Retry-After to backoff.Retry, which

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cenkalti/backoff/v5"
 	"net/http"
 	"net/url"
 	"strings"
@@ -347,22 +348,26 @@ func (f *Fetcher) checkRobots(ctx context.Context, u *url.URL) error {
 // one as Fetch retries a page (Config.Retries, with the same backoff): one
 // failed request must not keep a host's articles out.
 func (f *Fetcher) loadRobots(ctx context.Context, u *url.URL) (robotsResult, error) {
-	wait := f.cfg.BackoffBase
-	for attempt := 0; ; attempt++ {
-		res, err := f.loadRobotsOnce(ctx, u)
-		if err != nil || res.unreachable == "" || attempt >= f.cfg.Retries {
-			return res, err
+	var res robotsResult
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		var err error
+		if res, err = f.loadRobotsOnce(ctx, u); err != nil {
+			return struct{}{}, backoff.Permanent(err)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return robotsResult{}, context.Cause(ctx)
+		if res.unreachable != "" {
+			return struct{}{}, errRobotsUnreachable
 		}
-		wait = min(2*wait, f.cfg.BackoffMax)
+		return struct{}{}, nil
+	}, backoff.WithBackOff(f.backoff()), backoff.WithMaxTries(uint(f.cfg.Retries+1)))
+	if err != nil && !errors.Is(err, errRobotsUnreachable) {
+		return robotsResult{}, err // the context ended or the guard refused
 	}
+	return res, nil // rules, or still unreachable after the retries
 }
+
+// errRobotsUnreachable makes backoff.Retry try an unreachable robots.txt
+// again; it never leaves loadRobots.
+var errRobotsUnreachable = errors.New("robots.txt unreachable")
 
 // loadRobotsOnce fetches and parses the robots.txt of u's origin, following
 // up to five redirects. 4xx means no rules; 5xx and network errors mean
