@@ -97,6 +97,9 @@ type Pool struct {
 	// Config.RendererMB (unix nanoseconds): the visit whose page crashed
 	// then reports ErrTooLarge rather than a crash.
 	memKilledAt atomic.Int64
+	// memSampledAt is when renderers' memory was last read (unix
+	// nanoseconds), so concurrent visits share one sample per interval.
+	memSampledAt atomic.Int64
 
 	// visits maps a page's target ID (= its main frame ID) to the visit, so
 	// the interceptor can tell a visit that its document was refused.

@@ -244,7 +244,7 @@ func (p *Pool) visit(ctx context.Context, u *url.URL, release func()) (res *Resu
 
 	var memWatch sync.WaitGroup
 	defer memWatch.Wait()
-	memWatch.Go(func() { p.watchRenderers(vctx, v) })
+	memWatch.Go(func() { p.watchRenderers(vctx) })
 
 	var dialogs sync.WaitGroup
 	defer dialogs.Wait()
@@ -485,11 +485,11 @@ func ptr[T any](v T) *T { return &v }
 // browser CPU, and often enough to catch a page growing by gigabytes.
 const rendererSample = 250 * time.Millisecond
 
-// watchRenderers enforces Config.RendererMB while v's page renders: a
+// watchRenderers enforces Config.RendererMB while a page renders: a
 // renderer over the ceiling is killed. Renderers cannot be told apart by
 // page, so a killed renderer's own visit learns why when its page crashes
 // (crashError); the other pages never see it.
-func (p *Pool) watchRenderers(ctx context.Context, v *visit) {
+func (p *Pool) watchRenderers(ctx context.Context) {
 	limit := int64(p.cfg.RendererMB) << 20
 	tick := time.NewTicker(rendererSample)
 	defer tick.Stop()
@@ -497,7 +497,14 @@ func (p *Pool) watchRenderers(ctx context.Context, v *visit) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case now := <-tick.C:
+			// One /proc walk per interval for the whole pool, however
+			// many pages render: the visit that finds the last sample old
+			// enough takes it.
+			last := p.memSampledAt.Load()
+			if now.UnixNano()-last < int64(rendererSample)*9/10 || !p.memSampledAt.CompareAndSwap(last, now.UnixNano()) {
+				continue
+			}
 		}
 		for _, pid := range p.processes("renderer") {
 			rss := residentBytes(pid)
