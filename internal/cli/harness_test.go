@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -125,4 +126,22 @@ func (s *served) Stop(t *testing.T) int {
 		}
 	})
 	return s.code
+}
+
+// Call sends one request to the served API with key and a JSON body, and
+// returns the status and the body.
+func (s *served) Call(t *testing.T, key, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.Base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("X-API-Key", key)
+	req.Header.Set("Content-Type", "application/json")
+	c := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+	defer c.CloseIdleConnections()
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, raw
 }

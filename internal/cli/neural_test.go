@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -135,21 +133,9 @@ func TestServeWithNeuralEmbedderCompletes(t *testing.T) {
 	db := filepath.Join(dir, "serve.db")
 
 	srv := startServe(t, "--workers", "2", "--method", "http", "--db", "sqlite://"+db)
-	base := srv.Base
-	c := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
-	defer c.CloseIdleConnections()
 	call := func(method, path string, body []byte) (int, []byte) {
 		t.Helper()
-		req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("X-API-Key", key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp.StatusCode, raw
+		return srv.Call(t, key, method, path, string(body))
 	}
 
 	fps, err := json.Marshal(demo.Flashpoints(site.URL))

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,19 +62,11 @@ func TestServeRunsSubmittedJobsAndShutsDownCleanly(t *testing.T) {
 	defer c.CloseIdleConnections()
 	call := func(method, path, body string, out any) int {
 		t.Helper()
-		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("X-API-Key", key)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := c.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
+		code, raw := srv.Call(t, key, method, path, body)
 		if out != nil {
 			require.NoError(t, json.Unmarshal(raw, out), "%s %s: %s", method, path, raw)
 		}
-		return resp.StatusCode
+		return code
 	}
 
 	require.Equal(t, http.StatusOK, call("GET", "/readyz", "", nil))
