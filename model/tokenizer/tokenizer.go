@@ -32,6 +32,7 @@ type Tokenizer struct {
 	model      model
 	added      addedVocab
 	post       template // nil: the sequence alone
+	decoder    decoder  // nil: Decode joins tokens with spaces
 
 	trunc      *Truncation
 	pad        *Padding
@@ -69,6 +70,7 @@ type fileJSON struct {
 	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
 	Model         json.RawMessage `json:"model"`
 	PostProcessor json.RawMessage `json:"post_processor"`
+	Decoder       json.RawMessage `json:"decoder"`
 }
 
 // FromJSON builds a tokenizer from the contents of a tokenizer.json.
@@ -98,6 +100,9 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
+		return nil, err
+	}
+	if t.decoder, err = parseDecoder(f.Decoder); err != nil {
 		return nil, err
 	}
 	if t.trunc, err = parseTruncation(f.Truncation); err != nil {

