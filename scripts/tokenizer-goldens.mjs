@@ -10,6 +10,13 @@
 //       encodes every corpus text with FILE and writes one JSON row per text:
 //       {text, ids, tokens, offsets, type_ids, special_mask, plain_ids,
 //        decoded, decoded_skip}; with --pairs N, N more rows carry "pair".
+//   node scripts/tokenizer-goldens.mjs decoders
+//       writes model/tokenizer/testdata/decoders/<name>.json, small tokenizers
+//       over one vocabulary whose tokens exercise every decoder (byte-level
+//       stand-ins, <0xNN> byte tokens, ▁, </w>, ##), and next to each
+//       <name>_decode.jsonl.gz: the reference's decoding (with and without
+//       special tokens) of every id, every ordered pair of ids and 400
+//       seeded random sequences.
 //
 // The library is installed by scripts/setup.sh into $MASX_NPM_CACHE
 // (default ~/.cache/masx/npm/tok) with --ignore-scripts. Offsets from the
@@ -130,10 +137,106 @@ async function golden() {
   console.log(`golden: ${lines.length} rows from ${file} -> ${outPath}`);
 }
 
+// decoderVocab is the vocabulary of the decoder fixtures: the tokens each
+// decoder rewrites, plus plain ones around them.
+const decoderVocab = [
+  '[UNK]', '▁Hello', '▁world', '▁', '▁▁x', 'x▁y', '<0xE4>', '<0xB8>', '<0xAD>', '<0xFF>', '<0x41>', '<0x0A>',
+  '<0x+F>', '<0xzz>', '<0xf0>', '<0x9F>', '<0x9A>', '<0x80>', 'ab</w>', 'cd</w>', 'e</w>f', '##ing', '##', 'Ġhello',
+  'Ċ', 'Ã¤', 'ä', 'ä¸Ń', 'ð٤', 'ĸ', '中', ' ', '.', "'", "n't", 's', 'do', 'not', "'s", '?', ',', 'aab', 'baa',
+  'aaa', 'a', '_', '__x', 'xx',
+];
+
+function decoderFixtures() {
+  const dir = path.join(repo, 'model/tokenizer/testdata/decoders');
+  fs.mkdirSync(dir, { recursive: true });
+  const vocab = Object.fromEntries(decoderVocab.map((t, i) => [t, i]));
+  const n = decoderVocab.length;
+  const added = [
+    { id: n, content: '[CLS]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+    { id: n + 1, content: '<mask>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false },
+    { id: n + 2, content: '▁Hello', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+  ];
+  const ms = (extra) => ({ type: 'Metaspace', replacement: '▁', split: true, ...extra });
+  const decoders = {
+    none: null,
+    bytelevel: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    metaspace_first: ms({ prepend_scheme: 'first' }),
+    metaspace_always: ms({ prepend_scheme: 'always' }),
+    metaspace_never: ms({ prepend_scheme: 'never' }),
+    metaspace_legacy: { type: 'Metaspace', replacement: '▁', add_prefix_space: true },
+    metaspace_legacy_never: { type: 'Metaspace', replacement: '▁', add_prefix_space: false, prepend_scheme: 'never' },
+    metaspace_underscore: { type: 'Metaspace', replacement: '_', prepend_scheme: 'always', split: false },
+    wordpiece: { type: 'WordPiece', prefix: '##', cleanup: true },
+    wordpiece_nocleanup: { type: 'WordPiece', prefix: '##', cleanup: false },
+    bpe: { type: 'BPEDecoder', suffix: '</w>' },
+    bytefallback: { type: 'ByteFallback' },
+    fuse: { type: 'Fuse' },
+    // Strip is kept off cuts that cross (a token of nothing but the content,
+    // shorter than start+stop): the reference panics there.
+    strip: { type: 'Strip', content: 'b', start: 2, stop: 1 },
+    replace_string: { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+    replace_regex: { type: 'Replace', pattern: { Regex: 'a+|x' }, content: '-' },
+    llama2: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
+    },
+    bytelevel_fallback: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] },
+  };
+  const require = createRequire(path.join(npmDir, 'package.json'));
+  const { Tokenizer } = require('tokenizers');
+  let seed = 12345;
+  const rnd = (k) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % k;
+  };
+  const seqs = [];
+  const total = n + added.length;
+  for (let i = 0; i < total; i++) seqs.push([i]);
+  for (let i = 0; i < total; i++) for (let j = 0; j < total; j++) seqs.push([i, j]);
+  for (let k = 0; k < 400; k++) {
+    const len = 1 + rnd(8);
+    const s = [];
+    for (let i = 0; i < len; i++) s.push(rnd(total));
+    seqs.push(s);
+  }
+  return (async () => {
+    for (const [name, dec] of Object.entries(decoders)) {
+      const file = path.join(dir, `${name}.json`);
+      const tj = {
+        version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
+        pre_tokenizer: { type: 'WhitespaceSplit' }, post_processor: null, decoder: dec,
+        model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+      };
+      fs.writeFileSync(file, JSON.stringify(tj, null, 1) + '\n');
+      const tok = Tokenizer.fromFile(file);
+      const lines = [];
+      // The reference drops ids it has no token for (here the special
+      // "▁Hello" whose content is already in the vocabulary takes the
+      // vocabulary's id, leaving its file id unused); masx reports them, so
+      // they are listed apart and left out of the sequences.
+      const unknown = new Set();
+      for (let i = 0; i < total; i++) if (tok.idToToken(i) == null) unknown.add(i);
+      for (const id of unknown) lines.push(JSON.stringify({ ids: [id], unknown: true }));
+      for (const ids of seqs) {
+        if (ids.some((id) => unknown.has(id))) continue;
+        lines.push(JSON.stringify({ ids, decoded: await tok.decode(ids, false), decoded_skip: await tok.decode(ids, true) }));
+      }
+      fs.writeFileSync(path.join(dir, `${name}_decode.jsonl.gz`), zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
+      console.log(`decoders: ${name}: ${lines.length} rows`);
+    }
+  })();
+}
+
 const cmd = process.argv[2];
 if (cmd === 'corpus') buildCorpus();
 else if (cmd === 'golden') await golden();
+else if (cmd === 'decoders') await decoderFixtures();
 else {
-  console.error('usage: tokenizer-goldens.mjs corpus | golden --tokenizer FILE --out OUT.jsonl.gz [--pairs N] [--limit N]');
+  console.error('usage: tokenizer-goldens.mjs corpus | decoders | golden --tokenizer FILE --out OUT.jsonl.gz [--pairs N] [--limit N]');
   process.exit(2);
 }

@@ -128,9 +128,17 @@ type addedVocab struct {
 	norm      matcher
 }
 
-func newAddedVocab(list []addedTokenJSON, n normalizer) (addedVocab, error) {
+// newAddedVocab builds the added vocabulary the way tokenizers does when
+// it reads a file: the ids written in added_tokens are not trusted. Each
+// token, in file order, takes the id it already has (an earlier added token
+// with the same content, else the model's vocabulary), or else the next id
+// after the vocabulary and the added tokens so far. For consistent files
+// that is the id written there; for the others it is the id the reference
+// uses.
+func newAddedVocab(list []addedTokenJSON, n normalizer, m model) (addedVocab, error) {
 	av := addedVocab{byContent: map[string]*addedToken{}, byID: map[int64]*addedToken{}}
 	var raw, normed []*addedToken
+	var maxAdded int64 = -1
 	for i, a := range list {
 		if a.Content == "" {
 			return av, fmt.Errorf("%w: added token %d has empty content", ErrInvalid, i)
@@ -138,8 +146,33 @@ func newAddedVocab(list []addedTokenJSON, n normalizer) (addedVocab, error) {
 		if a.ID < 0 || a.ID >= maxVocabID {
 			return av, fmt.Errorf("%w: added token %q has id %d out of range [0, %d)", ErrInvalid, a.Content, a.ID, maxVocabID)
 		}
-		t := &addedToken{id: a.ID, content: a.Content, singleWord: a.SingleWord, lstrip: a.LStrip,
+		t := &addedToken{content: a.Content, singleWord: a.SingleWord, lstrip: a.LStrip,
 			rstrip: a.RStrip, normalized: a.Normalized, special: a.Special}
+		if old, ok := av.byContent[a.Content]; ok {
+			if old.singleWord == t.singleWord && old.lstrip == t.lstrip && old.rstrip == t.rstrip &&
+				old.normalized == t.normalized && old.special == t.special {
+				continue // the same token twice
+			}
+			t.id = old.id
+		} else if id, ok := m.tokenID(a.Content); ok {
+			t.id = id
+		} else {
+			vs := int64(m.vocabSize())
+			switch {
+			case maxAdded < 0:
+				t.id = vs
+			case maxAdded >= vs || vs == 0:
+				t.id = maxAdded + 1
+			default:
+				t.id = vs
+			}
+		}
+		if t.id >= maxVocabID {
+			return av, fmt.Errorf("%w: added token %q would get id %d, over %d", ErrInvalid, a.Content, t.id, maxVocabID)
+		}
+		if _, ok := av.byContent[a.Content]; !ok || t.id > maxAdded {
+			maxAdded = max(maxAdded, t.id)
+		}
 		if a.Normalized && n != nil {
 			s := newNormalized([]rune(a.Content), 0)
 			n.normalize(&s)
@@ -147,8 +180,13 @@ func newAddedVocab(list []addedTokenJSON, n normalizer) (addedVocab, error) {
 		} else {
 			t.pattern = []rune(a.Content)
 		}
+		if old, ok := av.byContent[a.Content]; ok {
+			// A later entry with the same content replaces the earlier one.
+			raw = slices.DeleteFunc(raw, func(x *addedToken) bool { return x == old })
+			normed = slices.DeleteFunc(normed, func(x *addedToken) bool { return x == old })
+		}
 		av.byContent[a.Content] = t
-		av.byID[a.ID] = t
+		av.byID[t.id] = t
 		if a.Normalized {
 			normed = append(normed, t)
 		} else {

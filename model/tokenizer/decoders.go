@@ -430,6 +430,10 @@ func parseMetaspaceDecoder(replacement, scheme *string, addPrefixSpace *bool) (d
 		}
 		m.replacement, _ = utf8.DecodeRuneInString(*replacement)
 	}
+	if addPrefixSpace != nil && !*addPrefixSpace && (scheme == nil || *scheme != "never") {
+		// tokenizers refuses the file: the default scheme is "always".
+		return nil, fmt.Errorf("%w: Metaspace decoder add_prefix_space false does not match prepend_scheme %v", ErrInvalid, scheme)
+	}
 	switch {
 	case scheme != nil:
 		switch *scheme {

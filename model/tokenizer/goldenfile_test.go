@@ -27,6 +27,9 @@ type goldenCase struct {
 	PlainIDs    []int64  `json:"plain_ids"`
 	Decoded     string   `json:"decoded"`
 	DecodedSkip string   `json:"decoded_skip"`
+	// Unknown marks ids the reference has no token for (it drops them;
+	// Decode reports them).
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // readGoldenFile reads a .jsonl or .jsonl.gz golden file.

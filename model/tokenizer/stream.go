@@ -24,7 +24,12 @@ var ErrStreamPrefix = errors.New("decode stream: decoder changed text already re
 // the same context as in a full Decode.
 //
 // The concatenation of every Step's text and Finish's equals Decode of all
-// the ids. A Stream is not safe for concurrent use; the Tokenizer is.
+// the ids. For that, with a ByteFallback decoder a run of <0xNN> byte
+// tokens is returned only once a token that is not a byte follows it (or at
+// Finish), since the reference turns a whole run into U+FFFD when it ends
+// invalid. A decoder that rewrites earlier text when a token follows it
+// (a BPEDecoder suffix inside a token rather than at its end) gives
+// ErrStreamPrefix, as tokenizers' DecodeStream does. A Stream is not safe for concurrent use; the Tokenizer is.
 type Stream struct {
 	t           *Tokenizer
 	skipSpecial bool
@@ -32,12 +37,13 @@ type Stream struct {
 	prefix      string  // decoded text of ids[:prefixIndex]
 	prefixIndex int
 	tokens      []string
+	holdBytes   bool // the decoder has ByteFallback
 }
 
 // NewStream starts a stream decoder; skipSpecial drops special tokens as
 // Decode does.
 func (t *Tokenizer) NewStream(skipSpecial bool) *Stream {
-	return &Stream{t: t, skipSpecial: skipSpecial}
+	return &Stream{t: t, skipSpecial: skipSpecial, holdBytes: hasByteFallback(t.decoder)}
 }
 
 // Step adds id and returns the new text, "" while it is held back. An id
@@ -49,6 +55,15 @@ func (s *Stream) Step(id int64) (string, error) {
 			ErrUnknownID, id, s.t.VocabSize())
 	}
 	s.ids = append(s.ids, id)
+	if s.holdBytes {
+		if tok, _ := s.t.Token(id); isFallbackByte(tok) {
+			// ByteFallback reads a run of <0xNN> tokens as one: if the run
+			// turns out invalid, every byte of it becomes U+FFFD, even
+			// those that formed whole characters so far. Nothing of a run
+			// is returned before it ends, so no text is ever taken back.
+			return "", nil
+		}
+	}
 	text, err := s.decode(s.ids)
 	if err != nil {
 		return "", err
@@ -101,4 +116,23 @@ func (s *Stream) decode(ids []int64) (string, error) {
 	text := s.t.joinTokens(s.tokens)
 	clear(s.tokens)
 	return text, nil
+}
+
+func hasByteFallback(d decoder) bool {
+	switch d := d.(type) {
+	case byteFallbackDecoder:
+		return true
+	case sequenceDecoder:
+		for _, sub := range d {
+			if hasByteFallback(sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isFallbackByte(tok string) bool {
+	_, ok := fallbackByte(tok)
+	return ok
 }

@@ -96,7 +96,7 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.added, err = newAddedVocab(list, t.normalizer); err != nil {
+	if t.added, err = newAddedVocab(list, t.normalizer, t.model); err != nil {
 		return nil, err
 	}
 	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
