@@ -12,6 +12,7 @@ type addedToken struct {
 	id         int64
 	content    string
 	pattern    []rune // what is matched: content, normalized when normalized is set
+	token      string // string(pattern): the token of its id
 	singleWord bool
 	lstrip     bool
 	rstrip     bool
@@ -180,6 +181,7 @@ func newAddedVocab(list []addedTokenJSON, n normalizer, m model) (addedVocab, er
 		} else {
 			t.pattern = []rune(a.Content)
 		}
+		t.token = string(t.pattern)
 		if old, ok := av.byContent[a.Content]; ok {
 			// A later entry with the same content replaces the earlier one.
 			raw = slices.DeleteFunc(raw, func(x *addedToken) bool { return x == old })

@@ -1,6 +1,9 @@
 package tokenizer
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Encoding is the result of encoding one text, ready for a model: the
 // slices all have the same length.
@@ -24,6 +27,14 @@ type Encoding struct {
 	// Truncated reports that tokens of the text were dropped to fit the
 	// truncation length.
 	Truncated bool
+	// Overflowing holds what truncation cut off, as tokenizers gives it:
+	// windows of the truncation length over the rest of the text, each
+	// overlapping the one before by Truncation.Stride tokens, with the
+	// post-processor's special tokens and the padding of the main
+	// encoding. For pairs, each window of one text is combined with the
+	// other text and with each of its windows, in tokenizers' order. Use
+	// them to cover a long article in windows.
+	Overflowing []Encoding
 }
 
 // Len is the number of tokens, padding included.
@@ -56,15 +67,64 @@ func parseDirection(s string) (Direction, error) {
 	return Right, fmt.Errorf("%w: direction %q (want Right or Left)", ErrInvalid, s)
 }
 
+// TruncationStrategy says which text of a pair loses tokens.
+type TruncationStrategy int
+
+const (
+	// LongestFirst cuts the longer text of a pair first, down to an even
+	// split (the default; for a single text all strategies cut it).
+	LongestFirst TruncationStrategy = iota
+	// OnlyFirst cuts only the first text of a pair; it is an error when
+	// that is not enough.
+	OnlyFirst
+	// OnlySecond cuts only the second text of a pair; it is an error when
+	// that is not enough, or when there is no second text.
+	OnlySecond
+)
+
+func (s TruncationStrategy) String() string {
+	switch s {
+	case OnlyFirst:
+		return "OnlyFirst"
+	case OnlySecond:
+		return "OnlySecond"
+	}
+	return "LongestFirst"
+}
+
+// ParseTruncationStrategy reads tokenizers' names (LongestFirst,
+// OnlyFirst, OnlySecond) and the snake_case forms transformers uses.
+func ParseTruncationStrategy(s string) (TruncationStrategy, error) {
+	switch s {
+	case "LongestFirst", "longest_first", "":
+		return LongestFirst, nil
+	case "OnlyFirst", "only_first":
+		return OnlyFirst, nil
+	case "OnlySecond", "only_second":
+		return OnlySecond, nil
+	}
+	return LongestFirst, fmt.Errorf("%w: truncation strategy %q (want LongestFirst, OnlyFirst or OnlySecond)", ErrInvalid, s)
+}
+
 // Truncation limits the number of tokens of an encoding.
 type Truncation struct {
 	// MaxLength is the most tokens an encoding has, special tokens
-	// included. The text keeps MaxLength minus the special tokens (never
-	// fewer than zero).
+	// included. The texts keep MaxLength minus the special tokens.
 	MaxLength int
 	// Direction is the end tokens are dropped from. Default Right.
 	Direction Direction
+	// Strategy says which text of a pair is cut. Default LongestFirst.
+	Strategy TruncationStrategy
+	// Stride is how many tokens each overflowing window repeats from the
+	// one before it; it must be less than MaxLength minus the special
+	// tokens. Default 0.
+	Stride int
 }
+
+// ErrTruncation marks a pair that cannot be truncated as asked: the
+// strategy's text is too short to lose enough tokens, OnlySecond without a
+// second text, or a stride not below the room the texts have.
+var ErrTruncation = errors.New("truncation error")
 
 // PaddingStrategy says how long padded encodings are.
 type PaddingStrategy int
@@ -119,8 +179,12 @@ func (p *Padding) target(longest int) int {
 	return n
 }
 
-// pad grows e to n tokens; encodings already that long are left alone.
+// pad grows e and its overflowing encodings to n tokens; encodings already
+// that long are left alone.
 func (p *Padding) pad(e *Encoding, n int) {
+	for i := range e.Overflowing {
+		p.pad(&e.Overflowing[i], n)
+	}
 	k := n - len(e.IDs)
 	if k <= 0 {
 		return

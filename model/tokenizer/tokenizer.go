@@ -33,6 +33,7 @@ type Tokenizer struct {
 	added      addedVocab
 	post       template // nil: the sequence alone
 	decoder    decoder  // nil: Decode joins tokens with spaces
+	pairTpl    pairTemplate
 
 	trunc      *Truncation
 	pad        *Padding
@@ -102,11 +103,17 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
 		return nil, err
 	}
+	t.pairTpl = parsePairTemplate(f.PostProcessor)
 	if t.decoder, err = parseDecoder(f.Decoder); err != nil {
 		return nil, err
 	}
 	if t.trunc, err = parseTruncation(f.Truncation); err != nil {
 		return nil, err
+	}
+	if t.trunc != nil {
+		if err := t.checkTruncation(*t.trunc); err != nil {
+			return nil, err
+		}
 	}
 	var filePad *Padding
 	if filePad, err = parsePadding(f.Padding); err != nil {
@@ -128,6 +135,7 @@ func parseTruncation(raw json.RawMessage) (*Truncation, error) {
 		MaxLength int    `json:"max_length"`
 		Direction string `json:"direction"`
 		Strategy  string `json:"strategy"`
+		Stride    int    `json:"stride"`
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, fmt.Errorf("%w: truncation: %v", ErrInvalid, err)
@@ -139,9 +147,26 @@ func parseTruncation(raw json.RawMessage) (*Truncation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("truncation: %w", err)
 	}
-	// Strategies (LongestFirst, OnlyFirst, OnlySecond) differ only for
-	// pairs; a single sequence is cut the same way by all of them.
-	return &Truncation{MaxLength: c.MaxLength, Direction: d}, nil
+	st, err := ParseTruncationStrategy(c.Strategy)
+	if err != nil {
+		return nil, fmt.Errorf("truncation: %w", err)
+	}
+	return &Truncation{MaxLength: c.MaxLength, Direction: d, Strategy: st, Stride: c.Stride}, nil
+}
+
+// checkTruncation refuses a stride that no single text could use: it must
+// be below the room the text has beside the special tokens (tokenizers
+// panics on it). Pairs have less room; EncodePair reports that.
+func (t *Tokenizer) checkTruncation(tr Truncation) error {
+	if tr.MaxLength < 0 || tr.Stride < 0 {
+		return fmt.Errorf("%w: truncation max length %d, stride %d, want both >= 0", ErrInvalid, tr.MaxLength, tr.Stride)
+	}
+	room := tr.MaxLength - t.NumSpecialTokens()
+	if tr.Stride > 0 && room > 0 && tr.Stride >= room {
+		return fmt.Errorf("%w: truncation stride %d is not below the %d tokens a text keeps (max length %d minus %d special tokens)",
+			ErrInvalid, tr.Stride, room, tr.MaxLength, t.NumSpecialTokens())
+	}
+	return nil
 }
 
 func parsePadding(raw json.RawMessage) (*Padding, error) {
@@ -225,7 +250,8 @@ func (t *Tokenizer) clone() *Tokenizer {
 
 // WithTruncation returns a copy that truncates encodings to maxLen tokens,
 // special tokens included; maxLen <= 0 turns truncation off. The direction
-// of tokenizer.json's truncation section is kept (Right by default).
+// and strategy of tokenizer.json's truncation section are kept (Right and
+// LongestFirst by default); the stride is reset to 0.
 func (t *Tokenizer) WithTruncation(maxLen int) *Tokenizer {
 	c := t.clone()
 	if maxLen <= 0 {
@@ -234,21 +260,26 @@ func (t *Tokenizer) WithTruncation(maxLen int) *Tokenizer {
 	}
 	tr := Truncation{MaxLength: maxLen}
 	if t.trunc != nil {
-		tr.Direction = t.trunc.Direction
+		tr.Direction, tr.Strategy = t.trunc.Direction, t.trunc.Strategy
 	}
 	c.trunc = &tr
 	return c
 }
 
-// WithTruncationConfig returns a copy with the given truncation.
-func (t *Tokenizer) WithTruncationConfig(tr Truncation) *Tokenizer {
+// WithTruncationConfig returns a copy with the given truncation
+// (MaxLength <= 0 turns it off). A stride not below MaxLength minus the
+// special tokens is refused with ErrInvalid.
+func (t *Tokenizer) WithTruncationConfig(tr Truncation) (*Tokenizer, error) {
 	c := t.clone()
 	if tr.MaxLength <= 0 {
 		c.trunc = nil
-		return c
+		return c, nil
+	}
+	if err := t.checkTruncation(tr); err != nil {
+		return nil, err
 	}
 	c.trunc = &tr
-	return c
+	return c, nil
 }
 
 // WithPadding returns a copy that pads encodings as p says (see Padding for
@@ -292,10 +323,12 @@ func (t *Tokenizer) TokenID(tok string) (int64, bool) {
 	return t.model.tokenID(tok)
 }
 
-// Token returns the token string of an id.
+// Token returns the token string of an id. For an added token with
+// normalized set that is its normalized content, as tokenizers reports it
+// (and decodes it).
 func (t *Tokenizer) Token(id int64) (string, bool) {
 	if a, ok := t.added.byID[id]; ok {
-		return a.content, true
+		return a.token, true
 	}
 	return t.model.tokenOf(id)
 }
@@ -319,25 +352,56 @@ func (t *Tokenizer) NumSpecialTokens() int { return t.post.numSpecial() }
 
 // Encode tokenizes text. With addSpecial the post-processor's special
 // tokens are added ([CLS] … [SEP] for BERT). Truncation and padding apply
-// when configured. Encode never fails: text the vocabulary cannot cover
-// becomes the unknown token, and invalid UTF-8 counts one character per bad
-// byte (each decoded as U+FFFD, which BERT's normalizer removes).
+// when configured; what truncation cuts off is in Overflowing. Encode never
+// fails: text the vocabulary cannot cover becomes the unknown token, invalid
+// UTF-8 counts one character per bad byte (each decoded as U+FFFD, which
+// BERT's normalizer removes), and the OnlySecond strategy, an error for a
+// single text in tokenizers, cuts the text as LongestFirst does.
 func (t *Tokenizer) Encode(text string, addSpecial bool) Encoding {
-	e := t.encode(text, addSpecial)
+	e, err := t.encode(text, nil, addSpecial)
+	if err != nil {
+		// Only OnlySecond can fail for a single text (the stride is checked
+		// when truncation is configured).
+		c := t.clone()
+		tr := *t.trunc
+		tr.Strategy = LongestFirst
+		c.trunc = &tr
+		e, _ = c.encode(text, nil, addSpecial)
+	}
 	if t.pad != nil {
 		t.pad.pad(&e, t.pad.target(e.Len()))
 	}
 	return e
 }
 
+// EncodePair tokenizes a pair of texts (question and passage, query and
+// document) with the post-processor's pair template ([CLS] a [SEP] b [SEP]
+// for BERT, type ids 0 then 1). Truncation cuts the pair as its Strategy
+// says; the errors wrap ErrTruncation (the pair cannot be cut as asked) or
+// ErrUnsupported (the post-processor's pair form is not implemented).
+func (t *Tokenizer) EncodePair(a, b string, addSpecial bool) (Encoding, error) {
+	if t.pairTpl.err != nil {
+		return Encoding{}, fmt.Errorf("encoding a pair: %w", t.pairTpl.err)
+	}
+	e, err := t.encode(a, &b, addSpecial)
+	if err != nil {
+		return Encoding{}, fmt.Errorf("encoding a pair: %w", err)
+	}
+	if t.pad != nil {
+		t.pad.pad(&e, t.pad.target(e.Len()))
+	}
+	return e, nil
+}
+
 // EncodeBatch encodes texts in order; with padding configured, PadLongest
 // pads them all to the longest. It runs on the calling goroutine: fan out
 // through the shared executors for parallelism.
 func (t *Tokenizer) EncodeBatch(texts []string, addSpecial bool) []Encoding {
+	c := t.WithoutPadding()
 	out := make([]Encoding, len(texts))
 	longest := 0
 	for i, s := range texts {
-		out[i] = t.encode(s, addSpecial)
+		out[i] = c.Encode(s, addSpecial)
 		longest = max(longest, out[i].Len())
 	}
 	if t.pad != nil {
@@ -357,71 +421,38 @@ type piece struct {
 }
 
 // encode runs normalization, pre-tokenization, the model, truncation and
-// the post-processor on one text.
-func (t *Tokenizer) encode(text string, addSpecial bool) Encoding {
+// the post-processor on one text or a pair (tokenizers' encode and
+// post_process, padding aside).
+func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding, error) {
 	sc := t.scratch.Get().(*scratch)
 	defer t.scratch.Put(sc)
 
-	toks := t.tokens(text, sc)
-	e := Encoding{}
-	if t.trunc != nil {
-		keep := t.trunc.MaxLength
-		if addSpecial {
-			keep -= t.post.numSpecial()
-		}
-		keep = max(keep, 0)
-		if len(toks) > keep {
-			e.Truncated = true
-			if t.trunc.Direction == Left {
-				toks = toks[len(toks)-keep:]
-			} else {
-				toks = toks[:keep]
-			}
-		}
-	}
-	n := len(toks)
-	if addSpecial {
-		n += t.post.numSpecial()
-	}
-	e.IDs = make([]int64, 0, n)
-	e.Tokens = make([]string, 0, n)
-	e.Offsets = make([][2]int, 0, n)
-	e.TypeIDs = make([]int64, 0, n)
-	e.AttentionMask = make([]int64, 0, n)
-	e.SpecialTokensMask = make([]int64, 0, n)
-	addSeq := func(typeID int64) {
-		for _, p := range toks {
-			e.IDs = append(e.IDs, p.id)
-			e.Tokens = append(e.Tokens, p.value)
-			e.Offsets = append(e.Offsets, [2]int{p.from, p.to})
-			e.TypeIDs = append(e.TypeIDs, typeID)
-			e.AttentionMask = append(e.AttentionMask, 1)
-			e.SpecialTokensMask = append(e.SpecialTokensMask, 0)
-		}
-	}
+	a := seqEnc{pieces: t.tokens(text, sc)}
+	var b *seqEnc
+	pieces := singlePieces(t.post)
 	if t.post == nil {
-		addSeq(0)
-		return e
+		pieces = nil
 	}
-	if !addSpecial {
-		addSeq(t.post.sequenceTypeID())
-		return e
+	if pair != nil {
+		// The scratch buffer is reused for the second text.
+		a.pieces = append([]piece(nil), a.pieces...)
+		b = &seqEnc{pieces: t.tokens(*pair, sc), typeID: 1}
+		pieces = t.pairTpl.pieces
 	}
-	for _, p := range t.post {
-		if p.sequence {
-			addSeq(p.typeID)
-			continue
+	if t.trunc != nil {
+		room := t.trunc.MaxLength
+		if addSpecial {
+			room -= numSpecialPieces(pieces)
 		}
-		for i, id := range p.ids {
-			e.IDs = append(e.IDs, id)
-			e.Tokens = append(e.Tokens, p.tokens[i])
-			e.Offsets = append(e.Offsets, [2]int{})
-			e.TypeIDs = append(e.TypeIDs, p.typeID)
-			e.AttentionMask = append(e.AttentionMask, 1)
-			e.SpecialTokensMask = append(e.SpecialTokensMask, 1)
+		if err := truncateSeqs(&a, b, max(room, 0), *t.trunc); err != nil {
+			return Encoding{}, err
 		}
 	}
-	return e
+	seqs := []*seqEnc{&a}
+	if b != nil {
+		seqs = append(seqs, b)
+	}
+	return build(pieces, seqs, addSpecial), nil
 }
 
 // tokens is the pipeline up to the model: added tokens are cut out of the
