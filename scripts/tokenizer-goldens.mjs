@@ -10,6 +10,15 @@
 //       encodes every corpus text with FILE and writes one JSON row per text:
 //       {text, ids, tokens, offsets, type_ids, special_mask, plain_ids,
 //        decoded, decoded_skip}; with --pairs N, N more rows carry "pair".
+//   node scripts/tokenizer-goldens.mjs golden ... --truncate N [--strategy S] [--stride K]
+//       [--direction Left|Right] [--pad N|longest] [--pad-multiple M] [--pad-direction Left|Right]
+//       the same with truncation (S: LongestFirst, OnlyFirst, OnlySecond) and
+//       padding set; each row also carries attention_mask, overflowing (the
+//       windows truncation cut off, each with ids, tokens, offsets, type_ids,
+//       special_mask, attention_mask) and the settings ("truncation",
+//       "padding"), so the Go test configures itself from the row. Rows the
+//       reference refuses (a text too short for OnlyFirst/OnlySecond) carry
+//       "error" instead.
 //   node scripts/tokenizer-goldens.mjs decoders
 //       writes model/tokenizer/testdata/decoders/<name>.json, small tokenizers
 //       over one vocabulary whose tokens exercise every decoder (byte-level
@@ -106,16 +115,54 @@ async function golden() {
   const limit = Number(arg('--limit', '0'));
   const pairs = Number(arg('--pairs', '0'));
   const tok = Tokenizer.fromFile(file);
-  // The goldens are the untruncated, unpadded encodings; the Go tests set
-  // truncation and padding themselves where they test them.
+  // By default the goldens are the untruncated, unpadded encodings.
   tok.disablePadding();
   tok.disableTruncation();
+  const settings = {};
+  if (arg('--truncate')) {
+    settings.truncation = {
+      max_length: Number(arg('--truncate')),
+      strategy: arg('--strategy', 'LongestFirst'),
+      stride: Number(arg('--stride', '0')),
+      direction: arg('--direction', 'Right'),
+    };
+    const t = settings.truncation;
+    // The binding wants lower-case directions.
+    tok.setTruncation(t.max_length, { strategy: t.strategy, stride: t.stride, direction: t.direction.toLowerCase() });
+  }
+  if (arg('--pad')) {
+    const p = arg('--pad');
+    settings.padding = { direction: arg('--pad-direction', 'Right') };
+    if (p !== 'longest') settings.padding.max_length = Number(p);
+    if (arg('--pad-multiple')) settings.padding.pad_to_multiple_of = Number(arg('--pad-multiple'));
+    tok.setPadding({
+      maxLength: settings.padding.max_length,
+      direction: settings.padding.direction.toLowerCase(),
+      padToMultipleOf: settings.padding.pad_to_multiple_of,
+    });
+  }
+  const encFields = (e) => ({
+    ids: e.getIds(),
+    tokens: e.getTokens(),
+    offsets: e.getOffsets(),
+    type_ids: e.getTypeIds(),
+    special_mask: e.getSpecialTokensMask(),
+    attention_mask: e.getAttentionMask(),
+  });
   let texts = readJSONL(corpusPath).map((r) => r.text);
   if (limit > 0) texts = texts.slice(0, limit);
   const lines = [];
   const row = async (text, pair) => {
-    const e = await tok.encode(text, pair ?? null, { addSpecialTokens: true });
-    const p = await tok.encode(text, pair ?? null, { addSpecialTokens: false });
+    let e, p;
+    try {
+      e = await tok.encode(text, pair ?? null, { addSpecialTokens: true });
+      p = await tok.encode(text, pair ?? null, { addSpecialTokens: false });
+    } catch (err) {
+      const r = { text, error: String(err.message || err), ...settings };
+      if (pair != null) r.pair = pair;
+      lines.push(JSON.stringify(r));
+      return;
+    }
     const ids = e.getIds();
     const r = {
       text,
@@ -129,6 +176,12 @@ async function golden() {
       decoded_skip: await tok.decode(ids, true),
     };
     if (pair != null) r.pair = pair;
+    if (settings.truncation || settings.padding) {
+      Object.assign(r, settings);
+      r.attention_mask = e.getAttentionMask();
+      r.overflowing = e.getOverflowing().map(encFields);
+      r.plain_overflowing = p.getOverflowing().map((o) => o.getIds());
+    }
     lines.push(JSON.stringify(r));
   };
   for (const t of texts) await row(t);

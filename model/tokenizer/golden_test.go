@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -67,4 +68,21 @@ func TestGoldenMiniLM(t *testing.T) {
 			i, r.Text, e.IDs, r.IDs, e.Tokens, r.Tokens, e.Offsets, r.Offsets))
 	}
 	require.Zero(t, bad, "golden rows that differ, of %d:\n%s", len(rows), strings.Join(first, "\n"))
+}
+
+// TestGoldenFilesMiniLM compares the MiniLM golden files written by
+// scripts/tokenizer-goldens.mjs: the plain one (2,045 texts and 300 pairs)
+// and those with truncation, stride and padding (testdata/minilm_trunc_*).
+func TestGoldenFilesMiniLM(t *testing.T) {
+	t.Parallel()
+	tok := loadMiniLM(t)
+	files, err := filepath.Glob("testdata/minilm_*golden*.jsonl.gz")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			compareGolden(t, tok, readGoldenFile(t, f))
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,9 +28,42 @@ type goldenCase struct {
 	PlainIDs    []int64  `json:"plain_ids"`
 	Decoded     string   `json:"decoded"`
 	DecodedSkip string   `json:"decoded_skip"`
+	// Truncation and Padding are the settings the row was encoded with
+	// (script flags --truncate, --pad); absent: neither.
+	Truncation *goldenTrunc `json:"truncation,omitempty"`
+	Padding    *goldenPad   `json:"padding,omitempty"`
+	// AttentionMask and Overflowing come with the settings.
+	AttentionMask    []int64          `json:"attention_mask,omitempty"`
+	Overflowing      []goldenEncoding `json:"overflowing,omitempty"`
+	PlainOverflowing [][]int64        `json:"plain_overflowing,omitempty"`
+	// Error is the reference's refusal (a pair too short for the strategy).
+	Error string `json:"error,omitempty"`
 	// Unknown marks ids the reference has no token for (it drops them;
 	// Decode reports them).
 	Unknown bool `json:"unknown,omitempty"`
+}
+
+type goldenTrunc struct {
+	MaxLength int    `json:"max_length"`
+	Strategy  string `json:"strategy"`
+	Stride    int    `json:"stride"`
+	Direction string `json:"direction"`
+}
+
+type goldenPad struct {
+	MaxLength  *int   `json:"max_length"`
+	Direction  string `json:"direction"`
+	MultipleOf int    `json:"pad_to_multiple_of"`
+}
+
+// goldenEncoding is one overflowing window of a golden row.
+type goldenEncoding struct {
+	IDs           []int64  `json:"ids"`
+	Tokens        []string `json:"tokens"`
+	Offsets       [][2]int `json:"offsets"`
+	TypeIDs       []int64  `json:"type_ids"`
+	SpecialMask   []int64  `json:"special_mask"`
+	AttentionMask []int64  `json:"attention_mask"`
 }
 
 // readGoldenFile reads a .jsonl or .jsonl.gz golden file.
@@ -108,27 +142,128 @@ func compareGolden(t *testing.T, tok *Tokenizer, rows []goldenCase) {
 }
 
 // goldenDiff says how tok's encoding of r differs from the reference, or
-// returns "" when it is exact.
+// returns "" when it is exact: ids, tokens, offsets, type ids, special
+// mask, plain ids, and, where the row has them, the attention mask and the
+// overflowing windows (rows written with truncation or padding configure a
+// copy of tok from the row), and the decoded text with and without special
+// tokens. Rows with a pair are encoded with EncodePair.
 func goldenDiff(tok *Tokenizer, r goldenCase) string {
-	var e, plain Encoding
-	if r.Pair != nil {
-		return "pair rows need EncodePair (not yet compared)"
+	tok, err := goldenConfigure(tok, r)
+	if err != nil {
+		return err.Error()
 	}
-	e = tok.Encode(r.Text, true)
-	plain = tok.Encode(r.Text, false)
-	switch {
-	case !slices.Equal(e.IDs, r.IDs):
-		return fmt.Sprintf("\n got ids %v\nwant ids %v\n got tokens %q\nwant tokens %q", clipS(e.IDs), clipS(r.IDs), clipS(e.Tokens), clipS(r.Tokens))
-	case !slices.Equal(e.Tokens, r.Tokens):
-		return fmt.Sprintf("\n got tokens %q\nwant tokens %q", clipS(e.Tokens), clipS(r.Tokens))
-	case !slices.Equal(e.Offsets, r.Offsets):
-		return fmt.Sprintf("\n got offsets %v\nwant offsets %v\n tokens %q", clipS(e.Offsets), clipS(r.Offsets), clipS(r.Tokens))
-	case r.TypeIDs != nil && !slices.Equal(e.TypeIDs, r.TypeIDs):
-		return fmt.Sprintf("\n got type ids %v\nwant type ids %v", clipS(e.TypeIDs), clipS(r.TypeIDs))
-	case r.SpecialMask != nil && !slices.Equal(e.SpecialTokensMask, r.SpecialMask):
-		return fmt.Sprintf("\n got special mask %v\nwant special mask %v", clipS(e.SpecialTokensMask), clipS(r.SpecialMask))
-	case r.PlainIDs != nil && !slices.Equal(plain.IDs, r.PlainIDs):
+	if r.Error != "" && r.Pair == nil {
+		// The reference refuses OnlySecond for a single text; Encode cannot
+		// fail and documents that it cuts as LongestFirst instead.
+		return ""
+	}
+	e, err := goldenEncode(tok, r, true)
+	if r.Error != "" {
+		if !errors.Is(err, ErrTruncation) {
+			return fmt.Sprintf("the reference refuses this row (%s); got error %v, want ErrTruncation", r.Error, err)
+		}
+		return ""
+	}
+	if err != nil {
+		return err.Error()
+	}
+	plain, err := goldenEncode(tok, r, false)
+	if err != nil {
+		return err.Error()
+	}
+	want := goldenEncoding{IDs: r.IDs, Tokens: r.Tokens, Offsets: r.Offsets, TypeIDs: r.TypeIDs, SpecialMask: r.SpecialMask, AttentionMask: r.AttentionMask}
+	if d := encodingDiff(e, want); d != "" {
+		return d
+	}
+	if r.PlainIDs != nil && !slices.Equal(plain.IDs, r.PlainIDs) {
 		return fmt.Sprintf("\n got plain ids %v\nwant plain ids %v", clipS(plain.IDs), clipS(r.PlainIDs))
+	}
+	if r.Truncation != nil || r.Padding != nil {
+		if len(e.Overflowing) != len(r.Overflowing) {
+			return fmt.Sprintf("got %d overflowing windows, want %d", len(e.Overflowing), len(r.Overflowing))
+		}
+		for i, o := range r.Overflowing {
+			if d := encodingDiff(e.Overflowing[i], o); d != "" {
+				return fmt.Sprintf("overflowing %d: %s", i, d)
+			}
+		}
+		if len(plain.Overflowing) != len(r.PlainOverflowing) {
+			return fmt.Sprintf("without special tokens: got %d overflowing windows, want %d", len(plain.Overflowing), len(r.PlainOverflowing))
+		}
+		for i, ids := range r.PlainOverflowing {
+			if !slices.Equal(plain.Overflowing[i].IDs, ids) {
+				return fmt.Sprintf("without special tokens, overflowing %d:\n got ids %v\nwant ids %v", i, clipS(plain.Overflowing[i].IDs), clipS(ids))
+			}
+		}
+	}
+	for _, skip := range []bool{false, true} {
+		want := r.Decoded
+		if skip {
+			want = r.DecodedSkip
+		}
+		got, err := tok.Decode(r.IDs, skip)
+		if err != nil {
+			return fmt.Sprintf("Decode(skip=%v): %v", skip, err)
+		}
+		if got != want {
+			return fmt.Sprintf("Decode(skip=%v)\n got %q\nwant %q", skip, clip(got, 200), clip(want, 200))
+		}
+	}
+	return ""
+}
+
+// goldenConfigure returns tok with the row's truncation and padding, or
+// with neither.
+func goldenConfigure(tok *Tokenizer, r goldenCase) (*Tokenizer, error) {
+	tok = tok.WithTruncation(0).WithoutPadding()
+	if tr := r.Truncation; tr != nil {
+		st, err := ParseTruncationStrategy(tr.Strategy)
+		if err != nil {
+			return nil, err
+		}
+		d, err := parseDirection(tr.Direction)
+		if err != nil {
+			return nil, err
+		}
+		if tok, err = tok.WithTruncationConfig(Truncation{MaxLength: tr.MaxLength, Strategy: st, Stride: tr.Stride, Direction: d}); err != nil {
+			return nil, err
+		}
+	}
+	if p := r.Padding; p != nil {
+		d, err := parseDirection(p.Direction)
+		if err != nil {
+			return nil, err
+		}
+		pad := Padding{Strategy: PadLongest, Direction: d, MultipleOf: p.MultipleOf}
+		if p.MaxLength != nil {
+			pad.Strategy, pad.Length = PadFixed, *p.MaxLength
+		}
+		tok = tok.WithPadding(pad)
+	}
+	return tok, nil
+}
+
+func goldenEncode(tok *Tokenizer, r goldenCase, addSpecial bool) (Encoding, error) {
+	if r.Pair != nil {
+		return tok.EncodePair(r.Text, *r.Pair, addSpecial)
+	}
+	return tok.Encode(r.Text, addSpecial), nil
+}
+
+func encodingDiff(e Encoding, w goldenEncoding) string {
+	switch {
+	case !slices.Equal(e.IDs, w.IDs):
+		return fmt.Sprintf("\n got ids %v\nwant ids %v\n got tokens %q\nwant tokens %q", clipS(e.IDs), clipS(w.IDs), clipS(e.Tokens), clipS(w.Tokens))
+	case !slices.Equal(e.Tokens, w.Tokens):
+		return fmt.Sprintf("\n got tokens %q\nwant tokens %q", clipS(e.Tokens), clipS(w.Tokens))
+	case !slices.Equal(e.Offsets, w.Offsets):
+		return fmt.Sprintf("\n got offsets %v\nwant offsets %v\n tokens %q", clipS(e.Offsets), clipS(w.Offsets), clipS(w.Tokens))
+	case w.TypeIDs != nil && !slices.Equal(e.TypeIDs, w.TypeIDs):
+		return fmt.Sprintf("\n got type ids %v\nwant type ids %v", clipS(e.TypeIDs), clipS(w.TypeIDs))
+	case w.SpecialMask != nil && !slices.Equal(e.SpecialTokensMask, w.SpecialMask):
+		return fmt.Sprintf("\n got special mask %v\nwant special mask %v", clipS(e.SpecialTokensMask), clipS(w.SpecialMask))
+	case w.AttentionMask != nil && !slices.Equal(e.AttentionMask, w.AttentionMask):
+		return fmt.Sprintf("\n got attention mask %v\nwant attention mask %v", clipS(e.AttentionMask), clipS(w.AttentionMask))
 	}
 	return ""
 }

@@ -39,6 +39,7 @@ type scratch struct {
 	mtoks   []token
 	splits  []split
 	nsplits []split
+	starts  []int // where each word's tokens start in pieces
 }
 
 // maxVocabID bounds token ids read from a file, so a hostile file cannot

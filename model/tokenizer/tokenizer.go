@@ -427,7 +427,11 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 	sc := t.scratch.Get().(*scratch)
 	defer t.scratch.Put(sc)
 
-	a := seqEnc{pieces: t.tokens(text, sc)}
+	limit, dir := 0, Right
+	if t.trunc != nil {
+		limit, dir = t.trunc.MaxLength, t.trunc.Direction
+	}
+	a := seqEnc{pieces: t.tokens(text, sc, limit, dir)}
 	var b *seqEnc
 	pieces := singlePieces(t.post)
 	if t.post == nil {
@@ -436,7 +440,7 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 	if pair != nil {
 		// The scratch buffer is reused for the second text.
 		a.pieces = append([]piece(nil), a.pieces...)
-		b = &seqEnc{pieces: t.tokens(*pair, sc), typeID: 1}
+		b = &seqEnc{pieces: t.tokens(*pair, sc, limit, dir), typeID: 1}
 		pieces = t.pairTpl.pieces
 	}
 	if t.trunc != nil {
@@ -458,9 +462,17 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 // tokens is the pipeline up to the model: added tokens are cut out of the
 // raw text, each remaining part is normalized, cut on normalized added
 // tokens, pre-tokenized into words, and each word goes through the model.
-func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
+//
+// With limit > 0 (truncation's max length), words after the one that
+// brings the count to limit are not tokenized (Right), or, for Left, the
+// tokens are cut at the start of the word holding the limit-th token from
+// the end: tokenizers stops that early, and what truncation then puts in
+// the overflowing windows depends on it.
+func (t *Tokenizer) tokens(text string, sc *scratch, limit int, dir Direction) []piece {
 	root := newNormalized([]rune(text), 0)
 	out := sc.pieces[:0]
+	starts := sc.starts[:0]
+	defer func() { sc.starts = starts[:0] }()
 	words := sc.words[:0]
 	mtoks := sc.mtoks[:0]
 	defer func() {
@@ -474,7 +486,11 @@ func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
 		part := root.slice(sp.lo, sp.hi)
 		if sp.tok != nil {
 			from, to := part.origRange(0, part.len())
+			starts = append(starts, len(out))
 			out = append(out, piece{id: sp.tok.id, value: string(part.runes), from: from, to: to})
+			if limit > 0 && dir == Right && len(out) >= limit {
+				return out
+			}
 			continue
 		}
 		if part.len() == 0 {
@@ -497,7 +513,11 @@ func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
 			}
 			if nsp.tok != nil {
 				from, to := sub.origRange(0, sub.len())
+				starts = append(starts, len(out))
 				out = append(out, piece{id: nsp.tok.id, value: string(sub.runes), from: from, to: to})
+				if limit > 0 && dir == Right && len(out) >= limit {
+					return out
+				}
 				continue
 			}
 			words = words[:0]
@@ -509,12 +529,26 @@ func (t *Tokenizer) tokens(text string, sc *scratch) []piece {
 			for i := range words {
 				w := &words[i]
 				mtoks = t.model.tokenize(mtoks[:0], w.runes, sc)
+				starts = append(starts, len(out))
 				for _, mt := range mtoks {
 					from, to := w.origRange(mt.lo, mt.hi)
 					out = append(out, piece{id: mt.id, value: mt.value, from: from, to: to})
 				}
+				if limit > 0 && dir == Right && len(out) >= limit {
+					return out
+				}
 			}
 		}
+	}
+	if limit > 0 && dir == Left && len(out) > limit {
+		cut := 0
+		for _, st := range starts {
+			if st > len(out)-limit {
+				break
+			}
+			cut = st
+		}
+		return out[cut:]
 	}
 	return out
 }
