@@ -261,6 +261,8 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		return prependNormalizer(c.Prepend), nil
 	case "Replace":
 		return parseReplaceNormalizer(raw)
+	case "Precompiled":
+		return parsePrecompiled(raw)
 	}
 	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace)",
 		ErrUnsupported, head.Type)
