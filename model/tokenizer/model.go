@@ -200,7 +200,9 @@ func parseModel(raw json.RawMessage) (model, error) {
 		return w, nil
 	case "Unigram":
 		return parseUnigram(raw)
-	case "BPE", "WordLevel":
+	case "WordLevel":
+		return parseWordLevel(raw)
+	case "BPE":
 		return nil, fmt.Errorf("%w: model type %q is not implemented yet (supported: WordPiece)", ErrUnsupported, typ)
 	}
 	return nil, fmt.Errorf("%w: model type %q (supported: WordPiece)", ErrUnsupported, typ)

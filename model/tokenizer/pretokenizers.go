@@ -285,6 +285,8 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	switch head.Type {
 	case "BertPreTokenizer":
 		return bertPreTokenizer{}, nil
+	case "Metaspace":
+		return parseMetaspace(raw)
 	case "Whitespace":
 		return whitespacePreTokenizer{}, nil
 	case "WhitespaceSplit":

@@ -277,7 +277,7 @@ func TestLoadErrors(t *testing.T) {
 		{"no model", `{"model":null}`, ErrInvalid, "no model"},
 		{"unk missing", `{"model":{"type":"WordPiece","unk_token":"[UNK]","vocab":{"a":0}}}`, ErrInvalid, `"[UNK]"`},
 		{"bad id", `{"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":-1}}}`, ErrInvalid, "out of range"},
-		{"normalizer", `{"normalizer":{"type":"Precompiled"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "Precompiled"},
+		{"normalizer", `{"normalizer":{"type":"Nmt"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "Nmt"},
 		{"pre_tokenizer", `{"pre_tokenizer":{"type":"ByteLevel"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "ByteLevel"},
 		{"post", `{"post_processor":{"type":"RobertaProcessing"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "RobertaProcessing"},
 		{"padding", `{"padding":{"strategy":"Sideways"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrInvalid, "Sideways"},
