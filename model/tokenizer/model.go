@@ -39,6 +39,8 @@ type scratch struct {
 	mtoks   []token
 	splits  []split
 	nsplits []split
+
+	bpe bpeScratch
 }
 
 // maxVocabID bounds token ids read from a file, so a hostile file cannot
@@ -196,7 +198,9 @@ func parseModel(raw json.RawMessage) (model, error) {
 		}
 		w.unkID = id
 		return w, nil
-	case "BPE", "Unigram", "WordLevel":
+	case "BPE":
+		return parseBPE(raw)
+	case "Unigram", "WordLevel":
 		return nil, fmt.Errorf("%w: model type %q is not implemented yet (supported: WordPiece)", ErrUnsupported, typ)
 	}
 	return nil, fmt.Errorf("%w: model type %q (supported: WordPiece)", ErrUnsupported, typ)

@@ -261,8 +261,10 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		return prependNormalizer(c.Prepend), nil
 	case "Replace":
 		return parseReplaceNormalizer(raw)
+	case "ByteLevel":
+		return byteLevelNormalizer{}, nil
 	}
-	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace)",
+	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace, ByteLevel)",
 		ErrUnsupported, head.Type)
 }
 
