@@ -40,6 +40,7 @@ type scratch struct {
 	splits  []split
 	nsplits []split
 
+	bpe bpeScratch
 	lat lattice // Unigram's Viterbi buffers (unigram.go)
 }
 
@@ -203,7 +204,7 @@ func parseModel(raw json.RawMessage) (model, error) {
 	case "WordLevel":
 		return parseWordLevel(raw)
 	case "BPE":
-		return nil, fmt.Errorf("%w: model type %q is not implemented yet (supported: WordPiece)", ErrUnsupported, typ)
+		return parseBPE(raw)
 	}
-	return nil, fmt.Errorf("%w: model type %q (supported: WordPiece)", ErrUnsupported, typ)
+	return nil, fmt.Errorf("%w: model type %q (supported: WordPiece, BPE, Unigram, WordLevel)", ErrUnsupported, typ)
 }

@@ -263,8 +263,10 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		return parseReplaceNormalizer(raw)
 	case "Precompiled":
 		return parsePrecompiled(raw)
+	case "ByteLevel":
+		return byteLevelNormalizer{}, nil
 	}
-	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace)",
+	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace, Precompiled, ByteLevel)",
 		ErrUnsupported, head.Type)
 }
 

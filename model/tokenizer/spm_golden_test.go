@@ -44,3 +44,12 @@ func TestGoldenUnigramByteFallback(t *testing.T) {
 	require.Positive(t, byteTokens, "the corpus should reach the byte fallback")
 	compareGolden(t, loadTestdata(t, "unigram_bytefallback_tokenizer.json"), rows)
 }
+
+// TestGoldenNLLB: an spm_train BPE model converted as NllbConverter does
+// (merges from the pieces), Precompiled + Metaspace, "fra_Latn $A </s>".
+func TestGoldenNLLB(t *testing.T) {
+	t.Parallel()
+	rows := readGoldenFile(t, "testdata/nllb_golden.jsonl.gz")
+	require.Len(t, rows, 2045)
+	compareGolden(t, loadTestdata(t, "nllb_tokenizer.json"), rows)
+}

@@ -31,7 +31,8 @@ type Tokenizer struct {
 	preTok     preTokenizer
 	model      model
 	added      addedVocab
-	post       template // nil: the sequence alone
+	post       template    // nil: the sequence alone
+	trim       *offsetTrim // nil: offsets as the model gives them
 
 	trunc      *Truncation
 	pad        *Padding
@@ -98,6 +99,9 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
+		return nil, err
+	}
+	if t.trim, err = parseOffsetTrim(f.PostProcessor); err != nil {
 		return nil, err
 	}
 	if t.trunc, err = parseTruncation(f.Truncation); err != nil {
@@ -374,6 +378,7 @@ func (t *Tokenizer) encode(text string, addSpecial bool) Encoding {
 			}
 		}
 	}
+	t.trim.apply(toks)
 	n := len(toks)
 	if addSpecial {
 		n += t.post.numSpecial()
