@@ -1,9 +1,11 @@
 package tokenizer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"runtime"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 )
@@ -318,33 +320,58 @@ func (b *bpe) mergeAll(bs *bpeScratch) {
 	}
 }
 
-// bpeJSON is the BPE model section of tokenizer.json.
+// bpeJSON holds the options of the BPE model section; the vocab and the
+// merges are read by jsonVocab and jsonStrings.
 type bpeJSON struct {
-	Vocab        map[string]int64 `json:"vocab"`
-	Merges       json.RawMessage  `json:"merges"`
-	Dropout      *float64         `json:"dropout"`
-	Unk          *string          `json:"unk_token"`
-	Prefix       *string          `json:"continuing_subword_prefix"`
-	Suffix       *string          `json:"end_of_word_suffix"`
-	FuseUnk      bool             `json:"fuse_unk"`
-	ByteFallback bool             `json:"byte_fallback"`
-	IgnoreMerges bool             `json:"ignore_merges"`
+	Dropout      *float64 `json:"dropout"`
+	Unk          *string  `json:"unk_token"`
+	Prefix       *string  `json:"continuing_subword_prefix"`
+	Suffix       *string  `json:"end_of_word_suffix"`
+	FuseUnk      bool     `json:"fuse_unk"`
+	ByteFallback bool     `json:"byte_fallback"`
+	IgnoreMerges bool     `json:"ignore_merges"`
 }
 
 // parseBPE reads a BPE model section. Dropout (random merges skipped at
 // training time) is refused: encodings would not be reproducible.
 func parseBPE(raw json.RawMessage) (model, error) {
 	var c bpeJSON
-	if err := json.Unmarshal(raw, &c); err != nil {
+	var vocabRaw, mergesRaw []byte
+	small := []byte{'{'}
+	err := jsonFields(raw, func(key string, val []byte) error {
+		switch key {
+		case "vocab":
+			vocabRaw = val
+		case "merges":
+			mergesRaw = val
+		default:
+			if len(small) > 1 {
+				small = append(small, ',')
+			}
+			small = append(strconv.AppendQuote(small, key), ':')
+			small = append(small, val...)
+		}
+		return nil
+	})
+	if err == nil {
+		err = json.Unmarshal(append(small, '}'), &c)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: BPE model: %v", ErrInvalid, err)
 	}
 	if c.Dropout != nil && *c.Dropout != 0 {
 		return nil, fmt.Errorf("%w: BPE model dropout %g (only null or 0: dropout makes encodings random)", ErrUnsupported, *c.Dropout)
 	}
-	if len(c.Vocab) == 0 {
+	var vm map[string]int64
+	if vocabRaw != nil {
+		if vm, err = jsonVocab(vocabRaw); err != nil {
+			return nil, fmt.Errorf("%w: BPE vocab: %v", ErrInvalid, err)
+		}
+	}
+	if len(vm) == 0 {
 		return nil, fmt.Errorf("%w: BPE model has an empty vocab", ErrInvalid)
 	}
-	v, err := newVocab(c.Vocab)
+	v, err := newVocab(vm)
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +391,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 		b.unk, b.unkID = *c.Unk, id
 	}
 	b.indexChars()
-	if b.merges, err = b.readMerges(c.Merges); err != nil {
+	if b.merges, err = b.readMerges(mergesRaw); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -399,49 +426,99 @@ func (b *bpe) indexChars() {
 // readMerges reads the merges in either format: ["a b", …] (split on the
 // one space; "#version" lines skipped) or [["a", "b"], …]. A later
 // duplicate of a pair replaces the earlier one, as in tokenizers.
-func (b *bpe) readMerges(raw json.RawMessage) (map[uint64]uint64, error) {
-	var pairs [][2]string
-	if !isNull(raw) {
-		var lines []string
-		if err := json.Unmarshal(raw, &lines); err == nil {
-			pairs = make([][2]string, 0, len(lines))
-			rank := 0
-			for _, l := range lines {
-				if strings.HasPrefix(l, "#version") {
-					continue
+//
+// Resolving 500,000 merges is three vocabulary lookups each, most of the
+// load time of a large file, so the list is cut into one part per CPU and
+// the parts are resolved in parallel; the map is then filled in order.
+func (b *bpe) readMerges(raw []byte) (map[uint64]uint64, error) {
+	if isNull(raw) {
+		return map[uint64]uint64{}, nil
+	}
+	starts, pairs, err := jsonElems(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: BPE merges: %v", ErrInvalid, err)
+	}
+	// resolved[i] is pair<<64 | merged id, packed as two uint64; skip marks
+	// a "#version" line.
+	type merge struct {
+		pair uint64
+		id   uint32
+		skip bool
+	}
+	resolved := make([]merge, len(starts))
+	parts := min(runtime.GOMAXPROCS(0), 8, len(starts)/10_000+1)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for w := range parts {
+		lo, hi := len(starts)*w/parts, len(starts)*(w+1)/parts
+		wg.Go(func() {
+			var bufA, bufB, key []byte
+			for i := lo; i < hi; i++ {
+				l, r, err := jsonMergeElem(raw, starts[i], pairs, &bufA, &bufB)
+				if err == nil && !pairs {
+					if bytes.HasPrefix(l, []byte("#version")) {
+						resolved[i].skip = true
+						continue
+					}
+					var ok bool
+					if l, r, ok = bytes.Cut(l, []byte{' '}); !ok || bytes.IndexByte(r, ' ') >= 0 {
+						err = fmt.Errorf("%q is not two tokens separated by one space", l)
+					}
 				}
-				rank++
-				a, c, ok := strings.Cut(l, " ")
-				if !ok || strings.Contains(c, " ") {
-					return nil, fmt.Errorf("%w: BPE merge %d %q is not two tokens separated by one space", ErrInvalid, rank, l)
+				if err == nil {
+					resolved[i].pair, resolved[i].id, key, err = b.resolveMerge(l, r, key)
 				}
-				pairs = append(pairs, [2]string{a, c})
+				if err != nil {
+					errs[w] = fmt.Errorf("merge %d: %w", i+1, err)
+					return
+				}
 			}
-		} else if err := json.Unmarshal(raw, &pairs); err != nil {
-			return nil, fmt.Errorf("%w: BPE merges: want [\"a b\", …] or [[\"a\", \"b\"], …]: %v", ErrInvalid, err)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("%w: BPE merges: %v", ErrInvalid, err)
 		}
 	}
-	m := make(map[uint64]uint64, len(pairs))
-	var key []byte
-	for rank, p := range pairs {
-		a, ok := b.ids[p[0]]
-		if !ok {
-			return nil, fmt.Errorf("%w: BPE merge %d: token %q is not in the vocab", ErrInvalid, rank+1, p[0])
+	m := make(map[uint64]uint64, len(resolved))
+	rank := uint64(0)
+	for _, r := range resolved {
+		if r.skip {
+			continue
 		}
-		c, ok := b.ids[p[1]]
-		if !ok {
-			return nil, fmt.Errorf("%w: BPE merge %d: token %q is not in the vocab", ErrInvalid, rank+1, p[1])
-		}
-		right, ok := strings.CutPrefix(p[1], b.prefix)
-		if !ok {
-			return nil, fmt.Errorf("%w: BPE merge %d: token %q lacks the continuing_subword_prefix %q", ErrInvalid, rank+1, p[1], b.prefix)
-		}
-		key = append(append(key[:0], p[0]...), right...)
-		id, ok := b.ids[string(key)]
-		if !ok {
-			return nil, fmt.Errorf("%w: BPE merge %d: merged token %q is not in the vocab", ErrInvalid, rank+1, key)
-		}
-		m[uint64(a)<<32|uint64(c)] = uint64(rank)<<32 | uint64(id)
+		m[r.pair] = rank<<32 | uint64(r.id)
+		rank++
 	}
 	return m, nil
+}
+
+// resolveMerge looks up the two tokens of a merge and their concatenation
+// (the right one without its continuing_subword_prefix).
+func (b *bpe) resolveMerge(l, r, key []byte) (uint64, uint32, []byte, error) {
+	a, ok := b.ids[string(l)]
+	if !ok {
+		return 0, 0, key, fmt.Errorf("token %q is not in the vocab", l)
+	}
+	c, ok := b.ids[string(r)]
+	if !ok {
+		return 0, 0, key, fmt.Errorf("token %q is not in the vocab", r)
+	}
+	right, ok := bytes.CutPrefix(r, []byte(b.prefix))
+	if !ok {
+		return 0, 0, key, fmt.Errorf("token %q lacks the continuing_subword_prefix %q", r, b.prefix)
+	}
+	key = append(append(key[:0], l...), right...)
+	id, ok := b.ids[string(key)]
+	if !ok {
+		return 0, 0, key, fmt.Errorf("merged token %q is not in the vocab", key)
+	}
+	return uint64(a)<<32 | uint64(c), uint32(id), key, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -155,7 +155,7 @@ func parseModel(raw json.RawMessage) (model, error) {
 		Prefix   *string `json:"continuing_subword_prefix"`
 		MaxChars *int    `json:"max_input_chars_per_word"`
 	}
-	if err := json.Unmarshal(raw, &head); err != nil {
+	if err := unmarshalSmall(raw, &head); err != nil {
 		return nil, fmt.Errorf("%w: model: %v", ErrInvalid, err)
 	}
 	typ := head.Type

@@ -49,6 +49,9 @@ func Load(path string) (*Tokenizer, error) {
 	}
 	defer f.Close()
 	var buf bytes.Buffer
+	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() <= maxFileSize {
+		buf.Grow(int(st.Size()) + bytes.MinRead) // one read, no regrowth of a 30 MB buffer
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("loading tokenizer %s: %w", path, err)
 	}
@@ -77,7 +80,7 @@ type fileJSON struct {
 // implemented here) and name the section at fault.
 func FromJSON(data []byte) (*Tokenizer, error) {
 	var f fileJSON
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := decodeFile(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	t := &Tokenizer{scratch: &sync.Pool{New: func() any { return new(scratch) }}}
