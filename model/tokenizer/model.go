@@ -40,6 +40,9 @@ type scratch struct {
 	splits  []split
 	nsplits []split
 	starts  []int // where each word's tokens start in pieces
+
+	bpe bpeScratch
+	lat lattice // Unigram's Viterbi buffers (unigram.go)
 }
 
 // maxVocabID bounds token ids read from a file, so a hostile file cannot
@@ -153,7 +156,7 @@ func parseModel(raw json.RawMessage) (model, error) {
 		Prefix   *string `json:"continuing_subword_prefix"`
 		MaxChars *int    `json:"max_input_chars_per_word"`
 	}
-	if err := json.Unmarshal(raw, &head); err != nil {
+	if err := unmarshalSmall(raw, &head); err != nil {
 		return nil, fmt.Errorf("%w: model: %v", ErrInvalid, err)
 	}
 	typ := head.Type
@@ -197,8 +200,12 @@ func parseModel(raw json.RawMessage) (model, error) {
 		}
 		w.unkID = id
 		return w, nil
-	case "BPE", "Unigram", "WordLevel":
-		return nil, fmt.Errorf("%w: model type %q is not implemented yet (supported: WordPiece)", ErrUnsupported, typ)
+	case "Unigram":
+		return parseUnigram(raw)
+	case "WordLevel":
+		return parseWordLevel(raw)
+	case "BPE":
+		return parseBPE(raw)
 	}
-	return nil, fmt.Errorf("%w: model type %q (supported: WordPiece)", ErrUnsupported, typ)
+	return nil, fmt.Errorf("%w: model type %q (supported: WordPiece, BPE, Unigram, WordLevel)", ErrUnsupported, typ)
 }

@@ -261,8 +261,12 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		return prependNormalizer(c.Prepend), nil
 	case "Replace":
 		return parseReplaceNormalizer(raw)
+	case "Precompiled":
+		return parsePrecompiled(raw)
+	case "ByteLevel":
+		return byteLevelNormalizer{}, nil
 	}
-	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace)",
+	return nil, fmt.Errorf("%w: normalizer type %q (supported: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC, Lowercase, StripAccents, Strip, Prepend, Replace, Precompiled, ByteLevel)",
 		ErrUnsupported, head.Type)
 }
 

@@ -67,6 +67,12 @@ func parsePostProcessor(raw json.RawMessage) (template, error) {
 			return nil, err
 		}
 		return template{cls, {sequence: true}, sep}, nil
+	case "RobertaProcessing":
+		return parseRobertaProcessing(raw)
+	case "ByteLevel":
+		return nil, nil // offsets only: parseOffsetTrim
+	case "Sequence":
+		return parseSequenceProcessing(raw)
 	case "TemplateProcessing":
 		var c struct {
 			Single []struct {
@@ -110,7 +116,7 @@ func parsePostProcessor(raw json.RawMessage) (template, error) {
 		}
 		return t, nil
 	}
-	return nil, fmt.Errorf("%w: post_processor type %q (supported: TemplateProcessing, BertProcessing)", ErrUnsupported, head.Type)
+	return nil, fmt.Errorf("%w: post_processor type %q (supported: TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence)", ErrUnsupported, head.Type)
 }
 
 // parseTokenPair reads BertProcessing's ["[CLS]", 101].

@@ -285,6 +285,8 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 	switch head.Type {
 	case "BertPreTokenizer":
 		return bertPreTokenizer{}, nil
+	case "Metaspace":
+		return parseMetaspace(raw)
 	case "Whitespace":
 		return whitespacePreTokenizer{}, nil
 	case "WhitespaceSplit":
@@ -310,23 +312,9 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		return digitsPreTokenizer{c.Individual}, nil
 	case "Split":
-		var c struct {
-			Pattern  json.RawMessage `json:"pattern"`
-			Behavior string          `json:"behavior"`
-			Invert   bool            `json:"invert"`
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("%w: Split pre_tokenizer: %v", ErrInvalid, err)
-		}
-		lit, re, err := parsePattern(c.Pattern, "Split pre_tokenizer")
-		if err != nil {
-			return nil, err
-		}
-		b, err := parseBehavior(c.Behavior)
-		if err != nil {
-			return nil, err
-		}
-		return splitPreTokenizer{literal: lit, re: re, behavior: b, invert: c.Invert}, nil
+		return parseSplit(raw)
+	case "ByteLevel":
+		return parseByteLevelPreTokenizer(raw)
 	case "Sequence":
 		var c struct {
 			PreTokenizers []json.RawMessage `json:"pretokenizers"`
@@ -346,6 +334,6 @@ func parsePreTokenizer(raw json.RawMessage) (preTokenizer, error) {
 		}
 		return seq, nil
 	}
-	return nil, fmt.Errorf("%w: pre_tokenizer type %q (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, Punctuation, Digits, Split, Sequence)",
+	return nil, fmt.Errorf("%w: pre_tokenizer type %q (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, Punctuation, Digits, Split, ByteLevel, Metaspace, Sequence)",
 		ErrUnsupported, head.Type)
 }

@@ -31,8 +31,9 @@ type Tokenizer struct {
 	preTok     preTokenizer
 	model      model
 	added      addedVocab
-	post       template // nil: the sequence alone
-	decoder    decoder  // nil: Decode joins tokens with spaces
+	post       template    // nil: the sequence alone
+	trim       *offsetTrim // nil: offsets as the model gives them
+	decoder    decoder     // nil: Decode joins tokens with spaces
 	pairTpl    pairTemplate
 
 	trunc      *Truncation
@@ -50,6 +51,9 @@ func Load(path string) (*Tokenizer, error) {
 	}
 	defer f.Close()
 	var buf bytes.Buffer
+	if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() <= maxFileSize {
+		buf.Grow(int(st.Size()) + bytes.MinRead) // one read, no regrowth of a 30 MB buffer
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("loading tokenizer %s: %w", path, err)
 	}
@@ -79,7 +83,7 @@ type fileJSON struct {
 // implemented here) and name the section at fault.
 func FromJSON(data []byte) (*Tokenizer, error) {
 	var f fileJSON
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := decodeFile(data, &f); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	t := &Tokenizer{scratch: &sync.Pool{New: func() any { return new(scratch) }}}
@@ -101,6 +105,9 @@ func FromJSON(data []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	if t.post, err = parsePostProcessor(f.PostProcessor); err != nil {
+		return nil, err
+	}
+	if t.trim, err = parseOffsetTrim(f.PostProcessor); err != nil {
 		return nil, err
 	}
 	t.pairTpl = parsePairTemplate(f.PostProcessor)
@@ -432,6 +439,9 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 		limit, dir = t.trunc.MaxLength, t.trunc.Direction
 	}
 	a := seqEnc{pieces: t.tokens(text, sc, limit, dir)}
+	// Trimming offsets is per token, so doing it before truncation covers
+	// the overflowing windows too (they share the pieces).
+	t.trim.apply(a.pieces)
 	var b *seqEnc
 	pieces := singlePieces(t.post)
 	if t.post == nil {
@@ -441,6 +451,7 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 		// The scratch buffer is reused for the second text.
 		a.pieces = append([]piece(nil), a.pieces...)
 		b = &seqEnc{pieces: t.tokens(*pair, sc, limit, dir), typeID: 1}
+		t.trim.apply(b.pieces)
 		pieces = t.pairTpl.pieces
 	}
 	if t.trunc != nil {

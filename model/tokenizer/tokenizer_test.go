@@ -277,16 +277,16 @@ func TestLoadErrors(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{"bpe", `{"model":{"type":"BPE","vocab":{},"merges":[]}}`, ErrUnsupported, `"BPE"`},
+		{"bpe dropout", `{"model":{"type":"BPE","vocab":{"a":0},"merges":[],"dropout":0.1}}`, ErrUnsupported, "dropout 0.1"},
 		{"no model", `{"model":null}`, ErrInvalid, "no model"},
 		{"unk missing", `{"model":{"type":"WordPiece","unk_token":"[UNK]","vocab":{"a":0}}}`, ErrInvalid, `"[UNK]"`},
 		{"bad id", `{"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":-1}}}`, ErrInvalid, "out of range"},
-		{"normalizer", `{"normalizer":{"type":"Precompiled"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "Precompiled"},
-		{"pre_tokenizer", `{"pre_tokenizer":{"type":"ByteLevel"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "ByteLevel"},
-		{"post", `{"post_processor":{"type":"RobertaProcessing"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "RobertaProcessing"},
+		{"normalizer", `{"normalizer":{"type":"Nmt"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "Nmt"},
+		{"pre_tokenizer", `{"pre_tokenizer":{"type":"NoSuchSplitter"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "NoSuchSplitter"},
+		{"post", `{"post_processor":{"type":"NoSuchProcessing"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "NoSuchProcessing"},
 		{"padding", `{"padding":{"strategy":"Sideways"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrInvalid, "Sideways"},
 		{"truncation", `{"truncation":{"max_length":4,"direction":"Up"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrInvalid, "Up"},
-		{"regex", `{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"(?=a)"},"behavior":"Removed"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "(?=a)"},
+		{"regex", `{"pre_tokenizer":{"type":"Split","pattern":{"Regex":"a(?=b"},"behavior":"Removed"},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrUnsupported, "a(?=b"},
 		{"template", `{"post_processor":{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"X","type_id":0}}],"special_tokens":{}},"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrInvalid, `"X"`},
 		{"empty added", `{"added_tokens":[{"id":1,"content":""}],"model":{"type":"WordPiece","unk_token":"a","vocab":{"a":0}}}`, ErrInvalid, "empty"},
 	}
