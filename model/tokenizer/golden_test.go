@@ -70,18 +70,22 @@ func TestGoldenMiniLM(t *testing.T) {
 	require.Zero(t, bad, "golden rows that differ, of %d:\n%s", len(rows), strings.Join(first, "\n"))
 }
 
-// TestGoldenFilesMiniLM compares the MiniLM golden files written by
-// scripts/tokenizer-goldens.mjs: the plain one (2,045 texts and 300 pairs)
-// and those with truncation, stride and padding (testdata/minilm_trunc_*).
-func TestGoldenFilesMiniLM(t *testing.T) {
+// TestGoldenPairsAndTruncation compares the golden files of pairs,
+// truncation (every strategy, both directions, with stride and the
+// overflowing windows) and padding written by scripts/tokenizer-goldens.mjs
+// (*_trunc_*), and the MiniLM golden with its 300 pairs, each with its
+// family's tokenizer configured from the rows.
+func TestGoldenPairsAndTruncation(t *testing.T) {
 	t.Parallel()
-	tok := loadMiniLM(t)
-	files, err := filepath.Glob("testdata/minilm_*golden*.jsonl.gz")
+	files, err := filepath.Glob("testdata/*_trunc_*golden.jsonl.gz")
 	require.NoError(t, err)
-	require.NotEmpty(t, files)
+	require.GreaterOrEqual(t, len(files), 10)
+	files = append(files, "testdata/minilm_golden.jsonl.gz")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
+			tok, err := Load(goldenTokenizerFile(t, f))
+			require.NoError(t, err)
 			compareGolden(t, tok, readGoldenFile(t, f))
 		})
 	}

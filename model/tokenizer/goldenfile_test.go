@@ -234,7 +234,9 @@ func goldenConfigure(tok *Tokenizer, r goldenCase) (*Tokenizer, error) {
 		if err != nil {
 			return nil, err
 		}
-		pad := Padding{Strategy: PadLongest, Direction: d, MultipleOf: p.MultipleOf}
+		// The script leaves the pad token to the reference's default,
+		// "[PAD]" with id 0 (masx's own default prefers the vocabulary's).
+		pad := Padding{Strategy: PadLongest, Direction: d, MultipleOf: p.MultipleOf, PadToken: "[PAD]"}
 		if p.MaxLength != nil {
 			pad.Strategy, pad.Length = PadFixed, *p.MaxLength
 		}

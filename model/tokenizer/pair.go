@@ -160,6 +160,9 @@ func numSpecialPieces(ps []tplPiece) int {
 type pairTemplate struct {
 	pieces []tplPiece
 	err    error
+	// overTemplateType: overflowing windows take the template's type ids
+	// (RobertaProcessing writes them all 0), not their text's own.
+	overTemplateType bool
 }
 
 // parsePairTemplate reads the pair form of the post-processor. A
@@ -192,6 +195,34 @@ func parsePairTemplate(raw json.RawMessage) pairTemplate {
 		return pairTemplate{err: fmt.Errorf("%w: post_processor: %v", ErrInvalid, err)}
 	}
 	switch c.Type {
+	case "ByteLevel":
+		return pairTemplate{} // offsets only: the texts one after the other
+	case "RobertaProcessing":
+		single, err := parseRobertaProcessing(raw)
+		if err != nil {
+			return pairTemplate{err: err}
+		}
+		cls, sep := single[0], single[2]
+		sp := func(p templatePiece) tplPiece { return tplPiece{seq: -1, ids: p.ids, tokens: p.tokens} }
+		return pairTemplate{overTemplateType: true, pieces: []tplPiece{
+			sp(cls), {seq: 0}, sp(sep), sp(sep), {seq: 1}, sp(sep),
+		}}
+	case "Sequence":
+		var seq struct {
+			Processors []json.RawMessage `json:"processors"`
+		}
+		if err := json.Unmarshal(raw, &seq); err != nil {
+			return pairTemplate{err: fmt.Errorf("%w: post_processor Sequence: %v", ErrInvalid, err)}
+		}
+		// Members that trim offsets leave the encodings apart; the one that
+		// adds special tokens (parseSequenceProcessing allows one) decides.
+		var out pairTemplate
+		for _, p := range seq.Processors {
+			if pt := parsePairTemplate(p); pt.err != nil || pt.pieces != nil {
+				out = pt
+			}
+		}
+		return out
 	case "BertProcessing":
 		cls, err := parseTokenPair(c.Cls, "BertProcessing cls")
 		if err != nil {
@@ -244,7 +275,7 @@ func parsePairTemplate(raw json.RawMessage) pairTemplate {
 // post-processor does: specials only with addSpecial, each text taking its
 // piece's type id. Overflowing windows are combined by merge, in
 // tokenizers' order.
-func build(pieces []tplPiece, seqs []*seqEnc, addSpecial bool) Encoding {
+func build(pieces []tplPiece, seqs []*seqEnc, addSpecial, overTemplateType bool) Encoding {
 	parts := make([]Encoding, 0, len(pieces)+len(seqs))
 	hasOver := false
 	for _, s := range seqs {
@@ -255,13 +286,18 @@ func build(pieces []tplPiece, seqs []*seqEnc, addSpecial bool) Encoding {
 	}
 	if pieces == nil {
 		for _, s := range seqs {
-			parts = append(parts, s.encoding(s.typeID))
+			parts = append(parts, s.encoding(s.typeID, s.typeID))
 		}
 	}
 	for _, p := range pieces {
 		switch {
 		case p.seq >= 0:
-			parts = append(parts, seqs[p.seq].encoding(p.typeID))
+			s := seqs[p.seq]
+			over := s.typeID
+			if overTemplateType {
+				over = p.typeID
+			}
+			parts = append(parts, s.encoding(p.typeID, over))
 		case addSpecial:
 			parts = append(parts, specialEncoding(p))
 		}
@@ -339,13 +375,13 @@ func specialEncoding(p tplPiece) Encoding {
 }
 
 // encoding is the text as its own encoding: the main part takes the
-// template's type id, the overflowing windows keep the text's own (0 or
-// 1), as in tokenizers.
-func (s *seqEnc) encoding(typeID int64) Encoding {
+// template's type id, the overflowing windows overType (in tokenizers
+// the text's own, 0 or 1, for TemplateProcessing).
+func (s *seqEnc) encoding(typeID, overType int64) Encoding {
 	var e Encoding
 	appendSeq(&e, s.pieces, typeID)
 	for i := range s.over {
-		e.Overflowing = append(e.Overflowing, s.over[i].encoding(s.typeID))
+		e.Overflowing = append(e.Overflowing, s.over[i].encoding(overType, overType))
 	}
 	return e
 }

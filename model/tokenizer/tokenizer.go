@@ -439,9 +439,6 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 		limit, dir = t.trunc.MaxLength, t.trunc.Direction
 	}
 	a := seqEnc{pieces: t.tokens(text, sc, limit, dir)}
-	// Trimming offsets is per token, so doing it before truncation covers
-	// the overflowing windows too (they share the pieces).
-	t.trim.apply(a.pieces)
 	var b *seqEnc
 	pieces := singlePieces(t.post)
 	if t.post == nil {
@@ -451,7 +448,6 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 		// The scratch buffer is reused for the second text.
 		a.pieces = append([]piece(nil), a.pieces...)
 		b = &seqEnc{pieces: t.tokens(*pair, sc, limit, dir), typeID: 1}
-		t.trim.apply(b.pieces)
 		pieces = t.pairTpl.pieces
 	}
 	if t.trunc != nil {
@@ -467,7 +463,19 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 	if b != nil {
 		seqs = append(seqs, b)
 	}
-	return build(pieces, seqs, addSpecial), nil
+	if t.trim != nil {
+		// The post-processor trims offsets after truncation, each window on
+		// its own (its first token counts as first), so overlapping windows
+		// get their own copies.
+		for _, s := range seqs {
+			for i := range s.over {
+				s.over[i].pieces = append([]piece(nil), s.over[i].pieces...)
+				t.trim.apply(s.over[i].pieces)
+			}
+			t.trim.apply(s.pieces)
+		}
+	}
+	return build(pieces, seqs, addSpecial, pair != nil && t.pairTpl.overTemplateType), nil
 }
 
 // tokens is the pipeline up to the model: added tokens are cut out of the
