@@ -19,6 +19,13 @@
 //       "padding"), so the Go test configures itself from the row. Rows the
 //       reference refuses (a text too short for OnlyFirst/OnlySecond) carry
 //       "error" instead.
+//   node scripts/tokenizer-goldens.mjs added
+//       the MiniLM tokenizer with the added tokens of
+//       model/tokenizer/testdata/added_tokens.json (special, normalized,
+//       lstrip, rstrip, single_word in many combinations) spliced in, encoded
+//       on texts written for them plus 300 corpus texts and 60 pairs:
+//       model/tokenizer/testdata/minilm_added_tokens.jsonl.gz (the Go test
+//       splices the same file).
 //   node scripts/tokenizer-goldens.mjs decoders
 //       writes model/tokenizer/testdata/decoders/<name>.json, small tokenizers
 //       over one vocabulary whose tokens exercise every decoder (byte-level
@@ -104,6 +111,47 @@ function buildCorpus() {
 function arg(name, def) {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : def;
+}
+
+const addedTexts = [
+  '<ent>', ' <ent> ', 'a <ent> b', 'a<ent>b', 'a  <ent>  b', '<e', '<entity>', '<e<ent>', 'x [NUM]  y', '[NUM][NUM]', '[NUM]\n\tz',
+  'Mr. Smith', 'mr. smith', 'MR. SMITH', 'Mr.Smith', 'hello Mr. ', 'Mrs. Mr.', 'yes', 'yesterday', 'yes!', 'eyes yes', 'Yes yes',
+  'New York', 'new york city', 'New Yorker', 'NewYork', 'Newton', 'NEW YORK', '##xyz', 'abc##xyz', 'ab', 'cab', 'ab c', ' ab',
+  'x  ab', 'x ab!', 'AB', 'a spaced b', ' spaced ', 'a  spaced  b', '北京', '去北京了', '北 京', 'Éclair', 'eclair', ' éclair ',
+  'un Éclair au café', '<SPECIAL_RAW>', 'a<SPECIAL_RAW>b', '<SPECIAL_RAW> x', 'x <SPECIAL_RAW>   y', 'hello world', 'say hello',
+  'HELLO', 'don\'t', 'DON\'T stop', 'dont', '[MASK]', 'a [MASK]', 'a   [MASK] b', '[MASK][MASK]', 'Mr. <ent> [NUM] yes New York ab',
+  '', ' ', '\u00a0<ent>\u00a0', 'ｙｅｓ', 'Ｍｒ.',
+];
+
+async function addedGolden() {
+  const require = createRequire(path.join(npmDir, 'package.json'));
+  const { Tokenizer } = require('tokenizers');
+  const base = JSON.parse(fs.readFileSync(path.join(repo, 'model/tokenizer/testdata/minilm_tokenizer.json'), 'utf8'));
+  base.added_tokens = JSON.parse(fs.readFileSync(path.join(repo, 'model/tokenizer/testdata/added_tokens.json'), 'utf8'));
+  base.truncation = null;
+  base.padding = null;
+  const tmp = path.join(os.tmpdir(), `masx-added-${process.pid}.json`);
+  fs.writeFileSync(tmp, JSON.stringify(base));
+  const tok = Tokenizer.fromFile(tmp);
+  fs.unlinkSync(tmp);
+  const texts = [...addedTexts, ...readJSONL(corpusPath).map((r) => r.text).slice(0, 300)];
+  const lines = [];
+  const row = async (text, pair) => {
+    const e = await tok.encode(text, pair ?? null, { addSpecialTokens: true });
+    const p = await tok.encode(text, pair ?? null, { addSpecialTokens: false });
+    const ids = e.getIds();
+    const r = {
+      text, ids, tokens: e.getTokens(), offsets: e.getOffsets(), type_ids: e.getTypeIds(), special_mask: e.getSpecialTokensMask(),
+      plain_ids: p.getIds(), decoded: await tok.decode(ids, false), decoded_skip: await tok.decode(ids, true),
+    };
+    if (pair != null) r.pair = pair;
+    lines.push(JSON.stringify(r));
+  };
+  for (const t of texts) await row(t);
+  for (let i = 0; i < 60; i++) await row(addedTexts[i % addedTexts.length], addedTexts[(i * 7 + 3) % addedTexts.length]);
+  const out = path.join(repo, 'model/tokenizer/testdata/minilm_added_tokens.jsonl.gz');
+  fs.writeFileSync(out, zlib.gzipSync(lines.join('\n') + '\n', { level: 9 }));
+  console.log(`added: ${lines.length} rows -> ${out}`);
 }
 
 async function golden() {
@@ -289,7 +337,8 @@ const cmd = process.argv[2];
 if (cmd === 'corpus') buildCorpus();
 else if (cmd === 'golden') await golden();
 else if (cmd === 'decoders') await decoderFixtures();
+else if (cmd === 'added') await addedGolden();
 else {
-  console.error('usage: tokenizer-goldens.mjs corpus | decoders | golden --tokenizer FILE --out OUT.jsonl.gz [--pairs N] [--limit N]');
+  console.error('usage: tokenizer-goldens.mjs corpus | decoders | added | golden --tokenizer FILE --out OUT.jsonl.gz [--pairs N] [--limit N]');
   process.exit(2);
 }

@@ -44,8 +44,10 @@ func (b bertNormalizer) normalize(s *normalized) {
 }
 
 // handleChineseChars puts a space on both sides of every CJK ideograph. The
-// leading space is an insertion, the ideograph replaces itself, the trailing
-// space is an insertion, exactly as tokenizers describes it.
+// leading space replaces the ideograph, the ideograph and the trailing space
+// are insertions after it, exactly as tokenizers describes it: all three
+// carry the ideograph's range, which shows when a normalized added token
+// starts at the leading space.
 func handleChineseChars(s *normalized) {
 	count := 0
 	for _, r := range s.runes {
@@ -59,7 +61,7 @@ func handleChineseChars(s *normalized) {
 	dest := make([]change, 0, len(s.runes)+2*count)
 	for _, r := range s.runes {
 		if isChineseChar(r) {
-			dest = append(dest, change{' ', 1}, change{r, 0}, change{' ', 1})
+			dest = append(dest, change{' ', 0}, change{r, 1}, change{' ', 1})
 		} else {
 			dest = append(dest, change{r: r})
 		}
