@@ -6,8 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/masx-ai/masx/model/tokenizer"
 )
 
 // writeTinyTokenizer writes a BERT-style tokenizer.json with a small vocab.
@@ -121,5 +126,120 @@ func TestTokenizeErrors(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 mentioning %q", c.name, code, errOut, c.want)
 		}
+	}
+}
+
+// familyTokenizers are the tokenizer.json files of every family masx
+// reads that are committed in the repository (the large npm ones are in
+// the oracle cache and covered by the tokenizer package's tests).
+func familyTokenizers(t *testing.T) []string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "model", "tokenizer", "testdata")
+	var out []string
+	for _, f := range []string{"minilm_tokenizer.json", "mpnet_shape_tokenizer.json", "xlmr_tokenizer.json", "marian_tokenizer.json",
+		"nllb_tokenizer.json", "unigram_bytefallback_tokenizer.json", "wordlevel_first_tokenizer.json"} {
+		p := filepath.Join(dir, f)
+		_, err := os.Stat(p)
+		require.NoError(t, err, "family tokenizer %s", p)
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestTokenizeEveryFamily tokenizes a text with each family's tokenizer
+// and decodes the ids back: the command works for every family, and
+// --decode gives the text the library's Decode gives.
+func TestTokenizeEveryFamily(t *testing.T) {
+	t.Parallel()
+	const text = "Le Conseil fédéral a présenté mardi son budget 2025."
+	for _, f := range familyTokenizers(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, "tokenize", "--tokenizer", f, "--json", text)
+			require.Equal(t, ExitOK, code, errOut)
+			var o tokenizeOutput
+			require.NoError(t, json.Unmarshal([]byte(out), &o))
+			require.NotEmpty(t, o.IDs)
+			tok, err := tokenizer.Load(f)
+			require.NoError(t, err)
+			require.Equal(t, tok.WithTruncation(0).WithoutPadding().Encode(text, true).IDs, o.IDs)
+
+			args := []string{"tokenize", "--tokenizer", f, "--decode"}
+			for _, id := range o.IDs {
+				args = append(args, strconv.FormatInt(id, 10))
+			}
+			code, out, errOut = runCLI(t, args...)
+			require.Equal(t, ExitOK, code, errOut)
+			want, err := tok.Decode(o.IDs, true)
+			require.NoError(t, err)
+			require.Equal(t, want+"\n", out)
+		})
+	}
+}
+
+func TestTokenizeDecode(t *testing.T) {
+	t.Parallel()
+	minilm := familyTokenizers(t)[0]
+	code, out, errOut := runCLI(t, "tokenize", "--tokenizer", minilm, "--decode", "101", "7592,", "1010", "2088", "102")
+	require.Equal(t, ExitOK, code, errOut)
+	require.Equal(t, "hello, world\n", out)
+
+	code, out, errOut = runMasx(t, invocation{Stdin: strings.NewReader("[101, 7592, 102]")}, "tokenize", "--tokenizer", minilm, "--decode", "--keep-special", "--json")
+	require.Equal(t, ExitOK, code, errOut)
+	require.JSONEq(t, `{"text":"[CLS] hello [SEP]"}`, out)
+
+	code, out, errOut = runMasx(t, invocation{Stdin: strings.NewReader("7592 2088\n")}, "tokenize", "--tokenizer", minilm, "--decode", "-")
+	require.Equal(t, ExitOK, code, errOut)
+	require.Equal(t, "hello world\n", out)
+}
+
+func TestTokenizePairAndStride(t *testing.T) {
+	t.Parallel()
+	minilm := familyTokenizers(t)[0]
+	code, out, errOut := runCLI(t, "tokenize", "--tokenizer", minilm, "--json", "--pair", "the home side won", "who won?")
+	require.Equal(t, ExitOK, code, errOut)
+	var o tokenizeOutput
+	require.NoError(t, json.Unmarshal([]byte(out), &o))
+	require.Equal(t, []string{"[CLS]", "who", "won", "?", "[SEP]", "the", "home", "side", "won", "[SEP]"}, o.Tokens)
+	require.Equal(t, []int64{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, o.TypeIDs)
+
+	// Windows of 6 tokens (4 of text) overlapping by 2 cover the text.
+	code, out, errOut = runCLI(t, "tokenize", "--tokenizer", minilm, "--json", "--max-length", "6", "--stride", "2", "a b c d e f g h")
+	require.Equal(t, ExitOK, code, errOut)
+	o = tokenizeOutput{}
+	require.NoError(t, json.Unmarshal([]byte(out), &o))
+	require.Equal(t, []string{"[CLS]", "a", "b", "c", "d", "[SEP]"}, o.Tokens)
+	require.True(t, *o.Truncated)
+	require.Len(t, o.Overflowing, 1)
+	require.Equal(t, []string{"[CLS]", "c", "d", "e", "f", "[SEP]"}, o.Overflowing[0].Tokens)
+
+	code, out, errOut = runCLI(t, "tokenize", "--tokenizer", minilm, "--pair", "the home side won", "who won?")
+	require.Equal(t, ExitOK, code, errOut)
+	require.Contains(t, out, `"home"`)
+}
+
+func TestTokenizeBadInput(t *testing.T) {
+	t.Parallel()
+	minilm := familyTokenizers(t)[0]
+	for _, c := range []struct {
+		name, stdin string
+		args        []string
+		want        string
+	}{
+		{"decode not a number", "", []string{"--decode", "101", "x7"}, `"x7"`},
+		{"decode unknown id", "", []string{"--decode", "101", "99999999"}, "99999999"},
+		{"decode bad json", "[1, \"a\"]", []string{"--decode"}, "JSON array"},
+		{"decode with pair", "", []string{"--decode", "--pair", "x", "1"}, "--decode takes ids"},
+		{"keep-special without decode", "", []string{"--keep-special", "x"}, "--keep-special"},
+		{"bad strategy", "", []string{"--strategy", "middle", "x"}, `"middle"`},
+		{"stride without length", "", []string{"--stride", "2", "x"}, "--max-length"},
+		{"stride too large", "", []string{"--max-length", "6", "--stride", "4", "x"}, "stride 4"},
+		{"pair too long for only_second", "", []string{"--max-length", "6", "--strategy", "only_second", "--pair", "b", "a a a a a a a a"}, "truncation"},
+		{"pair with jsonl", "", []string{"--jsonl", "--pair", "x"}, "--pair"},
+	} {
+		args := append([]string{"tokenize", "--tokenizer", minilm}, c.args...)
+		code, _, errOut := runMasx(t, invocation{Stdin: strings.NewReader(c.stdin)}, args...)
+		require.Equal(t, ExitUsage, code, "%s: stderr %s", c.name, errOut)
+		require.Contains(t, errOut, c.want, c.name)
 	}
 }
