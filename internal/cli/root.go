@@ -70,6 +70,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		newBenchEmbedCmd(app, nil),
 		newBenchRenderCmd(app, nil),
 		newBenchScaleCmd(app, nil),
+		newBenchTokenizeCmd(app, nil),
 	)
 	return cmd
 }
