@@ -13,6 +13,10 @@
 # JavaScript overhead is small), truncation and padding off, as masx's
 # EncodeBatch runs. The Go side runs with GOMAXPROCS 1. Families whose file
 # is missing are skipped on both sides (scripts/setup.sh fills the cache).
+#
+# Both sides report wall-clock rates and rates per CPU-second of the whole
+# process (every thread: GC, the binding's worker thread); on a shared,
+# busy machine the CPU-second ratio is the one to quote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-3s}"
@@ -38,6 +42,7 @@ const { Tokenizer } = require('tokenizers');
 const d = process.env.DURATION;
 const seconds = d.endsWith('ms') ? Number(d.slice(0, -2)) / 1000 : d.endsWith('m') ? Number(d.slice(0, -1)) * 60 : Number(d.replace(/s$/, ''));
 const batches = fs.readFileSync(batchesPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+console.error(`load average ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
 const go = Object.fromEntries(JSON.parse(fs.readFileSync(goPath, 'utf8')).results.map((r) => [r.family, r]));
 const rows = [];
 for (const line of fs.readFileSync(familiesPath, 'utf8').trim().split('\n')) {
@@ -48,6 +53,7 @@ for (const line of fs.readFileSync(familiesPath, 'utf8').trim().split('\n')) {
   tok.disablePadding();
   await tok.encodeBatch(batches[0], { addSpecialTokens: true });
   let texts = 0, bytes = 0, tokens = 0;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let elapsed = 0;
   do {
@@ -59,14 +65,18 @@ for (const line of fs.readFileSync(familiesPath, 'utf8').trim().split('\n')) {
     }
     elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   } while (elapsed < seconds);
-  rows.push({ name, texts: texts / elapsed, mb: bytes / 1e6 / elapsed, tokens: tokens / elapsed });
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  rows.push({ name, texts: texts / elapsed, mb: bytes / 1e6 / elapsed, cpuTexts: texts / cpu, cpuMB: bytes / 1e6 / cpu });
 }
 const pad = (s, n) => String(s).padEnd(n);
-console.log(pad('FAMILY', 26) + pad('MASX TEXTS/S', 14) + pad('RUST TEXTS/S', 14) + pad('MASX MB/S', 11) + pad('RUST MB/S', 11) + 'MASX/RUST');
+console.log(pad('FAMILY', 26) + pad('MASX TEXTS/S', 14) + pad('RUST TEXTS/S', 14) + pad('RATIO', 8) +
+  pad('MASX TEXTS/CPU-S', 18) + pad('RUST TEXTS/CPU-S', 18) + pad('MASX MB/CPU-S', 15) + pad('RUST MB/CPU-S', 15) + 'MASX/RUST (CPU)');
 for (const r of rows) {
   const g = go[r.name];
   if (r.skipped || !g || g.skipped) { console.log(pad(r.name, 26) + 'skipped (tokenizer.json missing)'); continue; }
   console.log(pad(r.name, 26) + pad(g.texts_per_sec.toFixed(0), 14) + pad(r.texts.toFixed(0), 14) +
-    pad(g.mb_per_sec.toFixed(2), 11) + pad(r.mb.toFixed(2), 11) + (g.texts_per_sec / r.texts).toFixed(2) + 'x');
+    pad((g.texts_per_sec / r.texts).toFixed(2) + 'x', 8) + pad(g.texts_per_cpu_sec.toFixed(0), 18) + pad(r.cpuTexts.toFixed(0), 18) +
+    pad(g.mb_per_cpu_sec.toFixed(2), 15) + pad(r.cpuMB.toFixed(2), 15) + (g.texts_per_cpu_sec / r.cpuTexts).toFixed(2) + 'x');
 }
 JS

@@ -99,15 +99,16 @@ func benchTokenizeRun(ctx context.Context, opts *benchTokenizeOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(opts.Stdout, "%d news paragraphs, batches of %d, one core\n", rep.Paragraphs, rep.BatchSize)
+	fmt.Fprintf(opts.Stdout, "%d news paragraphs, batches of %d, one core (load average %.1f)\n", rep.Paragraphs, rep.BatchSize, rep.LoadAvg)
 	tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAMILY\tTEXTS/S\tMB/S\tTOKENS/S\tALLOCS/TEXT\tLOAD")
+	fmt.Fprintln(tw, "FAMILY\tTEXTS/S\tMB/S\tTEXTS/CPU-S\tMB/CPU-S\tTOKENS/S\tALLOCS/TEXT\tLOAD")
 	for _, r := range rep.Results {
 		if r.Skipped != "" {
-			fmt.Fprintf(tw, "%s\tskipped: %s\t\t\t\t\n", r.Family, r.Skipped)
+			fmt.Fprintf(tw, "%s\tskipped: %s\t\t\t\t\t\t\n", r.Family, r.Skipped)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.0f\t%.1f\t%.2fs\n", r.Family, r.TextsPerSec, r.MBPerSec, r.TokensPerS, r.AllocsText, r.LoadSeconds)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.1f\t%.2fs\n", r.Family, r.TextsPerSec, r.MBPerSec,
+			r.TextsPerCPUSec, r.MBPerCPUSec, r.TokensPerS, r.AllocsText, r.LoadSeconds)
 	}
 	return tw.Flush()
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/masx-ai/masx/internal/bench/procstat"
 	"github.com/masx-ai/masx/model/tokenizer"
 )
 
@@ -97,6 +98,12 @@ type Result struct {
 	TokensPerS  float64 `json:"tokens_per_sec"`
 	AllocsText  float64 `json:"allocs_per_text"`
 	LoadSeconds float64 `json:"load_seconds"`
+	// CPUSeconds is the process CPU time of the measurement (all threads,
+	// GC included); the per-CPU-second rates stay comparable on a busy
+	// machine, where wall-clock rates do not.
+	CPUSeconds     float64 `json:"cpu_seconds"`
+	TextsPerCPUSec float64 `json:"texts_per_cpu_sec"`
+	MBPerCPUSec    float64 `json:"mb_per_cpu_sec"`
 }
 
 // Report is a whole run.
@@ -105,6 +112,7 @@ type Report struct {
 	Paragraphs int      `json:"paragraphs"`
 	BatchSize  int      `json:"batch_size"`
 	GoMaxProcs int      `json:"gomaxprocs"`
+	LoadAvg    float64  `json:"load_avg"`
 	Results    []Result `json:"results"`
 }
 
@@ -201,7 +209,7 @@ func Run(ctx context.Context, c Config) (Report, error) {
 		return Report{}, err
 	}
 	batches := Batches(texts, c.BatchSize)
-	rep := Report{Corpus: corpus, Paragraphs: len(texts), BatchSize: c.BatchSize, GoMaxProcs: 1}
+	rep := Report{Corpus: corpus, Paragraphs: len(texts), BatchSize: c.BatchSize, GoMaxProcs: 1, LoadAvg: procstat.LoadAvg()}
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
 	for _, fam := range c.Families {
@@ -242,6 +250,7 @@ func measure(ctx context.Context, c Config, fam Family, batches [][]string) (Res
 	debug.FreeOSMemory()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
+	cpu0 := procstat.CPU()
 	start = time.Now()
 	for pass := 0; ; pass++ {
 		for _, b := range batches {
@@ -258,7 +267,12 @@ func measure(ctx context.Context, c Config, fam Family, batches [][]string) (Res
 		}
 	}
 	r.Seconds = time.Since(start).Seconds()
+	r.CPUSeconds = (procstat.CPU() - cpu0).Seconds()
 	runtime.ReadMemStats(&m1)
+	if r.CPUSeconds > 0 {
+		r.TextsPerCPUSec = float64(r.Texts) / r.CPUSeconds
+		r.MBPerCPUSec = float64(r.Bytes) / 1e6 / r.CPUSeconds
+	}
 	r.TextsPerSec = float64(r.Texts) / r.Seconds
 	r.MBPerSec = float64(r.Bytes) / 1e6 / r.Seconds
 	r.TokensPerS = float64(r.Tokens) / r.Seconds
