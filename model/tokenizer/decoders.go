@@ -339,6 +339,8 @@ func parseDecoder(raw json.RawMessage) (decoder, error) {
 	return parseDecoderDepth(raw, 0)
 }
 
+// parseDecoderDepth stays one switch over the decoder types, each case a
+// few lines of defaults, so the supported list reads in one place.
 func parseDecoderDepth(raw json.RawMessage, depth int) (decoder, error) {
 	if isNull(raw) {
 		return nil, nil

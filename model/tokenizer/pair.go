@@ -176,20 +176,6 @@ func parsePairTemplate(raw json.RawMessage) pairTemplate {
 		Type string             `json:"type"`
 		Sep  [2]json.RawMessage `json:"sep"`
 		Cls  [2]json.RawMessage `json:"cls"`
-		Pair []struct {
-			SpecialToken *struct {
-				ID     string `json:"id"`
-				TypeID int64  `json:"type_id"`
-			} `json:"SpecialToken"`
-			Sequence *struct {
-				ID     string `json:"id"`
-				TypeID int64  `json:"type_id"`
-			} `json:"Sequence"`
-		} `json:"pair"`
-		SpecialTokens map[string]struct {
-			IDs    []int64  `json:"ids"`
-			Tokens []string `json:"tokens"`
-		} `json:"special_tokens"`
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return pairTemplate{err: fmt.Errorf("%w: post_processor: %v", ErrInvalid, err)}
@@ -238,34 +224,7 @@ func parsePairTemplate(raw json.RawMessage) pairTemplate {
 			{seq: -1, typeID: 1, ids: sep.ids, tokens: sep.tokens},
 		}}
 	case "TemplateProcessing":
-		var ps []tplPiece
-		for i, p := range c.Pair {
-			switch {
-			case p.Sequence != nil:
-				seq := 0
-				switch p.Sequence.ID {
-				case "A":
-				case "B":
-					seq = 1
-				default:
-					return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing pair[%d] sequence %q (want A or B)", ErrInvalid, i, p.Sequence.ID)}
-				}
-				ps = append(ps, tplPiece{seq: seq, typeID: p.Sequence.TypeID})
-			case p.SpecialToken != nil:
-				st, ok := c.SpecialTokens[p.SpecialToken.ID]
-				if !ok || len(st.IDs) != len(st.Tokens) {
-					return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing pair[%d] special token %q is missing or inconsistent",
-						ErrInvalid, i, p.SpecialToken.ID)}
-				}
-				ps = append(ps, tplPiece{seq: -1, typeID: p.SpecialToken.TypeID, ids: st.IDs, tokens: st.Tokens})
-			default:
-				return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing pair[%d] is neither SpecialToken nor Sequence", ErrInvalid, i)}
-			}
-		}
-		if len(ps) == 0 {
-			return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing has no pair template", ErrUnsupported)}
-		}
-		return pairTemplate{pieces: ps}
+		return parseTemplatePair(raw)
 	}
 	return pairTemplate{err: fmt.Errorf("%w: pairs with post_processor type %q", ErrUnsupported, c.Type)}
 }
@@ -415,4 +374,55 @@ func merge(a, b Encoding) Encoding {
 func concat[T any](a, b []T) []T {
 	out := make([]T, 0, len(a)+len(b))
 	return append(append(out, a...), b...)
+}
+
+// parseTemplatePair reads TemplateProcessing's "pair" template.
+func parseTemplatePair(raw json.RawMessage) pairTemplate {
+	var c struct {
+		Pair []struct {
+			SpecialToken *struct {
+				ID     string `json:"id"`
+				TypeID int64  `json:"type_id"`
+			} `json:"SpecialToken"`
+			Sequence *struct {
+				ID     string `json:"id"`
+				TypeID int64  `json:"type_id"`
+			} `json:"Sequence"`
+		} `json:"pair"`
+		SpecialTokens map[string]struct {
+			IDs    []int64  `json:"ids"`
+			Tokens []string `json:"tokens"`
+		} `json:"special_tokens"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing: %v", ErrInvalid, err)}
+	}
+	var ps []tplPiece
+	for i, p := range c.Pair {
+		switch {
+		case p.Sequence != nil:
+			seq := 0
+			switch p.Sequence.ID {
+			case "A":
+			case "B":
+				seq = 1
+			default:
+				return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing pair[%d] sequence %q (want A or B)", ErrInvalid, i, p.Sequence.ID)}
+			}
+			ps = append(ps, tplPiece{seq: seq, typeID: p.Sequence.TypeID})
+		case p.SpecialToken != nil:
+			st, ok := c.SpecialTokens[p.SpecialToken.ID]
+			if !ok || len(st.IDs) != len(st.Tokens) {
+				return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing pair[%d] special token %q is missing or inconsistent",
+					ErrInvalid, i, p.SpecialToken.ID)}
+			}
+			ps = append(ps, tplPiece{seq: -1, typeID: p.SpecialToken.TypeID, ids: st.IDs, tokens: st.Tokens})
+		default:
+			return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing pair[%d] is neither SpecialToken nor Sequence", ErrInvalid, i)}
+		}
+	}
+	if len(ps) == 0 {
+		return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing has no pair template", ErrUnsupported)}
+	}
+	return pairTemplate{pieces: ps}
 }

@@ -29,16 +29,6 @@ func (t template) numSpecial() int {
 	return n
 }
 
-// sequenceTypeID is the type id the template gives to sequence tokens.
-func (t template) sequenceTypeID() int64 {
-	for _, p := range t {
-		if p.sequence {
-			return p.typeID
-		}
-	}
-	return 0
-}
-
 func parsePostProcessor(raw json.RawMessage) (template, error) {
 	if isNull(raw) {
 		return nil, nil

@@ -482,6 +482,9 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 // raw text, each remaining part is normalized, cut on normalized added
 // tokens, pre-tokenized into words, and each word goes through the model.
 //
+// It stays whole because its three levels (raw added tokens, normalized
+// added tokens, words) share the early stop and the word starts.
+//
 // With limit > 0 (truncation's max length), words after the one that
 // brings the count to limit are not tokenized (Right), or, for Left, the
 // tokens are cut at the start of the word holding the limit-th token from
