@@ -203,22 +203,26 @@ func (u *unigram) emit(dst []token, s latticeSeg, b []byte, runeAt []int32) []to
 	return append(dst, token{id: u.unkID, value: string(text), lo: lo, hi: hi})
 }
 
-// byteTrie is a byte-wise trie over the vocabulary pieces. The root's
-// children are a direct table; other nodes keep their children sorted in
-// one shared edge array, searched linearly (fan-out below the root is small).
+// byteTrie is a byte-wise trie over the vocabulary pieces. Nodes with many
+// children (the root, the node after "▁") index them by a 256-entry table;
+// the others keep them sorted in one shared edge array, searched linearly.
 type byteTrie struct {
-	root   [256]int32 // child of the root per byte, -1 when none
-	first  []int32    // per node: index of its first edge
-	count  []uint16   // per node: number of edges
-	labels []byte     // per edge
-	next   []int32    // per edge: child node
-	value  []int32    // per node: piece id ending here, -1 when none
+	dense   []int32  // 256 entries per dense node: child per byte, -1 when none
+	denseOf []int32  // per node: start of its table in dense, -1 when sparse
+	first   []int32  // per node: index of its first edge
+	count   []uint16 // per node: number of edges
+	labels  []byte   // per edge
+	next    []int32  // per edge: child node
+	value   []int32  // per node: piece id ending here, -1 when none
 }
+
+// denseMin is the fan-out from which a node gets a direct table.
+const denseMin = 8
 
 // child returns the child of node along c, or -1.
 func (t *byteTrie) child(node int32, c byte) int32 {
-	if node == 0 {
-		return t.root[c]
+	if d := t.denseOf[node]; d >= 0 {
+		return t.dense[d+int32(c)]
 	}
 	f := t.first[node]
 	labels := t.labels[f : f+int32(t.count[node])]
@@ -259,17 +263,25 @@ func buildByteTrie(keys []string, vals []int32) byteTrie {
 		nodes[cur].value = vals[i]
 	}
 	t := byteTrie{
-		first: make([]int32, len(nodes)),
-		count: make([]uint16, len(nodes)),
-		value: make([]int32, len(nodes)),
-	}
-	for i := range t.root {
-		t.root[i] = -1
+		denseOf: make([]int32, len(nodes)),
+		first:   make([]int32, len(nodes)),
+		count:   make([]uint16, len(nodes)),
+		value:   make([]int32, len(nodes)),
 	}
 	for i, nd := range nodes {
 		t.value[i] = nd.value
 		t.first[i] = int32(len(t.labels))
 		t.count[i] = uint16(len(nd.kids))
+		t.denseOf[i] = -1
+		if i == 0 || len(nd.kids) >= denseMin {
+			t.denseOf[i] = int32(len(t.dense))
+			for range 256 {
+				t.dense = append(t.dense, -1)
+			}
+			for c, kid := range nd.kids {
+				t.dense[t.denseOf[i]+int32(c)] = kid
+			}
+		}
 		labels := make([]byte, 0, len(nd.kids))
 		for c := range nd.kids {
 			labels = append(labels, c)
@@ -278,9 +290,6 @@ func buildByteTrie(keys []string, vals []int32) byteTrie {
 		for _, c := range labels {
 			t.labels = append(t.labels, c)
 			t.next = append(t.next, nd.kids[c])
-			if i == 0 {
-				t.root[c] = nd.kids[c]
-			}
 		}
 	}
 	return t
