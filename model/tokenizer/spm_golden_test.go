@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -52,4 +53,37 @@ func TestGoldenNLLB(t *testing.T) {
 	rows := readGoldenFile(t, "testdata/nllb_golden.jsonl.gz")
 	require.Len(t, rows, 2045)
 	compareGolden(t, loadTestdata(t, "nllb_tokenizer.json"), rows)
+}
+
+// FuzzSentencePiece checks that the SentencePiece families never panic and
+// give consistent encodings with offsets inside the text, whatever the
+// input: Unigram with and without byte fallback, the nmt_nfkc charsmap and
+// Metaspace, spm BPE. `go test` runs the seeds (the hostile corpus texts);
+// explore with go test -fuzz FuzzSentencePiece ./model/tokenizer/.
+func FuzzSentencePiece(f *testing.F) {
+	var toks []*Tokenizer
+	for _, name := range []string{"xlmr", "marian", "nllb", "unigram_bytefallback", "wordlevel_first"} {
+		toks = append(toks, loadTestdata(f, name+"_tokenizer.json"))
+	}
+	for _, r := range readGoldenFile(f, "testdata/xlmr_golden.jsonl.gz") {
+		if len(r.Text) < 200 {
+			f.Add(r.Text)
+		}
+	}
+	for _, s := range []string{"\xff\xfe", "e\u0301\u0302\u0303", "ｶﾞｷﾞ", "\r\n\r\n", "a\u200d\u200d", "㈱㈱ ﬁ", "<s><mask> x", "▁▁ ▁"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		n := utf8.RuneCountInString(text)
+		for _, tok := range toks {
+			e := tok.Encode(text, true)
+			require.Len(t, e.Offsets, e.Len(), "Encode(%q)", text)
+			require.Len(t, e.Tokens, e.Len(), "Encode(%q)", text)
+			for i, o := range e.Offsets {
+				require.True(t, 0 <= o[0] && o[0] <= o[1] && o[1] <= n, "Encode(%q): token %d %q has offsets %v outside [0, %d]", text, i, e.Tokens[i], o, n)
+				_, ok := tok.Token(e.IDs[i])
+				require.True(t, ok, "Encode(%q): token %d has id %d not in the vocabulary", text, i, e.IDs[i])
+			}
+		}
+	})
 }
