@@ -1,6 +1,8 @@
 package tokenizer
 
 import (
+	"encoding/json"
+	"math/rand/v2"
 	"testing"
 	"unicode/utf8"
 )
@@ -78,4 +80,44 @@ func benchSPM(b *testing.B, path string) {
 		b.ReportMetric(cpu*1000/float64(b.N), "cpu-ms/op")
 	}
 	b.ReportMetric(float64(len(texts)), "texts/op")
+}
+
+// BenchmarkLoadUnigram250k builds a Unigram tokenizer.json of 250,000
+// pieces (XLM-R's vocabulary size; pieces are random strings over Latin,
+// Cyrillic, CJK and Hangul letters, so they share fewer prefixes than a real
+// vocabulary and make a bigger trie) and times FromJSON on it.
+func BenchmarkLoadUnigram250k(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	letters := []rune("abcdefghijklmnopqrstuvwxyzéüñçøабвгдежзиклмнопрстуфх中文日本語한국어")
+	seen := map[string]bool{"<unk>": true}
+	vocab := [][2]any{{"<unk>", 0.0}}
+	for len(vocab) < 250000 {
+		var w []rune
+		if rng.IntN(2) == 0 {
+			w = append(w, '▁')
+		}
+		for range 1 + rng.IntN(10) {
+			w = append(w, letters[rng.IntN(len(letters))])
+		}
+		if s := string(w); !seen[s] {
+			seen[s] = true
+			vocab = append(vocab, [2]any{s, -rng.Float64() * 20})
+		}
+	}
+	data, err := json.Marshal(map[string]any{"model": map[string]any{"type": "Unigram", "unk_id": 0, "vocab": vocab}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	cpu0 := processCPU()
+	for b.Loop() {
+		if _, err := FromJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if cpu := (processCPU() - cpu0).Seconds(); cpu > 0 {
+		b.ReportMetric(cpu*1000/float64(b.N), "cpu-ms/op")
+	}
 }
