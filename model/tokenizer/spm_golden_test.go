@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -86,4 +87,33 @@ func FuzzSentencePiece(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConcurrentSentencePiece: one tokenizer shared by goroutines (the
+// pooled lattice and charsmap buffers) gives every goroutine the reference
+// encodings; run under -race.
+func TestConcurrentSentencePiece(t *testing.T) {
+	t.Parallel()
+	rows := readGoldenFile(t, "testdata/xlmr_golden.jsonl.gz")[:300]
+	tok := loadTestdata(t, "xlmr_tokenizer.json")
+	errs := make(chan string, 4)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range rows {
+				r := rows[(i+g*75)%len(rows)]
+				if d := goldenDiff(tok, r); d != "" {
+					errs <- d
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var bad []string
+	for d := range errs {
+		bad = append(bad, d)
+	}
+	require.Empty(t, bad, "goroutines that saw an encoding differ from the reference")
 }

@@ -108,8 +108,18 @@ func (u *unigram) tokenize(dst []token, word []rune, sc *scratch) []token {
 	for i := len(lat.segs) - 1; i >= 0; i-- {
 		dst = u.emit(dst, lat.segs[i], b, lat.runeAt)
 	}
+	if n > latticeKeepBytes {
+		// A huge word (a hostile 1 MB run without spaces) would otherwise
+		// pin 20 bytes of lattice per byte in the pool.
+		*lat = lattice{}
+		sc.word = nil
+	}
 	return dst
 }
+
+// latticeKeepBytes is the longest word whose lattice buffers are kept for
+// the next call.
+const latticeKeepBytes = 1 << 16
 
 // viterbi fills the best path ending at every rune boundary: start by
 // start, every piece that is a prefix of the rest (shortest first), keeping

@@ -149,3 +149,19 @@ func TestUnigramDuplicatePieces(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, int64(4), id)
 }
+
+// TestUnigramHugeWord: a 200,000-byte word is encoded exactly as its
+// halves' pattern says, and its lattice is not kept in the pool.
+func TestUnigramHugeWord(t *testing.T) {
+	t.Parallel()
+	tok := unigramFile(t, [][2]any{{"<unk>", 0.0}, {"ab", -1.0}, {"a", -2.0}, {"b", -2.0}}, 0, false)
+	e := tok.Encode(strings.Repeat("ab", 100000), false)
+	require.Len(t, e.IDs, 100000)
+	require.Equal(t, [2]int{199998, 200000}, e.Offsets[len(e.Offsets)-1])
+	sc := new(scratch)
+	u := tok.model.(*unigram)
+	u.tokenize(nil, []rune(strings.Repeat("ab", 100000)), sc)
+	require.Zero(t, cap(sc.lat.score), "the huge lattice was kept")
+	u.tokenize(nil, []rune("abab"), sc)
+	require.NotZero(t, cap(sc.lat.score), "a small lattice is kept")
+}
