@@ -35,7 +35,7 @@ func (m metaspacePreTokenizer) preTokenize(dst []normalized, s normalized) []nor
 		// "first" looks at where the piece starts in the original text, so
 		// a piece after an added token gets no prefix.
 		if m.prepend == prependAlways || (m.prepend == prependFirst && s.base == 0) {
-			prependNormalizer(string(m.replacement)).normalize(&s)
+			s = prependRune(s, m.replacement)
 		}
 	}
 	if !m.split {
@@ -103,4 +103,29 @@ func parseMetaspace(raw json.RawMessage) (preTokenizer, error) {
 		m.split = *c.Split
 	}
 	return m, nil
+}
+
+// prependRune puts r before the first rune of s, as tokenizers' prepend
+// describes it: r replaces the first rune (taking its range) and the first
+// rune is re-inserted after it (taking the same range). It is
+// prependNormalizer's transformation for one rune, built in one pass.
+func prependRune(s normalized, r rune) normalized {
+	n := len(s.runes)
+	runes := make([]rune, n+1)
+	align := make([]span, n+1)
+	runes[0] = r
+	copy(runes[1:], s.runes)
+	first := s.at(0)
+	align[0] = first
+	if s.align != nil {
+		copy(align[1:], s.align)
+	} else {
+		for i := range n {
+			o := s.base + int32(i)
+			align[i+1] = span{o, o + 1}
+		}
+	}
+	align[1] = first
+	s.runes, s.align = runes, align
+	return s
 }

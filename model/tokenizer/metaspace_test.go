@@ -99,7 +99,9 @@ func TestWordLevel(t *testing.T) {
 		`{"type":"WordLevel","vocab":{"a":0}}`:                     `unk_token "<unk>"`,
 		`{"type":"WordLevel","vocab":{}}`:                          "empty vocab",
 		`{"type":"WordLevel","vocab":{"<unk>":-1}}`:                "out of range",
-		`{"type":"WordLevel","vocab":["a"]}`:                       "WordLevel model",
+		`{"type":"WordLevel","vocab":["a"]}`:                       "WordLevel vocab: want a JSON object",
+		`{"type":"WordLevel","vocab":{"a":"x"}}`:                   `id of token "a"`,
+		`{"type":"WordLevel","unk_token":"a"}`:                     "no vocab",
 	} {
 		_, err := FromJSON([]byte(`{"model":` + model + `}`))
 		require.ErrorIs(t, err, ErrInvalid, model)

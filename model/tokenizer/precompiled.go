@@ -31,6 +31,9 @@ type precompiled struct {
 	units      []uint32
 	normalized []byte
 	bufs       *sync.Pool // of *precompiledBuf
+	// asciiMapped marks the ASCII bytes the trie has a rule for; the others
+	// are left as they are without a lookup.
+	asciiMapped [128]bool
 }
 
 type precompiledBuf struct {
@@ -68,6 +71,9 @@ func newPrecompiled(data []byte) (*precompiled, error) {
 		return nil, fmt.Errorf("%w: the replacement strings are not valid UTF-8", ErrCharsmap)
 	}
 	p.bufs = &sync.Pool{New: func() any { return new(precompiledBuf) }}
+	for c := range p.asciiMapped {
+		_, p.asciiMapped[c] = p.lookup([]byte{byte(c)})
+	}
 	return p, nil
 }
 
@@ -127,6 +133,20 @@ func (p *precompiled) normalize(s *normalized) {
 	modified := false
 	state := -1
 	for rest := text; len(rest) > 0; {
+		// An ASCII character followed by another (or by nothing) is a
+		// grapheme cluster of its own, except CR LF: no segmentation needed.
+		if c := rest[0]; c < utf8.RuneSelf && (len(rest) == 1 || rest[1] < utf8.RuneSelf && (c != '\r' || rest[1] != '\n')) {
+			if p.asciiMapped[c] {
+				repl, _ := p.lookup(rest[:1])
+				modified = true
+				changes = replaceChanges(changes, 1, repl)
+			} else {
+				changes = append(changes, change{r: rune(c)})
+			}
+			rest = rest[1:]
+			state = -1
+			continue
+		}
 		var g []byte
 		g, rest, _, state = uniseg.FirstGraphemeCluster(rest, state)
 		if len(g) < 6 {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -105,8 +108,18 @@ func (u *unigram) tokenize(dst []token, word []rune, sc *scratch) []token {
 	for i := len(lat.segs) - 1; i >= 0; i-- {
 		dst = u.emit(dst, lat.segs[i], b, lat.runeAt)
 	}
+	if n > latticeKeepBytes {
+		// A huge word (a hostile 1 MB run without spaces) would otherwise
+		// pin 20 bytes of lattice per byte in the pool.
+		*lat = lattice{}
+		sc.word = nil
+	}
 	return dst
 }
+
+// latticeKeepBytes is the longest word whose lattice buffers are kept for
+// the next call.
+const latticeKeepBytes = 1 << 16
 
 // viterbi fills the best path ending at every rune boundary: start by
 // start, every piece that is a prefix of the rest (shortest first), keeping
@@ -203,22 +216,26 @@ func (u *unigram) emit(dst []token, s latticeSeg, b []byte, runeAt []int32) []to
 	return append(dst, token{id: u.unkID, value: string(text), lo: lo, hi: hi})
 }
 
-// byteTrie is a byte-wise trie over the vocabulary pieces. The root's
-// children are a direct table; other nodes keep their children sorted in
-// one shared edge array, searched linearly (fan-out below the root is small).
+// byteTrie is a byte-wise trie over the vocabulary pieces. Nodes with many
+// children (the root, the node after "▁") index them by a 256-entry table;
+// the others keep them sorted in one shared edge array, searched linearly.
 type byteTrie struct {
-	root   [256]int32 // child of the root per byte, -1 when none
-	first  []int32    // per node: index of its first edge
-	count  []uint16   // per node: number of edges
-	labels []byte     // per edge
-	next   []int32    // per edge: child node
-	value  []int32    // per node: piece id ending here, -1 when none
+	dense   []int32  // 256 entries per dense node: child per byte, -1 when none
+	denseOf []int32  // per node: start of its table in dense, -1 when sparse
+	first   []int32  // per node: index of its first edge
+	count   []uint16 // per node: number of edges
+	labels  []byte   // per edge
+	next    []int32  // per edge: child node
+	value   []int32  // per node: piece id ending here, -1 when none
 }
+
+// denseMin is the fan-out from which a node gets a direct table.
+const denseMin = 8
 
 // child returns the child of node along c, or -1.
 func (t *byteTrie) child(node int32, c byte) int32 {
-	if node == 0 {
-		return t.root[c]
+	if d := t.denseOf[node]; d >= 0 {
+		return t.dense[d+int32(c)]
 	}
 	f := t.first[node]
 	labels := t.labels[f : f+int32(t.count[node])]
@@ -234,114 +251,152 @@ func (t *byteTrie) child(node int32, c byte) int32 {
 }
 
 // buildByteTrie builds the trie of keys, each ending node holding vals[i].
-// Keys must be non-empty; a later duplicate overwrites an earlier one.
+// Keys must be non-empty; of duplicate keys the later one's value is kept.
+// Keys are sorted and inserted in order, so nodes are created depth first
+// with the children of each node in increasing byte order: the edge array
+// is then filled without any per-node map (a 250,000-piece vocabulary
+// builds in a fraction of a second).
 func buildByteTrie(keys []string, vals []int32) byteTrie {
-	// Build with a map-based tree, then flatten breadth first.
-	type tmp struct {
-		kids  map[byte]int32
-		value int32
+	order := make([]int32, len(keys))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	nodes := []tmp{{value: -1}}
-	for i, k := range keys {
-		cur := int32(0)
-		for j := 0; j < len(k); j++ {
-			if nodes[cur].kids == nil {
-				nodes[cur].kids = map[byte]int32{}
-			}
-			nx, ok := nodes[cur].kids[k[j]]
-			if !ok {
-				nx = int32(len(nodes))
-				nodes = append(nodes, tmp{value: -1})
-				nodes[cur].kids[k[j]] = nx
-			}
-			cur = nx
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := strings.Compare(keys[a], keys[b]); c != 0 {
+			return c
 		}
-		nodes[cur].value = vals[i]
+		return int(a - b) // stable: the later duplicate is inserted last
+	})
+	total := 1
+	for _, k := range keys {
+		total += len(k)
 	}
+	parent := append(make([]int32, 0, total), -1)
+	label := append(make([]byte, 0, total), 0)
+	value := append(make([]int32, 0, total), -1)
+	path := []int32{0} // path[d]: node of the previous key's prefix of length d
+	prev := ""
+	for _, i := range order {
+		k := keys[i]
+		lcp := 0
+		for lcp < len(k) && lcp < len(prev) && k[lcp] == prev[lcp] {
+			lcp++
+		}
+		path = path[:lcp+1]
+		for j := lcp; j < len(k); j++ {
+			n := int32(len(parent))
+			parent = append(parent, path[j])
+			label = append(label, k[j])
+			value = append(value, -1)
+			path = append(path, n)
+		}
+		value[path[len(k)]] = vals[i]
+		prev = k
+	}
+	nn := len(parent)
 	t := byteTrie{
-		first: make([]int32, len(nodes)),
-		count: make([]uint16, len(nodes)),
-		value: make([]int32, len(nodes)),
+		denseOf: make([]int32, nn),
+		first:   make([]int32, nn),
+		count:   make([]uint16, nn),
+		value:   value,
+		labels:  make([]byte, nn-1),
+		next:    make([]int32, nn-1),
 	}
-	for i := range t.root {
-		t.root[i] = -1
+	for n := 1; n < nn; n++ {
+		t.count[parent[n]]++ // at most 256 children: fits
 	}
-	for i, nd := range nodes {
-		t.value[i] = nd.value
-		t.first[i] = int32(len(t.labels))
-		t.count[i] = uint16(len(nd.kids))
-		labels := make([]byte, 0, len(nd.kids))
-		for c := range nd.kids {
-			labels = append(labels, c)
+	pos := make([]int32, nn)
+	sum, ndense := int32(0), int32(0)
+	for n := range nn {
+		t.first[n], pos[n] = sum, sum
+		sum += int32(t.count[n])
+		t.denseOf[n] = -1
+		if n == 0 || t.count[n] >= denseMin {
+			t.denseOf[n] = ndense * 256
+			ndense++
 		}
-		slices.Sort(labels)
-		for _, c := range labels {
-			t.labels = append(t.labels, c)
-			t.next = append(t.next, nd.kids[c])
-			if i == 0 {
-				t.root[c] = nd.kids[c]
-			}
+	}
+	t.dense = make([]int32, ndense*256)
+	for i := range t.dense {
+		t.dense[i] = -1
+	}
+	for n := 1; n < nn; n++ {
+		p := parent[n]
+		e := pos[p]
+		pos[p]++
+		t.labels[e], t.next[e] = label[n], int32(n)
+		if d := t.denseOf[p]; d >= 0 {
+			t.dense[d+int32(label[n])] = int32(n)
 		}
 	}
 	return t
 }
 
-// parseUnigram reads a "Unigram" model section.
+// parseUnigram reads a "Unigram" model section. The vocabulary (250,000
+// pieces for XLM-R) is read by hand rather than through encoding/json, for
+// load time; the options through unmarshalSmall.
 func parseUnigram(raw json.RawMessage) (model, error) {
 	var c struct {
-		Vocab        [][2]json.RawMessage `json:"vocab"`
-		UnkID        *int64               `json:"unk_id"`
-		ByteFallback bool                 `json:"byte_fallback"`
+		UnkID        *int64 `json:"unk_id"`
+		ByteFallback bool   `json:"byte_fallback"`
 	}
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshalSmall(raw, &c); err != nil {
 		return nil, fmt.Errorf("%w: Unigram model: %v", ErrInvalid, err)
 	}
-	if len(c.Vocab) == 0 {
-		return nil, fmt.Errorf("%w: Unigram model has an empty vocab", ErrInvalid)
+	var vocabRaw []byte
+	if err := jsonFields(raw, func(key string, val []byte) error {
+		if key == "vocab" {
+			vocabRaw = val
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("%w: Unigram model: %v", ErrInvalid, err)
 	}
-	if len(c.Vocab) >= maxVocabID {
-		return nil, fmt.Errorf("%w: Unigram vocab has %d pieces, more than %d", ErrInvalid, len(c.Vocab), maxVocabID)
+	if vocabRaw == nil || isNull(vocabRaw) {
+		return nil, fmt.Errorf("%w: Unigram model has no vocab", ErrInvalid)
+	}
+	pieces, scores, err := jsonUnigramVocab(vocabRaw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: Unigram vocab: %v", ErrInvalid, err)
+	}
+	if len(pieces) == 0 {
+		return nil, fmt.Errorf("%w: Unigram model has an empty vocab", ErrInvalid)
 	}
 	// Encode cannot fail, so a model that would fail on an unknown
 	// character (tokenizers' MissingUnkId) is refused here.
 	if c.UnkID == nil {
 		return nil, fmt.Errorf("%w: Unigram model without unk_id (texts with characters outside the vocabulary could not be encoded)", ErrUnsupported)
 	}
-	if *c.UnkID < 0 || *c.UnkID >= int64(len(c.Vocab)) {
-		return nil, fmt.Errorf("%w: Unigram unk_id %d is outside the vocab of %d pieces", ErrInvalid, *c.UnkID, len(c.Vocab))
+	if *c.UnkID < 0 || *c.UnkID >= int64(len(pieces)) {
+		return nil, fmt.Errorf("%w: Unigram unk_id %d is outside the vocab of %d pieces", ErrInvalid, *c.UnkID, len(pieces))
 	}
 	u := &unigram{
-		pieces:       make([]string, len(c.Vocab)),
-		scores:       make([]float64, len(c.Vocab)),
-		ids:          make(map[string]int64, len(c.Vocab)),
+		pieces:       pieces,
+		scores:       scores,
+		ids:          make(map[string]int64, len(pieces)),
 		minScore:     math.Inf(1),
 		unkID:        *c.UnkID,
 		byteFallback: c.ByteFallback,
 	}
-	for i, e := range c.Vocab {
-		if err := json.Unmarshal(e[0], &u.pieces[i]); err != nil {
-			return nil, fmt.Errorf("%w: Unigram vocab entry %d piece: %v", ErrInvalid, i, err)
-		}
-		if err := json.Unmarshal(e[1], &u.scores[i]); err != nil {
-			return nil, fmt.Errorf("%w: Unigram vocab entry %d (%q) score: %v", ErrInvalid, i, u.pieces[i], err)
-		}
-		if len(u.pieces[i]) > maxUnigramPieceBytes {
-			return nil, fmt.Errorf("%w: Unigram vocab entry %d is %d bytes long (at most %d)", ErrInvalid, i, len(u.pieces[i]), maxUnigramPieceBytes)
-		}
-		u.ids[u.pieces[i]] = int64(i)
-		u.minScore = min(u.minScore, u.scores[i])
-	}
-	// The trie holds every non-empty piece, with the id the lookup table
-	// gives it (tokenizers resolves trie matches through token_to_ids).
-	keys := make([]string, 0, len(u.pieces))
-	vals := make([]int32, 0, len(u.pieces))
-	for _, p := range u.pieces {
+	// The trie holds every non-empty piece with its id; of duplicate pieces
+	// the later one is kept, the id tokenizers' token_to_ids gives it. It
+	// is built while the lookup map is filled (the two take about as long
+	// on a 250,000-piece vocabulary).
+	keys := make([]string, 0, len(pieces))
+	vals := make([]int32, 0, len(pieces))
+	for i, p := range pieces {
+		u.minScore = min(u.minScore, scores[i])
 		if p != "" {
 			keys = append(keys, p)
-			vals = append(vals, int32(u.ids[p]))
+			vals = append(vals, int32(i))
 		}
 	}
-	u.trie = buildByteTrie(keys, vals)
+	var wg sync.WaitGroup
+	wg.Go(func() { u.trie = buildByteTrie(keys, vals) })
+	for i, p := range pieces {
+		u.ids[p] = int64(i)
+	}
+	wg.Wait()
 	for i := range u.byteIDs {
 		u.byteTokens[i] = fmt.Sprintf("<0x%02X>", i)
 		u.byteIDs[i] = -1
@@ -350,4 +405,72 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 		}
 	}
 	return u, nil
+}
+
+// jsonUnigramVocab reads [["piece", score], …].
+func jsonUnigramVocab(data []byte) (pieces []string, scores []float64, err error) {
+	starts, arrays, err := jsonElems(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(starts) > 0 && !arrays {
+		return nil, nil, fmt.Errorf("entries must be [piece, score] arrays")
+	}
+	if len(starts) >= maxVocabID {
+		return nil, nil, fmt.Errorf("%d pieces, more than %d", len(starts), maxVocabID)
+	}
+	pieces = make([]string, len(starts))
+	scores = make([]float64, len(starts))
+	// All pieces share one backing string: one allocation, not 250,000.
+	arena := make([]byte, 0, len(data))
+	ends := make([]int, len(starts))
+	var buf []byte
+	for n, i := range starts {
+		i = jsonSpace(data, i+1)
+		if i >= len(data) || data[i] != '"' {
+			return nil, nil, fmt.Errorf("entry %d: piece string expected at byte %d", n, i)
+		}
+		end, esc, err := jsonString(data, i)
+		if err != nil {
+			return nil, nil, fmt.Errorf("entry %d: %w", n, err)
+		}
+		piece := data[i+1 : end-1]
+		if esc {
+			if buf, err = jsonUnquote(buf[:0], data[i:end]); err != nil {
+				return nil, nil, fmt.Errorf("entry %d: %w", n, err)
+			}
+			piece = buf
+		}
+		if !utf8.Valid(piece) {
+			return nil, nil, fmt.Errorf("entry %d: piece is not valid UTF-8", n)
+		}
+		if len(piece) > maxUnigramPieceBytes {
+			return nil, nil, fmt.Errorf("entry %d is %d bytes long (at most %d)", n, len(piece), maxUnigramPieceBytes)
+		}
+		arena = append(arena, piece...)
+		ends[n] = len(arena)
+		if i = jsonSpace(data, end); i >= len(data) || data[i] != ',' {
+			return nil, nil, fmt.Errorf("entry %d (%q): ',' and a score expected at byte %d", n, piece, i)
+		}
+		i = jsonSpace(data, i+1)
+		j := i
+		for j < len(data) && strings.IndexByte("+-.0123456789eE", data[j]) >= 0 {
+			j++
+		}
+		if scores[n], err = strconv.ParseFloat(string(data[i:j]), 64); err != nil {
+			return nil, nil, fmt.Errorf("entry %d (%q): score: %v", n, piece, err)
+		}
+		if i = jsonSpace(data, j); i >= len(data) || data[i] != ']' {
+			return nil, nil, fmt.Errorf("entry %d (%q): ']' expected after the score at byte %d", n, piece, i)
+		}
+	}
+	all := string(arena)
+	for n, end := range ends {
+		start := 0
+		if n > 0 {
+			start = ends[n-1]
+		}
+		pieces[n] = all[start:end]
+	}
+	return pieces, scores, nil
 }

@@ -116,9 +116,14 @@ func TestUnigramLoadErrors(t *testing.T) {
 		"unk_id range": {`{"type":"Unigram","vocab":[["a",0]],"unk_id":1}`, ErrInvalid, "unk_id 1"},
 		"negative unk": {`{"type":"Unigram","vocab":[["a",0]],"unk_id":-1}`, ErrInvalid, "unk_id -1"},
 		"empty vocab":  {`{"type":"Unigram","vocab":[],"unk_id":0}`, ErrInvalid, "empty vocab"},
-		"bad score":    {`{"type":"Unigram","vocab":[["a","x"]],"unk_id":0}`, ErrInvalid, `entry 0 ("a") score`},
-		"bad piece":    {`{"type":"Unigram","vocab":[[1,0]],"unk_id":0}`, ErrInvalid, "entry 0 piece"},
-		"not a list":   {`{"type":"Unigram","vocab":{"a":0},"unk_id":0}`, ErrInvalid, "Unigram model"},
+		"bad score":    {`{"type":"Unigram","vocab":[["a","x"]],"unk_id":0}`, ErrInvalid, `entry 0 ("a"): score`},
+		"bad piece":    {`{"type":"Unigram","vocab":[[1,0]],"unk_id":0}`, ErrInvalid, "entry 0: piece string expected"},
+		"not a list":   {`{"type":"Unigram","vocab":{"a":0},"unk_id":0}`, ErrInvalid, "Unigram vocab: want a JSON array"},
+		"flat list":    {`{"type":"Unigram","vocab":["a"],"unk_id":0}`, ErrInvalid, "[piece, score] arrays"},
+		"three items":  {`{"type":"Unigram","vocab":[["a",0,1]],"unk_id":0}`, ErrInvalid, `entry 0 ("a"): ']' expected`},
+		"no vocab":     {`{"type":"Unigram","unk_id":0}`, ErrInvalid, "no vocab"},
+		"bad utf8":     {"{\"type\":\"Unigram\",\"vocab\":[[\"\xff\",0]],\"unk_id\":0}", ErrInvalid, "not valid UTF-8"},
+		"unbalanced":   {`{"type":"Unigram","vocab":[["a",0],"unk_id":0}`, ErrInvalid, "unbalanced"},
 		"huge piece":   {`{"type":"Unigram","vocab":[["` + strings.Repeat("a", 2000) + `",0]],"unk_id":0}`, ErrInvalid, "2000 bytes"},
 	} {
 		_, err := FromJSON([]byte(`{"model":` + tc.model + `}`))
@@ -131,10 +136,32 @@ func TestUnigramLoadErrors(t *testing.T) {
 // as tokenizers' token_to_ids map does, and the score of that id counts.
 func TestUnigramDuplicatePieces(t *testing.T) {
 	t.Parallel()
+	// (Escaped pieces are decoded: "\u00e9" is é.)
+	esc, err := FromJSON([]byte(`{"model":{"type":"Unigram","vocab":[["<unk>",0],["\u00e9",-1]],"unk_id":0}}`))
+	require.NoError(t, err)
+	require.Equal(t, []int64{1}, esc.Encode("é", false).IDs)
 	tok := unigramFile(t, [][2]any{{"<unk>", 0.0}, {"ab", -1.0}, {"a", -1.0}, {"b", -1.0}, {"ab", -5.0}}, 0, false)
+	u := tok.model.(*unigram)
+	require.Equal(t, u.trie.value[u.trie.child(u.trie.child(0, 'a'), 'b')], int32(4), "the trie keeps the later duplicate")
 	e := tok.Encode("ab", false)
 	require.Equal(t, []string{"a", "b"}, e.Tokens)
 	id, ok := tok.TokenID("ab")
 	require.True(t, ok)
 	require.Equal(t, int64(4), id)
+}
+
+// TestUnigramHugeWord: a 200,000-byte word is encoded exactly as its
+// halves' pattern says, and its lattice is not kept in the pool.
+func TestUnigramHugeWord(t *testing.T) {
+	t.Parallel()
+	tok := unigramFile(t, [][2]any{{"<unk>", 0.0}, {"ab", -1.0}, {"a", -2.0}, {"b", -2.0}}, 0, false)
+	e := tok.Encode(strings.Repeat("ab", 100000), false)
+	require.Len(t, e.IDs, 100000)
+	require.Equal(t, [2]int{199998, 200000}, e.Offsets[len(e.Offsets)-1])
+	sc := new(scratch)
+	u := tok.model.(*unigram)
+	u.tokenize(nil, []rune(strings.Repeat("ab", 100000)), sc)
+	require.Zero(t, cap(sc.lat.score), "the huge lattice was kept")
+	u.tokenize(nil, []rune("abab"), sc)
+	require.NotZero(t, cap(sc.lat.score), "a small lattice is kept")
 }

@@ -34,16 +34,32 @@ func (w *wordLevel) tokenize(dst []token, word []rune, sc *scratch) []token {
 // Encode cannot fail, so such a file is refused at load.
 func parseWordLevel(raw json.RawMessage) (model, error) {
 	c := struct {
-		Vocab map[string]int64 `json:"vocab"`
-		Unk   string           `json:"unk_token"`
+		Unk string `json:"unk_token"`
 	}{Unk: "<unk>"}
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshalSmall(raw, &c); err != nil {
 		return nil, fmt.Errorf("%w: WordLevel model: %v", ErrInvalid, err)
 	}
-	if len(c.Vocab) == 0 {
+	var vocabRaw []byte
+	if err := jsonFields(raw, func(key string, val []byte) error {
+		if key == "vocab" {
+			vocabRaw = val
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("%w: WordLevel model: %v", ErrInvalid, err)
+	}
+	if vocabRaw == nil || isNull(vocabRaw) {
+		return nil, fmt.Errorf("%w: WordLevel model has no vocab", ErrInvalid)
+	}
+	// Read by hand (as BPE's), for load time on large vocabularies.
+	m, err := jsonVocab(vocabRaw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: WordLevel vocab: %v", ErrInvalid, err)
+	}
+	if len(m) == 0 {
 		return nil, fmt.Errorf("%w: WordLevel model has an empty vocab", ErrInvalid)
 	}
-	v, err := newVocab(c.Vocab)
+	v, err := newVocab(m)
 	if err != nil {
 		return nil, err
 	}
