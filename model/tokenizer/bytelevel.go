@@ -47,19 +47,24 @@ func toByteLevel(s *normalized) {
 		}
 		return
 	}
-	dest := make([]change, 0, len(s.runes)*2)
+	// Every byte-level rune takes the range of the rune it comes from
+	// (what tokenizers' transform gives: the first replaces the rune, the
+	// others are inserted after it), built directly: two allocations.
 	var buf [4]byte
+	n := 0
 	for _, r := range s.runes {
-		n := encodeRune(buf[:], r)
-		for j, b := range buf[:n] {
-			c := change{r: byteRune[b]}
-			if j > 0 {
-				c.n = 1
-			}
-			dest = append(dest, c)
+		n += encodeRune(buf[:], r)
+	}
+	runes := make([]rune, 0, n)
+	align := make([]span, 0, n)
+	for i, r := range s.runes {
+		a := s.at(i)
+		for _, b := range buf[:encodeRune(buf[:], r)] {
+			runes = append(runes, byteRune[b])
+			align = append(align, a)
 		}
 	}
-	s.transform(dest, 0)
+	s.runes, s.align = runes, align
 }
 
 // encodeRune is utf8.EncodeRune, except that surrogate halves (which Go
