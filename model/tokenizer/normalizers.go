@@ -157,16 +157,18 @@ type replaceNormalizer struct {
 
 func (rp replaceNormalizer) normalize(s *normalized) {
 	text := string(s.runes)
-	var matches [][]int
+	var matches [][2]int
 	if rp.re != nil {
-		matches = rp.re.FindAllStringIndex(text, -1)
+		for _, m := range rp.re.FindAllStringIndex(text, -1) {
+			matches = append(matches, [2]int{m[0], m[1]})
+		}
 	} else if rp.literal != "" {
 		for off := 0; ; {
 			i := strings.Index(text[off:], rp.literal)
 			if i < 0 {
 				break
 			}
-			matches = append(matches, []int{off + i, off + i + len(rp.literal)})
+			matches = append(matches, [2]int{off + i, off + i + len(rp.literal)})
 			off += i + len(rp.literal)
 		}
 	}
