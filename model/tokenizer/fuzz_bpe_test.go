@@ -29,13 +29,14 @@ func tinyByteLevelJSON(t testing.TB) []byte {
 	require.NoError(t, err)
 	mj, err := json.Marshal(merges)
 	require.NoError(t, err)
+	const flags = `"single_word":false,"rstrip":false,"normalized":false,"special":true`
 	return fmt.Appendf(nil, `{"added_tokens":[
-		{"id":%d,"content":"<s>","special":true},{"id":%d,"content":"</s>","special":true},
-		{"id":%d,"content":"<mask>","lstrip":true,"special":true}],
+		{"id":%d,"content":"<s>","lstrip":false,%s},{"id":%d,"content":"</s>","lstrip":false,%s},
+		{"id":%d,"content":"<mask>","lstrip":true,%s}],
 		"pre_tokenizer":{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true},
 		"post_processor":{"type":"RobertaProcessing","sep":["</s>",%d],"cls":["<s>",%d],"trim_offsets":true,"add_prefix_space":true},
-		"model":{"type":"BPE","vocab":%s,"merges":%s}}`,
-		vocab["<s>"], vocab["</s>"], vocab["<mask>"], vocab["</s>"], vocab["<s>"], vj, mj)
+		"model":{"type":"BPE","dropout":null,"unk_token":null,"continuing_subword_prefix":null,"end_of_word_suffix":null,"fuse_unk":false,"byte_fallback":false,"vocab":%s,"merges":%s}}`,
+		vocab["<s>"], flags, vocab["</s>"], flags, vocab["<mask>"], flags, vocab["</s>"], vocab["<s>"], vj, mj)
 }
 
 // FuzzEncodeBPE checks that byte-level BPE encoding never panics, that
