@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dlclark/regexp2/v2"
@@ -155,4 +156,20 @@ func BenchmarkSplitRegex(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSplitRegexCatastrophic: a pattern that backtracks exponentially on
+// the text stops at the search deadline, leaving the rest of the text one
+// piece, instead of holding the CPU.
+func TestSplitRegexCatastrophic(t *testing.T) {
+	t.Parallel()
+	raw := []byte(`{"type":"Split","pattern":{"Regex":"x|(a|aa)+b"},"behavior":"Isolated","invert":false}`)
+	p, err := parsePreTokenizer(raw)
+	require.NoError(t, err)
+	text := "x" + strings.Repeat("a", 60) + "c"
+	var got []string
+	for _, w := range p.preTokenize(nil, newNormalized([]rune(text), 0)) {
+		got = append(got, string(w.runes))
+	}
+	require.Equal(t, []string{"x", strings.Repeat("a", 60) + "c"}, got)
 }
