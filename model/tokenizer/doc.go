@@ -78,6 +78,22 @@
 // WithoutPadding return configured copies; for batches of varied length
 // prefer PadLongest over a fixed length so padding does not eat the batch.
 //
+// Pairs (EncodePair) use the post-processor's pair template. Truncation
+// follows tokenizers exactly: LongestFirst, OnlyFirst or OnlySecond for
+// pairs, either direction, and a stride, with what is cut off returned as
+// overlapping windows in Encoding.Overflowing (how a long article is
+// covered); tokenization itself stops at the word that reaches the maximum
+// length, as the reference does, which decides what the windows hold.
+//
+// # Decoding
+//
+// Decode turns ids back into text through the file's decoder (ByteLevel,
+// Metaspace, WordPiece, BPEDecoder, ByteFallback, Fuse, Strip, Replace,
+// Sequence), with or without special tokens, as tokenizers' decode does;
+// ids it does not know are an error (ErrUnknownID), where tokenizers drops
+// them. NewStream decodes during generation one id at a time, never
+// returning part of a UTF-8 sequence; its pieces add up to Decode's text.
+//
 // # Concurrency and cost
 //
 // A Tokenizer is immutable and safe for concurrent use; per-call buffers
