@@ -56,6 +56,7 @@ type tokenizeOptions struct {
 	Decode      bool   // ids in, text out
 	IDs         []int64
 	KeepSpecial bool // --decode: keep special tokens in the text
+	Windows     bool // one JSON line per window over the whole text
 }
 
 func newTokenizeCmd(app *App, runF func(context.Context, *tokenizeOptions) error) *cobra.Command {
@@ -74,15 +75,18 @@ standard input holds one JSON string per line and one JSON result is printed
 per line. Special tokens are added unless --no-special; truncation and
 padding are off unless --max-length (and --pad) ask for them, whatever the
 file says. With --max-length, --stride N makes what is cut off into
-overlapping windows (printed as "overflowing" with --json), for covering a
-long article; --strategy picks which text of a pair is cut.
+overlapping windows, printed as "overflowing" with --json exactly as the
+Rust library gives them (it stops tokenizing at the maximum length, so they
+cover little more than it); --windows instead prints one JSON line per
+window covering the whole text, for a long article. --strategy picks which
+text of a pair is cut.
 
 --decode turns ids back into text: the ids are the arguments, or standard
 input ("-" or none) as numbers separated by spaces or commas, or a JSON
 array. Special tokens are dropped unless --keep-special.`,
 		Example: `  masx tokenize --tokenizer models/acme/x/tokenizer.json "Hello, world!"
   masx tokenize --tokenizer tokenizer.json --json --max-length 128 --pad - < article.txt
-  masx tokenize --tokenizer tokenizer.json --json --max-length 256 --stride 64 - < article.txt
+  masx tokenize --tokenizer tokenizer.json --windows --max-length 256 --stride 64 - < article.txt
   masx tokenize --tokenizer models/acme/x --json --pair "Who won?" "The home side won 2-1."
   printf '"first text"\n"second"\n' | masx tokenize --tokenizer tokenizer.json --jsonl
   masx tokenize --tokenizer tokenizer.json --decode 101 7592 102
@@ -105,6 +109,7 @@ array. Special tokens are dropped unless --keep-special.`,
 	f.StringVar(&opts.Pair, "pair", "", "encode TEXT and this second text as a pair")
 	f.IntVar(&opts.Stride, "stride", 0, "with --max-length: overflowing windows overlap by N tokens")
 	f.StringVar(&opts.Strategy, "strategy", "longest_first", "with --max-length and --pair: longest_first, only_first or only_second")
+	f.BoolVar(&opts.Windows, "windows", false, "with --max-length: print one JSON line per window (--stride overlap) covering the whole text")
 	f.BoolVar(&opts.Decode, "decode", false, "decode ids (arguments, or standard input) into text")
 	f.BoolVar(&opts.KeepSpecial, "keep-special", false, "with --decode: keep special tokens in the text")
 	return cmd
@@ -140,6 +145,8 @@ func (opts *tokenizeOptions) check(args []string) error {
 		return Usagef("--stride %d: want 0 or more tokens", opts.Stride)
 	case opts.Stride > 0 && opts.MaxLength == 0:
 		return Usagef("--stride overlaps the windows --max-length cuts; give --max-length N too")
+	case opts.Windows && (opts.MaxLength == 0 || opts.HasPair || opts.JSONL):
+		return Usagef("--windows needs --max-length N and one text (not --pair or --jsonl)")
 	}
 	if !opts.JSONL {
 		opts.Text = args[0]
@@ -151,8 +158,8 @@ func (opts *tokenizeOptions) check(args []string) error {
 // leaves them to standard input.
 func (opts *tokenizeOptions) checkDecode(args []string) error {
 	switch {
-	case opts.JSONL || opts.HasPair || opts.MaxLength != 0 || opts.Pad || opts.Stride != 0 || opts.NoSpecial:
-		return Usagef("--decode takes ids and --keep-special, --json; not --jsonl, --pair, --max-length, --pad, --stride or --no-special")
+	case opts.JSONL || opts.HasPair || opts.MaxLength != 0 || opts.Pad || opts.Stride != 0 || opts.NoSpecial || opts.Windows:
+		return Usagef("--decode takes ids and --keep-special, --json; not --jsonl, --pair, --max-length, --pad, --stride, --windows or --no-special")
 	case len(args) == 0 || len(args) == 1 && args[0] == "-":
 		return nil
 	}
@@ -211,6 +218,16 @@ func tokenizeRun(_ context.Context, opts *tokenizeOptions) error {
 		if text, err = readStdin(opts); err != nil {
 			return err
 		}
+	}
+	if opts.Windows {
+		for _, w := range tok.EncodeWindows(text, !opts.NoSpecial) {
+			o := opts.output(w)
+			o.Truncated = nil
+			if err := enc.Encode(o); err != nil {
+				return fmt.Errorf("writing result: %w", err)
+			}
+		}
+		return nil
 	}
 	var e tokenizer.Encoding
 	if opts.HasPair {

@@ -213,6 +213,17 @@ func TestTokenizePairAndStride(t *testing.T) {
 	require.Len(t, o.Overflowing, 1)
 	require.Equal(t, []string{"[CLS]", "c", "d", "e", "f", "[SEP]"}, o.Overflowing[0].Tokens)
 
+	// --windows covers the whole text: 8 letters in windows of 4 stepping by 2.
+	code, out, errOut = runCLI(t, "tokenize", "--tokenizer", minilm, "--windows", "--max-length", "6", "--stride", "2", "a b c d e f g h")
+	require.Equal(t, ExitOK, code, errOut)
+	var windows [][]string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var w tokenizeOutput
+		require.NoError(t, json.Unmarshal([]byte(line), &w))
+		windows = append(windows, w.Tokens[1:len(w.Tokens)-1])
+	}
+	require.Equal(t, [][]string{{"a", "b", "c", "d"}, {"c", "d", "e", "f"}, {"e", "f", "g", "h"}}, windows)
+
 	code, out, errOut = runCLI(t, "tokenize", "--tokenizer", minilm, "--pair", "the home side won", "who won?")
 	require.Equal(t, ExitOK, code, errOut)
 	require.Contains(t, out, `"home"`)
@@ -236,6 +247,7 @@ func TestTokenizeBadInput(t *testing.T) {
 		{"stride too large", "", []string{"--max-length", "6", "--stride", "4", "x"}, "stride 4"},
 		{"pair too long for only_second", "", []string{"--max-length", "6", "--strategy", "only_second", "--pair", "b", "a a a a a a a a"}, "truncation"},
 		{"pair with jsonl", "", []string{"--jsonl", "--pair", "x"}, "--pair"},
+		{"windows without length", "", []string{"--windows", "x"}, "--windows needs"},
 	} {
 		args := append([]string{"tokenize", "--tokenizer", minilm}, c.args...)
 		code, _, errOut := runMasx(t, invocation{Stdin: strings.NewReader(c.stdin)}, args...)

@@ -5,6 +5,41 @@ import (
 	"fmt"
 )
 
+// EncodeWindows covers the whole of a long text (an article) with windows
+// of the truncation's MaxLength tokens, special tokens included, each
+// repeating Stride tokens of the one before, in order, padded as configured.
+// Encode's Overflowing cannot serve: like tokenizers, Encode stops
+// tokenizing at the word that reaches MaxLength, so its windows cover only
+// that much of the text. Without truncation configured the one window is
+// the whole text.
+func (t *Tokenizer) EncodeWindows(text string, addSpecial bool) []Encoding {
+	c := t
+	if t.trunc != nil && t.trunc.Strategy == OnlySecond {
+		c = t.clone()
+		tr := *t.trunc
+		tr.Strategy = LongestFirst
+		c.trunc = &tr
+	}
+	// A single text cannot fail (the stride was checked when configured).
+	e, _ := c.encodeLimit(text, nil, addSpecial, false)
+	out := make([]Encoding, 0, 1+len(e.Overflowing))
+	over := e.Overflowing
+	e.Overflowing = nil
+	out = append(out, e)
+	out = append(out, over...)
+	if t.pad != nil {
+		n := 0
+		for _, w := range out {
+			n = max(n, w.Len())
+		}
+		n = t.pad.target(n)
+		for i := range out {
+			t.pad.pad(&out[i], n)
+		}
+	}
+	return out
+}
+
 // seqEnc is one text's tokens before post-processing. Truncation slices
 // pieces without copying; overflowing windows are slices of the same array.
 type seqEnc struct {

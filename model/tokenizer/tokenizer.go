@@ -431,12 +431,21 @@ type piece struct {
 // the post-processor on one text or a pair (tokenizers' encode and
 // post_process, padding aside).
 func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding, error) {
+	return t.encodeLimit(text, pair, addSpecial, true)
+}
+
+// encodeLimit is encode; earlyStop false tokenizes the whole text even
+// when truncation will cut it (EncodeWindows).
+func (t *Tokenizer) encodeLimit(text string, pair *string, addSpecial, earlyStop bool) (Encoding, error) {
 	sc := t.scratch.Get().(*scratch)
 	defer t.scratch.Put(sc)
 
 	limit, dir := 0, Right
 	if t.trunc != nil {
 		limit, dir = t.trunc.MaxLength, t.trunc.Direction
+	}
+	if !earlyStop {
+		limit = 0
 	}
 	a := seqEnc{pieces: t.tokens(text, sc, limit, dir)}
 	var b *seqEnc
@@ -455,8 +464,13 @@ func (t *Tokenizer) encode(text string, pair *string, addSpecial bool) (Encoding
 		if addSpecial {
 			room -= numSpecialPieces(pieces)
 		}
-		if err := truncateSeqs(&a, b, max(room, 0), *t.trunc); err != nil {
-			return Encoding{}, err
+		// A max length below the special tokens wraps around in tokenizers
+		// (an unsigned subtraction): nothing is truncated then, beyond the
+		// early stop of tokenization. Checked against the reference.
+		if room >= 0 {
+			if err := truncateSeqs(&a, b, room, *t.trunc); err != nil {
+				return Encoding{}, err
+			}
 		}
 	}
 	seqs := []*seqEnc{&a}
