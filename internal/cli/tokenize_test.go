@@ -255,3 +255,26 @@ func TestTokenizeBadInput(t *testing.T) {
 		require.Contains(t, errOut, c.want, c.name)
 	}
 }
+
+func TestTokenizeFlagsParse(t *testing.T) {
+	t.Parallel()
+	tk, err := parse(t, newTokenizeCmd, "--tokenizer", "t.json", "--max-length", "16", "--stride", "4", "--strategy", "only_second", "--pair", "b", "a")
+	require.NoError(t, err)
+	require.True(t, tk.HasPair)
+	require.Equal(t, "b", tk.Pair)
+	require.Equal(t, 4, tk.Stride)
+	require.Equal(t, "only_second", tk.Strategy)
+	tk, err = parse(t, newTokenizeCmd, "--tokenizer", "t.json", "--decode", "1", "2,3")
+	require.NoError(t, err)
+	require.Equal(t, []int64{1, 2, 3}, tk.IDs)
+	tk, err = parse(t, newTokenizeCmd, "--tokenizer", "t.json", "--decode")
+	require.NoError(t, err)
+	require.Nil(t, tk.IDs, "ids from standard input")
+
+	bt, err := parse(t, newBenchTokenizeCmd, "--only", "llama", "--duration", "1s", "--json")
+	require.NoError(t, err)
+	require.Equal(t, "llama", bt.Only)
+	require.True(t, bt.JSON)
+	_, err = parse(t, newBenchTokenizeCmd, "--duration", "0s")
+	require.ErrorIs(t, err, ErrUsage)
+}
