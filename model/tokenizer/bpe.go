@@ -24,7 +24,7 @@ import (
 // caches them: the cache never evicts, it stops growing when full.
 type bpe struct {
 	vocab
-	merges map[uint64]uint64 // pair (a<<32 | b) -> rank<<32 | merged id
+	merges mergeTable
 
 	// Single-character ids without prefix or suffix, the common case: a
 	// table for runes below len(small), a map above. -1: not in the vocab.
@@ -283,8 +283,8 @@ func (b *bpe) mergeAll(bs *bpeScratch) {
 	syms := bs.syms
 	bs.heap = bs.heap[:0]
 	for i := 0; i+1 < len(syms); i++ {
-		if m, ok := b.merges[uint64(uint32(syms[i].id))<<32|uint64(uint32(syms[i+1].id))]; ok {
-			bs.push(bpeMerge{rank: uint32(m >> 32), pos: int32(i), newID: int32(uint32(m))})
+		if rank, id, ok := b.merges.get(syms[i].id, syms[i+1].id); ok {
+			bs.push(bpeMerge{rank: rank, pos: int32(i), newID: id})
 		}
 	}
 	for len(bs.heap) > 0 {
@@ -296,8 +296,7 @@ func (b *bpe) mergeAll(bs *bpeScratch) {
 		rpos := cur.next
 		right := syms[rpos]
 		// A stale entry: one side changed since it was queued.
-		m, ok := b.merges[uint64(uint32(cur.id))<<32|uint64(uint32(right.id))]
-		if !ok || int32(uint32(m)) != top.newID {
+		if _, id, ok := b.merges.get(cur.id, right.id); !ok || id != top.newID {
 			continue
 		}
 		cur.id, cur.hi, cur.next = top.newID, right.hi, right.next
@@ -306,15 +305,13 @@ func (b *bpe) mergeAll(bs *bpeScratch) {
 			syms[right.next].prev = top.pos
 		}
 		if cur.prev >= 0 {
-			p := syms[cur.prev]
-			if m, ok := b.merges[uint64(uint32(p.id))<<32|uint64(uint32(cur.id))]; ok {
-				bs.push(bpeMerge{rank: uint32(m >> 32), pos: cur.prev, newID: int32(uint32(m))})
+			if rank, id, ok := b.merges.get(syms[cur.prev].id, cur.id); ok {
+				bs.push(bpeMerge{rank: rank, pos: cur.prev, newID: id})
 			}
 		}
 		if cur.next >= 0 {
-			nx := syms[cur.next]
-			if m, ok := b.merges[uint64(uint32(cur.id))<<32|uint64(uint32(nx.id))]; ok {
-				bs.push(bpeMerge{rank: uint32(m >> 32), pos: top.pos, newID: int32(uint32(m))})
+			if rank, id, ok := b.merges.get(cur.id, syms[cur.next].id); ok {
+				bs.push(bpeMerge{rank: rank, pos: top.pos, newID: id})
 			}
 		}
 	}
@@ -430,16 +427,16 @@ func (b *bpe) indexChars() {
 // Resolving 500,000 merges is three vocabulary lookups each, most of the
 // load time of a large file, so the list is cut into one part per CPU and
 // the parts are resolved in parallel; the map is then filled in order.
-func (b *bpe) readMerges(raw []byte) (map[uint64]uint64, error) {
+func (b *bpe) readMerges(raw []byte) (mergeTable, error) {
 	if isNull(raw) {
-		return map[uint64]uint64{}, nil
+		return newMergeTable(0), nil
 	}
 	starts, pairs, err := jsonElems(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: BPE merges: %v", ErrInvalid, err)
+		return mergeTable{}, fmt.Errorf("%w: BPE merges: %v", ErrInvalid, err)
 	}
-	// resolved[i] is pair<<64 | merged id, packed as two uint64; skip marks
-	// a "#version" line.
+	// resolved[i] is merge i: its pair, its merged token, or a "#version"
+	// line to skip.
 	type merge struct {
 		pair uint64
 		id   uint32
@@ -478,16 +475,16 @@ func (b *bpe) readMerges(raw []byte) (map[uint64]uint64, error) {
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("%w: BPE merges: %v", ErrInvalid, err)
+			return mergeTable{}, fmt.Errorf("%w: BPE merges: %v", ErrInvalid, err)
 		}
 	}
-	m := make(map[uint64]uint64, len(resolved))
+	m := newMergeTable(len(resolved))
 	rank := uint64(0)
 	for _, r := range resolved {
 		if r.skip {
 			continue
 		}
-		m[r.pair] = rank<<32 | uint64(r.id)
+		m.put(r.pair, rank<<32|uint64(r.id))
 		rank++
 	}
 	return m, nil

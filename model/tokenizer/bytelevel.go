@@ -31,35 +31,61 @@ var spaceRune = byteRune[' ']
 
 // toByteLevel replaces every rune by the byte-level runes of its UTF-8
 // bytes: the first replaces the rune, the others are inserted after it, so
-// each keeps the original rune's range (tokenizers' rule). ASCII text maps
-// one to one and is rewritten in place.
+// each keeps the original rune's range (tokenizers' rule).
 func toByteLevel(s *normalized) {
-	ascii := true
-	for _, r := range s.runes {
-		if r >= 0x80 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		for i, r := range s.runes {
-			s.runes[i] = byteRune[r]
-		}
-		return
-	}
-	dest := make([]change, 0, len(s.runes)*2)
+	ws := [1]normalized{*s}
+	toByteLevelAll(ws[:])
+	*s = ws[0]
+}
+
+// toByteLevelAll converts every piece of ws to byte-level runes. ASCII
+// pieces map one to one and are rewritten in place; the others share one
+// new rune array and one alignment array, so a text costs two allocations
+// however many words it has.
+func toByteLevelAll(ws []normalized) {
 	var buf [4]byte
-	for _, r := range s.runes {
-		n := encodeRune(buf[:], r)
-		for j, b := range buf[:n] {
-			c := change{r: byteRune[b]}
-			if j > 0 {
-				c.n = 1
+	total := 0
+	for i := range ws {
+		if !isASCII(ws[i].runes) {
+			for _, r := range ws[i].runes {
+				total += encodeRune(buf[:], r)
 			}
-			dest = append(dest, c)
 		}
 	}
-	s.transform(dest, 0)
+	var runes []rune
+	var align []span
+	if total > 0 {
+		runes = make([]rune, 0, total)
+		align = make([]span, 0, total)
+	}
+	for i := range ws {
+		s := &ws[i]
+		if isASCII(s.runes) {
+			for j, r := range s.runes {
+				s.runes[j] = byteRune[r]
+			}
+			continue
+		}
+		start := len(runes)
+		for j, r := range s.runes {
+			a := s.at(j)
+			for _, b := range buf[:encodeRune(buf[:], r)] {
+				runes = append(runes, byteRune[b])
+				align = append(align, a)
+			}
+		}
+		end := len(runes)
+		s.runes, s.align = runes[start:end:end], align[start:end:end]
+	}
+}
+
+func isASCII(rs []rune) bool {
+	for _, r := range rs {
+		if r >= 0x80 || r < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // encodeRune is utf8.EncodeRune, except that surrogate halves (which Go
@@ -100,17 +126,33 @@ type byteLevelPreTokenizer struct {
 }
 
 func (p byteLevelPreTokenizer) preTokenize(dst []normalized, s normalized) []normalized {
+	mark := len(dst)
+	dst = p.cut(dst, s)
+	toByteLevelAll(dst[mark:])
+	return dst
+}
+
+// preTokenizeAll is preTokenize over every piece of a Sequence stage at
+// once, so that the byte-level runes of a whole text share two arrays.
+func (p byteLevelPreTokenizer) preTokenizeAll(dst, pieces []normalized) []normalized {
+	mark := len(dst)
+	for _, s := range pieces {
+		dst = p.cut(dst, s)
+	}
+	toByteLevelAll(dst[mark:])
+	return dst
+}
+
+// cut applies the prefix space and the regex split.
+func (p byteLevelPreTokenizer) cut(dst []normalized, s normalized) []normalized {
 	if p.addPrefixSpace && len(s.runes) > 0 && s.runes[0] != ' ' {
 		prependNormalizer(" ").normalize(&s)
 	}
-	mark := len(dst)
 	if p.split != nil {
-		dst = p.split.preTokenize(dst, s)
-	} else if len(s.runes) > 0 {
-		dst = append(dst, s)
+		return p.split.preTokenize(dst, s)
 	}
-	for i := mark; i < len(dst); i++ {
-		toByteLevel(&dst[i])
+	if len(s.runes) > 0 {
+		dst = append(dst, s)
 	}
 	return dst
 }

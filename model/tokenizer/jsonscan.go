@@ -69,37 +69,68 @@ func jsonSkip(data []byte, i int) (int, error) {
 		end, _, err := jsonString(data, i)
 		return end, err
 	case '{', '[':
-		var stack []byte
-		for j := i; j < len(data); j++ {
-			switch c := data[j]; c {
-			case '"':
-				end, _, err := jsonString(data, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{', '[':
-				stack = append(stack, c)
-			case '}', ']':
-				if len(stack) == 0 || (c == '}') != (stack[len(stack)-1] == '{') {
-					return 0, fmt.Errorf("unbalanced %q at byte %d", c, j)
-				}
-				stack = stack[:len(stack)-1]
-				if len(stack) == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, fmt.Errorf("value starting at byte %d does not end", i)
+		return jsonSkipContainer(data, i)
 	}
 	j := i
-	for j < len(data) && !bytes.ContainsRune([]byte(",]} \n\r\t"), rune(data[j])) {
+	for j < len(data) && !jsonDelim[data[j]] {
 		j++
 	}
 	if j == i {
 		return 0, fmt.Errorf("unexpected %q at byte %d", data[i], i)
 	}
 	return j, nil
+}
+
+// jsonDelim marks the bytes that end a scalar; jsonSpecial the bytes a
+// container skip stops at outside strings.
+var jsonDelim, jsonSpecial = func() (d, sp [256]bool) {
+	for _, c := range []byte(",]} \n\r\t") {
+		d[c] = true
+	}
+	for _, c := range []byte(`"[]{}`) {
+		sp[c] = true
+	}
+	return d, sp
+}()
+
+// jsonSkipContainer skips the object or array at data[i]. It is the hot
+// loop of loading a large file (a vocab and merge list are tens of MB), so
+// it runs over bytes that cannot matter without looking further.
+func jsonSkipContainer(data []byte, i int) (int, error) {
+	var stack []byte
+	n := len(data)
+	for j := i; j < n; j++ {
+		for j < n && !jsonSpecial[data[j]] {
+			j++
+		}
+		if j == n {
+			break
+		}
+		switch c := data[j]; c {
+		case '"':
+			j++
+			for j < n && data[j] != '"' {
+				if data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= n {
+				return 0, fmt.Errorf("string in the value starting at byte %d does not end", i)
+			}
+		case '{', '[':
+			stack = append(stack, c)
+		default: // '}', ']'
+			if len(stack) == 0 || (c == '}') != (stack[len(stack)-1] == '{') {
+				return 0, fmt.Errorf("unbalanced %q at byte %d", c, j)
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return j + 1, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("value starting at byte %d does not end", i)
 }
 
 // jsonFields calls f for each member of the object data, with its key (raw,

@@ -261,9 +261,7 @@ func combiningClass(r rune) uint8 {
 	return norm.NFD.Properties(b[:utf8.EncodeRune(b[:], r)]).CCC()
 }
 
-// decomposeAll applies NFD (or NFKD): each rune is decomposed, its first
-// output replacing it and the rest inserted, then runs of combining marks are
-// put in canonical order, the change counts travelling with their runes.
+// decomposeAll applies NFD (or NFKD).
 func (s *normalized) decomposeAll(form norm.Form) {
 	same := true
 	for _, r := range s.runes {
@@ -275,9 +273,17 @@ func (s *normalized) decomposeAll(form norm.Form) {
 	if same {
 		return
 	}
-	dest := make([]change, 0, len(s.runes)+8)
+	s.transform(decomposeChanges(s.runes, form), 0)
+}
+
+// decomposeChanges describes NFD (or NFKD) of runes: each rune is
+// decomposed, its first output replacing it and the rest inserted, then
+// runs of combining marks are put in canonical order, the change counts
+// travelling with their runes.
+func decomposeChanges(runes []rune, form norm.Form) []change {
+	dest := make([]change, 0, len(runes)+8)
 	var buf [32]rune
-	for _, r := range s.runes {
+	for _, r := range runes {
 		for j, dr := range decompose(buf[:0], r, form) {
 			c := change{r: dr}
 			if j > 0 {
@@ -301,51 +307,57 @@ func (s *normalized) decomposeAll(form norm.Form) {
 			dest[j-1], dest[j] = dest[j], dest[j-1]
 		}
 	}
-	s.transform(dest, 0)
+	return dest
 }
 
-// normalizeForm applies NFC or NFKC segment by segment (a starter and its
-// marks): a segment of k runes that becomes m runes maps its first min(k, m)
-// runes one to one, inserts the extra ones or charges the dropped ones to its
-// last output rune.
+// normalizeForm applies NFC or NFKC as tokenizers does (its
+// unicode-normalization-alignments crate): the text is decomposed (NFD or
+// NFKD, change counts as in decomposeAll), then recomposed by the canonical
+// composition algorithm; a mark that composes into its starter is dropped
+// and its change count, less one, is added to the starter's. So "e" U+0301
+// U+0302 becomes "é" (which drops the acute's position) and U+0302 (which
+// keeps its own), as the reference aligns them.
 func (s *normalized) normalizeForm(form norm.Form) {
-	text := string(s.runes)
-	if form.IsNormalString(text) {
+	if form.IsNormalString(string(s.runes)) {
 		return
 	}
-	var it norm.Iter
-	it.InitString(form, text)
-	dest := make([]change, 0, len(s.runes))
-	prev := 0
-	leading := 0
-	for !it.Done() {
-		out := it.Next()
-		pos := it.Pos()
-		k := utf8.RuneCountInString(text[prev:pos])
-		prev = pos
-		m := 0
-		first := len(dest)
-		for len(out) > 0 {
-			r, size := utf8.DecodeRune(out)
-			out = out[size:]
-			c := change{r: r}
-			if m >= k {
-				c.n = 1
-			}
-			dest = append(dest, c)
-			m++
-		}
-		if m < k {
-			if m == 0 {
-				if first == 0 {
-					leading += k
-				} else {
-					dest[first-1].n -= int32(k)
-				}
-			} else {
-				dest[len(dest)-1].n -= int32(k - m)
-			}
-		}
+	decomp := norm.NFD
+	if form == norm.NFKC {
+		decomp = norm.NFKD
 	}
-	s.transform(dest, leading)
+	dest := decomposeChanges(s.runes, decomp)
+	out := dest[:0]
+	starter := -1 // index in out of the last starter
+	lastCCC := -1 // class of the last rune after that starter; -1: none
+	for _, c := range dest {
+		ccc := int(combiningClass(c.r))
+		if starter >= 0 && (lastCCC == -1 || (lastCCC != 0 && lastCCC < ccc)) {
+			if r, ok := composePair(out[starter].r, c.r); ok {
+				out[starter].r = r
+				out[starter].n += c.n - 1
+				continue
+			}
+		}
+		if ccc == 0 {
+			starter, lastCCC = len(out), -1
+		} else if starter >= 0 {
+			lastCCC = ccc
+		}
+		out = append(out, c)
+	}
+	s.transform(out, 0)
+}
+
+// composePair is the primary composite of a starter and the rune after
+// it, if there is one.
+func composePair(a, b rune) (rune, bool) {
+	var buf [2 * utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], a)
+	n += utf8.EncodeRune(buf[n:], b)
+	c := norm.NFC.Bytes(buf[:n])
+	r, size := utf8.DecodeRune(c)
+	if size != len(c) || r == a {
+		return 0, false
+	}
+	return r, true
 }

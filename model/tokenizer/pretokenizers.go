@@ -258,12 +258,22 @@ func (p splitPreTokenizer) preTokenize(dst []normalized, s normalized) []normali
 	return splitSegs(dst, s, segs, p.behavior)
 }
 
+// batchPreTokenizer is a pre-tokenizer that is cheaper run over all the
+// pieces of a Sequence stage at once (ByteLevel shares its arrays).
+type batchPreTokenizer interface {
+	preTokenizeAll(dst, pieces []normalized) []normalized
+}
+
 type sequencePreTokenizer []preTokenizer
 
 func (q sequencePreTokenizer) preTokenize(dst []normalized, s normalized) []normalized {
 	cur := []normalized{s}
 	for _, p := range q {
 		var next []normalized
+		if b, ok := p.(batchPreTokenizer); ok {
+			cur = b.preTokenizeAll(next, cur)
+			continue
+		}
 		for _, c := range cur {
 			next = p.preTokenize(next, c)
 		}
