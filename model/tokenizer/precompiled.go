@@ -171,7 +171,14 @@ func (p *precompiled) normalize(s *normalized) {
 	if modified {
 		s.transform(changes, 0)
 	}
+	if cap(buf.text) > precompiledKeepBytes {
+		// Do not pin a huge text's buffers in the pool.
+		buf.text, buf.changes = nil, nil
+	}
 }
+
+// precompiledKeepBytes is the largest text whose buffers are pooled.
+const precompiledKeepBytes = 1 << 16
 
 // replaceChanges appends the change list of oldCount characters becoming
 // repl, the way tokenizers' Precompiled describes it: the characters map one
