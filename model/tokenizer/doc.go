@@ -45,11 +45,13 @@
 // preTokenizer, model) chosen from the file's "type" fields:
 //
 //   - normalizers: BertNormalizer, Sequence, NFD, NFKD, NFC, NFKC,
-//     Lowercase, StripAccents, Strip, Prepend, Replace, ByteLevel;
+//     Lowercase, StripAccents, Strip, Prepend, Replace, ByteLevel,
+//     Precompiled (SentencePiece's charsmap);
 //   - pre-tokenizers: BertPreTokenizer, Whitespace, WhitespaceSplit,
-//     Punctuation, Digits, Split, ByteLevel, Sequence;
+//     Punctuation, Digits, Split, ByteLevel, Metaspace, Sequence;
 //   - models: WordPiece, BPE (byte-level as in GPT-2, BART, Llama 3 and
-//     Qwen, SentencePiece-style with byte_fallback as in Gemma);
+//     Qwen, SentencePiece-style with byte_fallback as in Gemma), Unigram
+//     (XLM-R, Marian, T5), WordLevel;
 //   - post-processors: TemplateProcessing, BertProcessing,
 //     RobertaProcessing, ByteLevel (trim_offsets), Sequence.
 //
@@ -70,6 +72,21 @@
 //
 // Large files load in well under a second: the vocabulary and merges are
 // read by a byte scanner rather than encoding/json (jsonscan.go).
+//
+// # SentencePiece models
+//
+// Unigram is tokenizers' Viterbi over a byte trie of the pieces (unknown
+// characters cost the lowest score minus 10, consecutive ones are fused,
+// byte_fallback gives <0xNN> tokens), with its lattice in the per-call
+// scratch. Precompiled reads the darts-clone double-array trie and the
+// replacement strings SentencePiece stores in precompiled_charsmap and
+// applies them as tokenizers does, not as SentencePiece does: a grapheme
+// cluster under 6 bytes is looked up whole (its shortest matching prefix
+// replaces all of it), otherwise each character alone. It is not NFKC: the
+// charsmap is the model's own. scripts/gen-spm-tokenizers.py builds the
+// XLM-R, Marian and NLLB shapes from spm_train models, and its cross-check
+// (testdata/spm_crosscheck.md) lists where tokenizers, and so this package,
+// differ from SentencePiece itself.
 //
 // # Truncation and padding
 //

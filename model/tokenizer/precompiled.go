@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
@@ -34,6 +35,7 @@ type precompiled struct {
 	// asciiMapped marks the ASCII bytes the trie has a rule for; the others
 	// are left as they are without a lookup.
 	asciiMapped [128]bool
+	hints       *graphemeHints
 }
 
 type precompiledBuf struct {
@@ -74,6 +76,7 @@ func newPrecompiled(data []byte) (*precompiled, error) {
 	for c := range p.asciiMapped {
 		_, p.asciiMapped[c] = p.lookup([]byte{byte(c)})
 	}
+	p.hints = newGraphemeHints()
 	return p, nil
 }
 
@@ -133,17 +136,21 @@ func (p *precompiled) normalize(s *normalized) {
 	modified := false
 	state := -1
 	for rest := text; len(rest) > 0; {
-		// An ASCII character followed by another (or by nothing) is a
-		// grapheme cluster of its own, except CR LF: no segmentation needed.
-		if c := rest[0]; c < utf8.RuneSelf && (len(rest) == 1 || rest[1] < utf8.RuneSelf && (c != '\r' || rest[1] != '\n')) {
-			if p.asciiMapped[c] {
-				repl, _ := p.lookup(rest[:1])
-				modified = true
-				changes = replaceChanges(changes, 1, repl)
-			} else {
-				changes = append(changes, change{r: rune(c)})
+		// Most characters are a grapheme cluster of their own, which the
+		// hints tell without running the segmentation.
+		if r, size := utf8.DecodeRune(rest); p.hints.alone(r, rest[size:]) {
+			switch {
+			case r < utf8.RuneSelf && !p.asciiMapped[r]:
+				changes = append(changes, change{r: r})
+			default:
+				if repl, ok := p.lookup(rest[:size]); ok {
+					modified = true
+					changes = replaceChanges(changes, 1, repl)
+				} else {
+					changes = append(changes, change{r: r})
+				}
 			}
-			rest = rest[1:]
+			rest = rest[size:]
 			state = -1
 			continue
 		}
@@ -171,7 +178,14 @@ func (p *precompiled) normalize(s *normalized) {
 	if modified {
 		s.transform(changes, 0)
 	}
+	if cap(buf.text) > precompiledKeepBytes {
+		// Do not pin a huge text's buffers in the pool.
+		buf.text, buf.changes = nil, nil
+	}
 }
+
+// precompiledKeepBytes is the largest text whose buffers are pooled.
+const precompiledKeepBytes = 1 << 16
 
 // replaceChanges appends the change list of oldCount characters becoming
 // repl, the way tokenizers' Precompiled describes it: the characters map one
@@ -221,4 +235,57 @@ func parsePrecompiled(raw json.RawMessage) (normalizer, error) {
 		return nil, fmt.Errorf("%w: Precompiled normalizer: %w", ErrInvalid, err)
 	}
 	return p, nil
+}
+
+// graphemeHints tells, for characters of the Basic Multilingual Plane,
+// which ones may join the character before them into one grapheme cluster
+// (marks of every kind, ZWJ and ZWNJ, Hangul vowels and trailing
+// consonants, Thai and Lao AM) and which ones may join the character after
+// them (CR, the Prepend characters, Hangul, and the joining ones again, for
+// the Indic conjunct and emoji rules). Both sets are supersets of what the
+// Unicode rules need: a character in neither position is certainly a
+// cluster of its own, and anything else goes through the full segmentation.
+type graphemeHints struct {
+	joinsPrev, joinsNext [1 << 16 / 64]uint64
+}
+
+func newGraphemeHints() *graphemeHints {
+	h := &graphemeHints{}
+	set := func(bits *[1 << 16 / 64]uint64, lo, hi rune) {
+		for r := lo; r <= hi && r < 1<<16; r++ {
+			bits[r/64] |= 1 << (r % 64)
+		}
+	}
+	for _, t := range []*unicode.RangeTable{unicode.Mn, unicode.Me, unicode.Mc, unicode.Other_Grapheme_Extend} {
+		for _, rg := range t.R16 {
+			for r := rune(rg.Lo); r <= rune(rg.Hi); r += rune(rg.Stride) {
+				set(&h.joinsPrev, r, r)
+			}
+		}
+	}
+	for _, rg := range [][2]rune{{0x200C, 0x200D}, {0x0E33, 0x0E33}, {0x0EB3, 0x0EB3}, {0x1160, 0x11FF}, {0xD7B0, 0xD7FF}} {
+		set(&h.joinsPrev, rg[0], rg[1])
+	}
+	h.joinsNext = h.joinsPrev
+	for _, rg := range [][2]rune{{'\r', '\r'}, {0x0600, 0x0605}, {0x06DD, 0x06DD}, {0x070F, 0x070F}, {0x0890, 0x0891},
+		{0x08E2, 0x08E2}, {0x0D4E, 0x0D4E}, {0x1100, 0x11FF}, {0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xD7B0, 0xD7FF}} {
+		set(&h.joinsNext, rg[0], rg[1])
+	}
+	return h
+}
+
+// alone reports that r, followed by the text next, is certainly a
+// grapheme cluster of its own.
+func (h *graphemeHints) alone(r rune, next []byte) bool {
+	if r >= 1<<16 || h.joinsNext[r/64]&(1<<(r%64)) != 0 {
+		return false
+	}
+	if len(next) == 0 {
+		return true
+	}
+	if c := next[0]; c < utf8.RuneSelf {
+		return true
+	}
+	r2, _ := utf8.DecodeRune(next)
+	return r2 < 1<<16 && h.joinsPrev[r2/64]&(1<<(r2%64)) == 0
 }

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
 	"github.com/stretchr/testify/require"
 )
 
@@ -136,6 +138,75 @@ func TestPrecompiledDamagedTrie(t *testing.T) {
 			for _, r := range ranges {
 				require.True(t, r[0] >= 0 && r[0] <= r[1] && r[1] <= len([]rune(text)), "trial %d %q: range %v", trial, text, r)
 			}
+		}
+	}
+}
+
+// segmentedNormalize is Precompiled without the grapheme hints: every
+// cluster comes from the full segmentation. It is the oracle the hinted
+// path must equal.
+func segmentedNormalize(p *precompiled, s *normalized) {
+	var text []byte
+	for _, r := range s.runes {
+		text = utf8.AppendRune(text, r)
+	}
+	var changes []change
+	modified := false
+	state := -1
+	for rest := text; len(rest) > 0; {
+		var g []byte
+		g, rest, _, state = uniseg.FirstGraphemeCluster(rest, state)
+		if len(g) < 6 {
+			if repl, ok := p.lookup(g); ok {
+				modified = true
+				changes = replaceChanges(changes, utf8.RuneCount(g), repl)
+				continue
+			}
+		}
+		for len(g) > 0 {
+			r, size := utf8.DecodeRune(g)
+			if repl, ok := p.lookup(g[:size]); ok {
+				modified = true
+				changes = replaceChanges(changes, 1, repl)
+			} else {
+				changes = append(changes, change{r: r})
+			}
+			g = g[size:]
+		}
+	}
+	if modified {
+		s.transform(changes, 0)
+	}
+}
+
+// TestPrecompiledHintsMatchSegmentation: the shortcut that skips the
+// grapheme segmentation for characters that are clusters of their own
+// changes nothing, on the corpus and on random mixes of letters, marks,
+// joiners, Hangul jamo, CR LF, prepend characters and emoji.
+func TestPrecompiledHintsMatchSegmentation(t *testing.T) {
+	t.Parallel()
+	p := xlmrCharsmap(t)
+	var texts []string
+	for _, r := range readGoldenFile(t, "testdata/xlmr_golden.jsonl.gz") {
+		texts = append(texts, r.Text)
+	}
+	alphabet := []rune("aeﬁＡ① \r\n\t\u0301\u0302\u0903\u093f\u094d\u0915\u0937\u0600\u0627\u064b\u200c\u200d\u0e33\u0e01\u1100\u1161\u11a8\uac00\u3099\u30ab\uff76\uff9e\U0001F469\U0001F3FD\U0001F1FA\u2764\ufe0f")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		w := make([]rune, 1+rng.IntN(12))
+		for i := range w {
+			w[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		texts = append(texts, string(w))
+	}
+	for _, text := range texts {
+		a := newNormalized([]rune(text), 0)
+		b := newNormalized([]rune(text), 0)
+		p.normalize(&a)
+		segmentedNormalize(p, &b)
+		require.Equal(t, string(b.runes), string(a.runes), "%q", text)
+		for i := range a.runes {
+			require.Equal(t, b.at(i), a.at(i), "%q: rune %d", text, i)
 		}
 	}
 }

@@ -37,6 +37,12 @@ type unigram struct {
 	byteFallback bool
 	byteIDs      [256]int64 // id of "<0xNN>", -1 when absent
 	byteTokens   [256]string
+
+	// cache keeps the segmentation of words shorter than bpeCacheMaxWord
+	// bytes, up to bpeCacheSize words, as tokenizers' Unigram caches them
+	// (the BPE model's cache type). Words with an unknown token are not
+	// cached: its value is the word's own text.
+	cache *bpeCache
 }
 
 // lattice holds the Viterbi buffers of one word; it lives in scratch so
@@ -47,6 +53,7 @@ type lattice struct {
 	id     []int32
 	runeAt []int32 // byte offset → rune index (valid at rune boundaries)
 	segs   []latticeSeg
+	cached []bpeTok // a word's tokens on their way into the cache
 }
 
 // latticeSeg is one token of the best path, in bytes; unk marks a run of
@@ -94,6 +101,16 @@ func (u *unigram) tokenize(dst []token, word []rune, sc *scratch) []token {
 	}
 	sc.word = b
 	n := len(b)
+	cacheable := n < bpeCacheMaxWord
+	if cacheable {
+		if toks, ok := u.cache.get(b); ok {
+			for _, t := range toks {
+				dst = append(dst, token{id: int64(t.id), value: u.pieces[t.id], lo: int(t.lo), hi: int(t.hi)})
+			}
+			return dst
+		}
+	}
+	mark := len(dst)
 	lat.reset(n)
 	ri := int32(0)
 	for i := 0; i < n; {
@@ -105,8 +122,17 @@ func (u *unigram) tokenize(dst []token, word []rune, sc *scratch) []token {
 	lat.runeAt[n] = ri
 	u.viterbi(lat, b)
 	lat.segs = u.bestPath(lat.segs[:0], lat, n)
+	unk := false
 	for i := len(lat.segs) - 1; i >= 0; i-- {
 		dst = u.emit(dst, lat.segs[i], b, lat.runeAt)
+		unk = unk || lat.segs[i].unk
+	}
+	if cacheable && !unk {
+		lat.cached = lat.cached[:0]
+		for _, t := range dst[mark:] {
+			lat.cached = append(lat.cached, bpeTok{id: int32(t.id), lo: int32(t.lo), hi: int32(t.hi)})
+		}
+		u.cache.put(b, lat.cached)
 	}
 	if n > latticeKeepBytes {
 		// A huge word (a hostile 1 MB run without spaces) would otherwise
@@ -377,6 +403,7 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 		minScore:     math.Inf(1),
 		unkID:        *c.UnkID,
 		byteFallback: c.ByteFallback,
+		cache:        &bpeCache{m: make(map[string][]bpeTok)},
 	}
 	// The trie holds every non-empty piece with its id; of duplicate pieces
 	// the later one is kept, the id tokenizers' token_to_ids gives it. It

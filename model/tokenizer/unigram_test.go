@@ -165,3 +165,19 @@ func TestUnigramHugeWord(t *testing.T) {
 	u.tokenize(nil, []rune("abab"), sc)
 	require.NotZero(t, cap(sc.lat.score), "a small lattice is kept")
 }
+
+// TestUnigramCache: a word's second encoding comes from the cache and
+// equals the first; words with an unknown token (whose value is their own
+// text) and words of 256 bytes or more are not cached.
+func TestUnigramCache(t *testing.T) {
+	t.Parallel()
+	tok := loadTestdata(t, "xlmr_tokenizer.json")
+	u := tok.model.(*unigram)
+	text := "Le marché ｶﾞ " + strings.Repeat("x", 300)
+	first := tok.Encode(text, true)
+	require.Contains(t, u.cache.m, "▁marché")
+	require.NotContains(t, u.cache.m, "▁カ\u3099", "the word with the unknown voiced mark must not be cached")
+	require.Len(t, u.cache.m, 2, "▁Le and ▁marché only: %v", u.cache.m)
+	second := tok.Encode(text, true)
+	require.Equal(t, first, second)
+}
