@@ -3,8 +3,9 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/dlclark/regexp2/v2"
 )
 
 // preTokenizer cuts a normalized piece into words, appending the non-empty
@@ -212,7 +213,7 @@ func (d digitsPreTokenizer) preTokenize(dst []normalized, s normalized) []normal
 // behavior, optionally inverted (the matches are what is kept apart).
 type splitPreTokenizer struct {
 	literal  string
-	re       *regexp.Regexp
+	re       *regexp2.Regexp
 	behavior behavior
 	invert   bool
 }
@@ -221,7 +222,7 @@ func (p splitPreTokenizer) preTokenize(dst []normalized, s normalized) []normali
 	text := string(s.runes)
 	var idx [][]int
 	if p.re != nil {
-		idx = p.re.FindAllStringIndex(text, -1)
+		idx, _ = p.re.FindAllStringIndex(text, -1) // an error (deadline) keeps what was found
 	} else if p.literal != "" {
 		for off := 0; ; {
 			i := strings.Index(text[off:], p.literal)
