@@ -193,3 +193,10 @@ func TestBPECacheConcurrent(t *testing.T) {
 	}
 	require.NotNil(t, tok)
 }
+
+func TestLoadNotUTF8(t *testing.T) {
+	t.Parallel()
+	_, err := FromJSON([]byte("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\xff\":0},\"merges\":[]}}"))
+	require.ErrorIs(t, err, ErrInvalid)
+	require.ErrorContains(t, err, "not UTF-8")
+}
