@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/dlclark/regexp2/v2"
 )
 
 // preTokenizer cuts a normalized piece into words, appending the non-empty
@@ -209,27 +207,25 @@ func (d digitsPreTokenizer) preTokenize(dst []normalized, s normalized) []normal
 	return splitSegs(dst, s, runeSegs(s.runes, isDigit), behaviorContiguous)
 }
 
-// splitPreTokenizer is tokenizers' Split: a literal or regex pattern, a
-// behavior, optionally inverted (the matches are what is kept apart).
+// splitPreTokenizer is tokenizers' Split with a String pattern: a
+// literal, a behavior, optionally inverted (the matches are what is kept
+// apart). Regex patterns are regexSplit's (split.go).
 type splitPreTokenizer struct {
 	literal  string
-	re       *regexp2.Regexp
 	behavior behavior
 	invert   bool
 }
 
 func (p splitPreTokenizer) preTokenize(dst []normalized, s normalized) []normalized {
 	text := string(s.runes)
-	var idx [][]int
-	if p.re != nil {
-		idx, _ = p.re.FindAllStringIndex(text, -1) // an error (deadline) keeps what was found
-	} else if p.literal != "" {
+	var idx [][2]int
+	if p.literal != "" {
 		for off := 0; ; {
 			i := strings.Index(text[off:], p.literal)
 			if i < 0 {
 				break
 			}
-			idx = append(idx, []int{off + i, off + i + len(p.literal)})
+			idx = append(idx, [2]int{off + i, off + i + len(p.literal)})
 			off += i + len(p.literal)
 		}
 	}
