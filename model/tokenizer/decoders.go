@@ -3,10 +3,11 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dlclark/regexp2/v2"
 )
 
 // decoder turns token strings back into text, as tokenizers' Decoder
@@ -299,10 +300,11 @@ func (s stripDecoder) decodeChain(tokens []string) []string {
 	return out
 }
 
-// replaceDecoder replaces a literal string or a regex in each token.
+// replaceDecoder replaces a literal string or a regex (regexp2, as the
+// Replace normalizer and Split compile them) in each token.
 type replaceDecoder struct {
 	literal string
-	re      *regexp.Regexp
+	re      *regexp2.Regexp
 	content string
 }
 
@@ -311,7 +313,7 @@ func (r replaceDecoder) decodeChain(tokens []string) []string {
 	for i, tok := range tokens {
 		switch {
 		case r.re != nil:
-			out[i] = r.re.ReplaceAllLiteralString(tok, r.content)
+			out[i] = r.replaceRegex(tok)
 		case r.literal != "":
 			out[i] = strings.ReplaceAll(tok, r.literal, r.content)
 		default:
@@ -319,6 +321,24 @@ func (r replaceDecoder) decodeChain(tokens []string) []string {
 		}
 	}
 	return out
+}
+
+// replaceRegex replaces every match in tok; a search that fails (its
+// deadline) keeps the matches found before it.
+func (r replaceDecoder) replaceRegex(tok string) string {
+	ms, _ := r.re.FindAllStringIndex(tok, -1)
+	if len(ms) == 0 {
+		return tok
+	}
+	var sb strings.Builder
+	last := 0
+	for _, m := range ms {
+		sb.WriteString(tok[last:m[0]])
+		sb.WriteString(r.content)
+		last = m[1]
+	}
+	sb.WriteString(tok[last:])
+	return sb.String()
 }
 
 type sequenceDecoder []decoder

@@ -26,9 +26,9 @@ import (
 // equal to regexp2 by TestGPTMatcherEqualsRegexp2 (every corpus text, every
 // rune class, random strings) and to the reference by the llama3, qwen3 and
 // BART-shape goldens. BenchmarkSplitRegex compares the two on the news
-// paragraphs; the hand-written matcher is many times faster (figures in
-// docs/performance.md), which is why it exists: the pre-tokenizer regex
-// otherwise costs more than the BPE model.
+// paragraphs; the hand-written matcher is two to three times as fast
+// (figures in docs/performance.md), which is why it exists: through
+// regexp2 the split alone costs about as much CPU as the BPE model.
 
 // splitRegexTimeout bounds each regexp2 search for the next match: a file's
 // pattern may backtrack exponentially on hostile text, and tokenizer.json

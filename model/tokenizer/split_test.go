@@ -173,3 +173,14 @@ func TestSplitRegexCatastrophic(t *testing.T) {
 	}
 	require.Equal(t, []string{"x", strings.Repeat("a", 60) + "c"}, got)
 }
+
+// TestReplaceRegexUnicodeSpace: Replace regexes have Oniguruma's Unicode
+// \s (no-break and ideographic spaces), as Split's do; Go's RE2 \s is ASCII
+// only, so "a\u00a0\u3000b" stayed unknown before.
+func TestReplaceRegexUnicodeSpace(t *testing.T) {
+	t.Parallel()
+	tok := tiny(t, `{"type":"Replace","pattern":{"Regex":"\\s+"},"content":""}`, "", "", "")
+	e := tok.Encode("a\u00a0\u3000b", false)
+	require.Equal(t, []string{"ab"}, e.Tokens)
+	require.Equal(t, [][2]int{{0, 4}}, e.Offsets)
+}
