@@ -25,6 +25,7 @@ import (
 type bpe struct {
 	vocab
 	merges mergeTable
+	lookup strTable // the vocab again, for the model's hot lookups
 
 	// Single-character ids without prefix or suffix, the common case: a
 	// table for runes below len(small), a map above. -1: not in the vocab.
@@ -152,7 +153,7 @@ func (b *bpe) tokenize(dst []token, word []rune, sc *scratch) []token {
 		sc.word = utf8.AppendRune(sc.word, r)
 	}
 	if b.ignoreMerges {
-		if id, ok := b.ids[string(sc.word)]; ok {
+		if id, ok := b.lookup.get(sc.word); ok {
 			return append(dst, token{id: id, value: b.tokens[id], lo: 0, hi: n})
 		}
 	}
@@ -199,7 +200,7 @@ func (b *bpe) charID(word []rune, i int, sc *scratch) int32 {
 		return -1
 	}
 	sc.key = b.charKey(sc.key[:0], word, i)
-	if id, ok := b.ids[string(sc.key)]; ok {
+	if id, ok := b.lookup.get(sc.key); ok {
 		return int32(id)
 	}
 	return -1
@@ -388,6 +389,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 		b.unk, b.unkID = *c.Unk, id
 	}
 	b.indexChars()
+	b.lookup = newStrTable(v.ids, v.tokens)
 	if b.merges, err = b.readMerges(mergesRaw); err != nil {
 		return nil, err
 	}
@@ -493,11 +495,11 @@ func (b *bpe) readMerges(raw []byte) (mergeTable, error) {
 // resolveMerge looks up the two tokens of a merge and their concatenation
 // (the right one without its continuing_subword_prefix).
 func (b *bpe) resolveMerge(l, r, key []byte) (uint64, uint32, []byte, error) {
-	a, ok := b.ids[string(l)]
+	a, ok := b.lookup.get(l)
 	if !ok {
 		return 0, 0, key, fmt.Errorf("token %q is not in the vocab", l)
 	}
-	c, ok := b.ids[string(r)]
+	c, ok := b.lookup.get(r)
 	if !ok {
 		return 0, 0, key, fmt.Errorf("token %q is not in the vocab", r)
 	}
@@ -506,7 +508,7 @@ func (b *bpe) resolveMerge(l, r, key []byte) (uint64, uint32, []byte, error) {
 		return 0, 0, key, fmt.Errorf("token %q lacks the continuing_subword_prefix %q", r, b.prefix)
 	}
 	key = append(append(key[:0], l...), right...)
-	id, ok := b.ids[string(key)]
+	id, ok := b.lookup.get(key)
 	if !ok {
 		return 0, 0, key, fmt.Errorf("merged token %q is not in the vocab", key)
 	}

@@ -1,6 +1,9 @@
 package tokenizer
 
-import "math/bits"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // mergeTable maps a pair of token ids to its merge (rank and merged id). It
 // is an open-addressing hash table with linear probing at most half full:
@@ -49,4 +52,62 @@ func (t *mergeTable) get(a, b int32) (rank uint32, id int32, ok bool) {
 			return 0, 0, false
 		}
 	}
+}
+
+// strTable maps token strings to ids for the BPE model's own lookups (the
+// three per merge at load, the whole-word one of ignore_merges), faster
+// than the vocab's Go map: a slot is 8 bytes (a hash tag and the id), so
+// the table of a 262,144-token vocabulary is 4 MB, probes are short, and
+// the string is compared only when the tag matches.
+type strTable struct {
+	slots []uint64 // tag<<32 | id+1; 0: empty
+	shift uint8
+	seed  maphash.Seed
+	keys  []string         // token by id (the vocab's table)
+	extra map[string]int64 // tokens sharing an id with another token
+}
+
+func newStrTable(ids map[string]int64, keys []string) strTable {
+	size := 1 << bits.Len(uint(len(ids)+len(ids)/2)) // at most two thirds full
+	t := strTable{slots: make([]uint64, size), shift: uint8(64 - bits.TrailingZeros(uint(size))),
+		seed: maphash.MakeSeed(), keys: keys}
+	mask := uint64(size - 1)
+	for k, id := range ids {
+		if keys[id] != k {
+			if t.extra == nil {
+				t.extra = map[string]int64{}
+			}
+			t.extra[k] = id
+			continue
+		}
+		h := maphash.String(t.seed, k)
+		for i := h >> t.shift; ; i = (i + 1) & mask {
+			if t.slots[i] == 0 {
+				t.slots[i] = h<<32 | uint64(id+1)
+				break
+			}
+		}
+	}
+	return t
+}
+
+func (t *strTable) get(key []byte) (int64, bool) {
+	h := maphash.Bytes(t.seed, key)
+	mask := uint64(len(t.slots) - 1)
+	for i := h >> t.shift; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			break
+		}
+		if s>>32 == h&0xFFFFFFFF {
+			if id := int64(uint32(s)) - 1; t.keys[id] == string(key) {
+				return id, true
+			}
+		}
+	}
+	if t.extra != nil {
+		id, ok := t.extra[string(key)]
+		return id, ok
+	}
+	return 0, false
 }

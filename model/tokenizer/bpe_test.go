@@ -193,3 +193,31 @@ func TestBPECacheConcurrent(t *testing.T) {
 	}
 	require.NotNil(t, tok)
 }
+
+func TestLoadNotUTF8(t *testing.T) {
+	t.Parallel()
+	_, err := FromJSON([]byte("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\xff\":0},\"merges\":[]}}"))
+	require.ErrorIs(t, err, ErrInvalid)
+	require.ErrorContains(t, err, "not UTF-8")
+}
+
+// TestBPESharedIDs: two tokens with one id (files have them) are both
+// found, whichever the id's reverse entry names.
+func TestBPESharedIDs(t *testing.T) {
+	t.Parallel()
+	tok, err := FromJSON([]byte(`{"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2,"ba":2},"merges":["a b","b a"]}}`))
+	require.NoError(t, err)
+	e := tok.Encode("abba", false)
+	require.Equal(t, []int64{2, 2}, e.IDs)
+	v := map[string]int64{"a": 0, "b": 1, "ab": 2, "ba": 2, "c": 3}
+	voc, err := newVocab(v)
+	require.NoError(t, err)
+	st := newStrTable(v, voc.tokens)
+	for k, id := range v {
+		got, ok := st.get([]byte(k))
+		require.True(t, ok, "%q", k)
+		require.Equal(t, id, got, "%q", k)
+	}
+	_, ok := st.get([]byte("zz"))
+	require.False(t, ok)
+}

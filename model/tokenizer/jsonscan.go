@@ -186,8 +186,13 @@ func jsonEnd(data []byte, i int) error {
 	return nil
 }
 
-// decodeFile cuts tokenizer.json into its sections.
+// decodeFile cuts tokenizer.json into its sections. The file must be
+// UTF-8, as JSON is (tokenizers refuses other files; the hand-read vocab
+// and merges take their bytes as they are).
 func decodeFile(data []byte, f *fileJSON) error {
+	if !utf8.Valid(data) {
+		return fmt.Errorf("not UTF-8")
+	}
 	return jsonFields(data, func(key string, val []byte) error {
 		switch key {
 		case "truncation":

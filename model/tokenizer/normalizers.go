@@ -3,10 +3,10 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/dlclark/regexp2/v2"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -147,11 +147,11 @@ func (p prependNormalizer) normalize(s *normalized) {
 }
 
 // replaceNormalizer replaces every match of a literal or a regular
-// expression. NOTE: patterns are compiled with Go's regexp (RE2 syntax);
-// tokenizers uses Oniguruma, so look-around patterns are refused at load.
+// expression (compiled with regexp2, which has Oniguruma's look-around and
+// Unicode classes).
 type replaceNormalizer struct {
 	literal string
-	re      *regexp.Regexp
+	re      *regexp2.Regexp
 	content []rune
 }
 
@@ -159,7 +159,9 @@ func (rp replaceNormalizer) normalize(s *normalized) {
 	text := string(s.runes)
 	var matches [][2]int
 	if rp.re != nil {
-		for _, m := range rp.re.FindAllStringIndex(text, -1) {
+		// An error (the search deadline) keeps the matches found so far.
+		ms, _ := rp.re.FindAllStringIndex(text, -1)
+		for _, m := range ms {
 			matches = append(matches, [2]int{m[0], m[1]})
 		}
 	} else if rp.literal != "" {
@@ -210,7 +212,8 @@ func (rp replaceNormalizer) normalize(s *normalized) {
 }
 
 // parsePattern reads tokenizers' {"String": s} / {"Regex": re} pattern.
-func parsePattern(raw json.RawMessage, what string) (literal string, re *regexp.Regexp, err error) {
+// Regexes are compiled with regexp2, as Split's are (split.go says why).
+func parsePattern(raw json.RawMessage, what string) (literal string, re *regexp2.Regexp, err error) {
 	var p struct {
 		String *string `json:"String"`
 		Regex  *string `json:"Regex"`
@@ -222,12 +225,8 @@ func parsePattern(raw json.RawMessage, what string) (literal string, re *regexp.
 	case p.String != nil:
 		return *p.String, nil, nil
 	case p.Regex != nil:
-		re, err := regexp.Compile(*p.Regex)
-		if err != nil {
-			return "", nil, fmt.Errorf("%w: %s regex %q: %v (Go RE2 syntax; Oniguruma-only features are not supported)",
-				ErrUnsupported, what, *p.Regex, err)
-		}
-		return "", re, nil
+		re, _, err := compileSplitRegex(*p.Regex, what)
+		return "", re, err
 	}
 	return "", nil, fmt.Errorf("%w: %s pattern %s needs String or Regex", ErrInvalid, what, raw)
 }

@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -208,27 +207,25 @@ func (d digitsPreTokenizer) preTokenize(dst []normalized, s normalized) []normal
 	return splitSegs(dst, s, runeSegs(s.runes, isDigit), behaviorContiguous)
 }
 
-// splitPreTokenizer is tokenizers' Split: a literal or regex pattern, a
-// behavior, optionally inverted (the matches are what is kept apart).
+// splitPreTokenizer is tokenizers' Split with a String pattern: a
+// literal, a behavior, optionally inverted (the matches are what is kept
+// apart). Regex patterns are regexSplit's (split.go).
 type splitPreTokenizer struct {
 	literal  string
-	re       *regexp.Regexp
 	behavior behavior
 	invert   bool
 }
 
 func (p splitPreTokenizer) preTokenize(dst []normalized, s normalized) []normalized {
 	text := string(s.runes)
-	var idx [][]int
-	if p.re != nil {
-		idx = p.re.FindAllStringIndex(text, -1)
-	} else if p.literal != "" {
+	var idx [][2]int
+	if p.literal != "" {
 		for off := 0; ; {
 			i := strings.Index(text[off:], p.literal)
 			if i < 0 {
 				break
 			}
-			idx = append(idx, []int{off + i, off + i + len(p.literal)})
+			idx = append(idx, [2]int{off + i, off + i + len(p.literal)})
 			off += i + len(p.literal)
 		}
 	}

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 	"unicode"
 
 	"github.com/dlclark/regexp2/v2"
@@ -25,9 +26,16 @@ import (
 // equal to regexp2 by TestGPTMatcherEqualsRegexp2 (every corpus text, every
 // rune class, random strings) and to the reference by the llama3, qwen3 and
 // BART-shape goldens. BenchmarkSplitRegex compares the two on the news
-// paragraphs; the hand-written matcher is many times faster (figures in
-// docs/performance.md), which is why it exists: the pre-tokenizer regex
-// otherwise costs more than the BPE model.
+// paragraphs; the hand-written matcher is two to three times as fast
+// (figures in docs/performance.md), which is why it exists: through
+// regexp2 the split alone costs about as much CPU as the BPE model.
+
+// splitRegexTimeout bounds each regexp2 search for the next match: a file's
+// pattern may backtrack exponentially on hostile text, and tokenizer.json
+// files are input like any other. (regexp2 keeps time with a clock
+// goroutine that stops by itself a little after the last deadline.) The
+// known patterns run in gptMatcher, linear and without a deadline.
+const splitRegexTimeout = time.Second
 
 // Known patterns, as they appear in tokenizer.json files.
 const (
@@ -186,6 +194,7 @@ func compileSplitRegex(pattern, what string) (*regexp2.Regexp, *gptMatcher, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s regex %q: %v", ErrUnsupported, what, pattern, err)
 	}
+	re.MatchTimeout = splitRegexTimeout
 	if g, ok := knownPatterns[pattern]; ok {
 		return re, &g, nil
 	}
@@ -206,8 +215,9 @@ func (p *regexSplit) matches(dst []seg, rs []rune) []seg {
 		}
 		return dst
 	}
-	// Matching cannot fail for lack of time (no timeout is set); a
-	// backtracking-stack overflow on hostile input leaves the rest unsplit.
+	// A search that runs past splitRegexTimeout, or overflows regexp2's
+	// bounded backtracking stack, ends the matching: the rest of the text
+	// stays one piece. Encoding cannot fail, and the model still covers it.
 	_ = p.re.FindRunesMatches(rs, 0, func(m regexp2.MatchView) bool {
 		if lo, l, ok := m.GroupRange(0); ok && l > 0 {
 			dst = append(dst, seg{lo, lo + l, true})

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dlclark/regexp2/v2"
@@ -155,4 +156,31 @@ func BenchmarkSplitRegex(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSplitRegexCatastrophic: a pattern that backtracks exponentially on
+// the text stops at the search deadline, leaving the rest of the text one
+// piece, instead of holding the CPU.
+func TestSplitRegexCatastrophic(t *testing.T) {
+	t.Parallel()
+	raw := []byte(`{"type":"Split","pattern":{"Regex":"x|(a|aa)+b"},"behavior":"Isolated","invert":false}`)
+	p, err := parsePreTokenizer(raw)
+	require.NoError(t, err)
+	text := "x" + strings.Repeat("a", 60) + "c"
+	var got []string
+	for _, w := range p.preTokenize(nil, newNormalized([]rune(text), 0)) {
+		got = append(got, string(w.runes))
+	}
+	require.Equal(t, []string{"x", strings.Repeat("a", 60) + "c"}, got)
+}
+
+// TestReplaceRegexUnicodeSpace: Replace regexes have Oniguruma's Unicode
+// \s (no-break and ideographic spaces), as Split's do; Go's RE2 \s is ASCII
+// only, so "a\u00a0\u3000b" stayed unknown before.
+func TestReplaceRegexUnicodeSpace(t *testing.T) {
+	t.Parallel()
+	tok := tiny(t, `{"type":"Replace","pattern":{"Regex":"\\s+"},"content":""}`, "", "", "")
+	e := tok.Encode("a\u00a0\u3000b", false)
+	require.Equal(t, []string{"ab"}, e.Tokens)
+	require.Equal(t, [][2]int{{0, 4}}, e.Offsets)
 }
