@@ -122,7 +122,7 @@ func TestUnigramLoadErrors(t *testing.T) {
 		"flat list":    {`{"type":"Unigram","vocab":["a"],"unk_id":0}`, ErrInvalid, "[piece, score] arrays"},
 		"three items":  {`{"type":"Unigram","vocab":[["a",0,1]],"unk_id":0}`, ErrInvalid, `entry 0 ("a"): ']' expected`},
 		"no vocab":     {`{"type":"Unigram","unk_id":0}`, ErrInvalid, "no vocab"},
-		"bad utf8":     {"{\"type\":\"Unigram\",\"vocab\":[[\"\xff\",0]],\"unk_id\":0}", ErrInvalid, "UTF-8"}, // the file-level check (jsonscan) or the piece's
+		"bad utf8":     {"{\"type\":\"Unigram\",\"vocab\":[[\"\xff\",0]],\"unk_id\":0}", ErrInvalid, "UTF-8"},
 		"unbalanced":   {`{"type":"Unigram","vocab":[["a",0],"unk_id":0}`, ErrInvalid, "unbalanced"},
 		"huge piece":   {`{"type":"Unigram","vocab":[["` + strings.Repeat("a", 2000) + `",0]],"unk_id":0}`, ErrInvalid, "2000 bytes"},
 	} {
