@@ -10,10 +10,10 @@ import (
 
 // Variants of the ONNX files of an Optimum export.
 const (
-	VariantAuto      = ""           // Options.Variant default: see chooseVariant
-	VariantFP32      = "fp32"       // encoder_model.onnx, …
-	VariantQuantized = "quantized"  // encoder_model_quantized.onnx, … (dynamic int8)
-	VariantFP16      = "fp16"       // encoder_model_fp16.onnx, …
+	VariantAuto      = ""          // Options.Variant default: see chooseVariant
+	VariantFP32      = "fp32"      // encoder_model.onnx, …
+	VariantQuantized = "quantized" // encoder_model_quantized.onnx, … (dynamic int8)
+	VariantFP16      = "fp16"      // encoder_model_fp16.onnx, …
 )
 
 // Decoder layouts.
@@ -66,7 +66,7 @@ func filesFor(dir, variant, layout string) (Files, error) {
 		LayoutMerged: "decoder_model_merged%[1]s.onnx",
 		LayoutPair:   "decoder_model%[1]s.onnx + decoder_with_past_model%[1]s.onnx",
 	}[layout]
-	return f, fmt.Errorf("%w: %s/onnx has no "+want, onnx.ErrInvalidModel, dir, suffix(variant))
+	return f, fmt.Errorf("%w: %s has no %s", onnx.ErrInvalidModel, filepath.Join(dir, "onnx"), fmt.Sprintf(want, suffix(variant)))
 }
 
 // chooseVariant applies the variant rule: an explicit variant must exist;

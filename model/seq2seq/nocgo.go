@@ -21,7 +21,7 @@ func openBackend(ctx context.Context, files Files, mc modelConfig, opts Options,
 	return nil, fmt.Errorf("%w: masx was built without cgo", onnx.ErrUnavailable)
 }
 
-func (be *ortBackend) vocab() int { return be.vocabSize }
+func (be *ortBackend) vocab() int   { return be.vocabSize }
 func (be *ortBackend) close() error { return nil }
 func (be *ortBackend) start(ctx context.Context, srcs [][]int64, recompute bool) (stepper, error) {
 	return nil, fmt.Errorf("%w: masx was built without cgo", onnx.ErrUnavailable)

@@ -142,11 +142,11 @@ func (s *ortSession) close() {
 
 // ortBackend holds a model's sessions and the shapes read from them.
 type ortBackend struct {
-	files                                 Files
-	enc, merged, dec, decPast             *ortSession
+	files                                Files
+	enc, merged, dec, decPast            *ortSession
 	layers, heads, headDim, d, vocabSize int
-	provider                              string
-	m                                     *Model
+	provider                             string
+	m                                    *Model
 
 	mu     sync.RWMutex // runs hold it shared, close exclusively
 	closed bool
