@@ -21,7 +21,7 @@ func TestCancelLeavesBatchBetweenSteps(t *testing.T) {
 	for _, beams := range []int{1, 3} {
 		done := make(chan struct{})
 		var hooks []int
-		m := load(t, dir, Options{StepHook: func(steps int) {
+		m := loadModel(t, dir, Options{StepHook: func(steps int) {
 			hooks = append(hooks, steps)
 			if steps == 3 {
 				close(done)
@@ -41,7 +41,7 @@ func TestCancelLeavesBatchBetweenSteps(t *testing.T) {
 
 		// In a batch: the cancelled row leaves, the other finishes.
 		done2 := make(chan struct{})
-		m2 := load(t, dir, Options{StepHook: func(steps int) {
+		m2 := loadModel(t, dir, Options{StepHook: func(steps int) {
 			if steps == 2 {
 				close(done2)
 			}
@@ -56,7 +56,7 @@ func TestCancelLeavesBatchBetweenSteps(t *testing.T) {
 }
 
 func TestDeadlineAndContext(t *testing.T) {
-	m := load(t, familyDir(t, "marian"), Options{})
+	m := loadModel(t, familyDir(t, "marian"), Options{})
 	g := m.Defaults()
 	g.NumBeams, g.MaxNewTokens = 1, 8
 	out, errs, err := m.Generate(context.Background(), []Request{
@@ -75,7 +75,7 @@ func TestDeadlineAndContext(t *testing.T) {
 }
 
 func TestInvalidInput(t *testing.T) {
-	m := load(t, familyDir(t, "bart"), Options{})
+	m := loadModel(t, familyDir(t, "bart"), Options{})
 	g := m.Defaults()
 	bad := g
 	bad.NumBeams = 0
@@ -110,7 +110,7 @@ func TestInvalidInput(t *testing.T) {
 // task_specific_params.summarization; Marian's come from
 // generation_config.json.
 func TestGenerationDefaults(t *testing.T) {
-	bart := load(t, familyDir(t, "bart"), Options{}).Defaults()
+	bart := loadModel(t, familyDir(t, "bart"), Options{}).Defaults()
 	require.Equal(t, 4, bart.NumBeams)
 	require.Equal(t, 2.0, bart.LengthPenalty)
 	require.Equal(t, 5, bart.MinLength)
@@ -121,7 +121,7 @@ func TestGenerationDefaults(t *testing.T) {
 	require.EqualValues(t, 2, bart.ForcedEOSTokenID)
 	require.EqualValues(t, 2, bart.DecoderStartTokenID)
 
-	marian := load(t, familyDir(t, "marian"), Options{}).Defaults()
+	marian := loadModel(t, familyDir(t, "marian"), Options{}).Defaults()
 	require.Equal(t, [][]int64{{127}}, marian.BadWordsIDs)
 	require.EqualValues(t, 127, marian.DecoderStartTokenID)
 	require.EqualValues(t, 0, marian.EOSTokenID)
@@ -243,7 +243,7 @@ func FuzzGenerate(f *testing.F) {
 	f.Add([]byte{5, 6, 7, 2}, uint8(1), uint8(4))
 	f.Add([]byte{}, uint8(2), uint8(1))
 	f.Add([]byte{255, 0, 127, 128}, uint8(3), uint8(9))
-	m := load(f, familyDir(f, "marian"), Options{})
+	m := loadModel(f, familyDir(f, "marian"), Options{})
 	f.Fuzz(func(t *testing.T, raw []byte, beams, n uint8) {
 		ids := make([]int64, len(raw))
 		for i, b := range raw {

@@ -55,7 +55,7 @@ func TestGreedyMatchesTransformersJS(t *testing.T) {
 		}
 		require.NotEmpty(t, gm.Cases)
 		for _, layout := range []string{LayoutMerged, LayoutPair} {
-			m := load(t, dir, Options{Layout: layout})
+			m := loadModel(t, dir, Options{Layout: layout})
 			require.Equal(t, layout, m.Files().Layout)
 			for _, gc := range gm.Cases {
 				c := cases[gc.Name]
@@ -97,7 +97,7 @@ func TestMatchesNumpyReference(t *testing.T) {
 		dir := familyDir(t, fam)
 		refs := readReferences(t, dir)
 		for _, layout := range []string{LayoutMerged, LayoutPair} {
-			m := load(t, dir, Options{Layout: layout})
+			m := loadModel(t, dir, Options{Layout: layout})
 			beams := 0
 			for _, c := range readCases(t, dir) {
 				g := c.config(t, m)
@@ -123,8 +123,8 @@ func TestCacheMatchesRecompute(t *testing.T) {
 	for _, fam := range families {
 		dir := familyDir(t, fam)
 		for _, layout := range []string{LayoutMerged, LayoutPair} {
-			cached := load(t, dir, Options{Layout: layout})
-			full := load(t, dir, Options{Layout: layout, Recompute: true})
+			cached := loadModel(t, dir, Options{Layout: layout})
+			full := loadModel(t, dir, Options{Layout: layout, Recompute: true})
 			c := readCases(t, dir)[0]
 			g := c.config(t, cached)
 			a := generateAll(t, cached, c.requests(g))
@@ -166,7 +166,7 @@ func TestBatchInvariance(t *testing.T) {
 	for _, fam := range families {
 		dir := familyDir(t, fam)
 		for _, layout := range []string{LayoutMerged, LayoutPair} {
-			m := load(t, dir, Options{Layout: layout})
+			m := loadModel(t, dir, Options{Layout: layout})
 			for _, c := range readCases(t, dir) {
 				if c.Name != "greedy" && c.Name != "beam4" {
 					continue

@@ -41,7 +41,7 @@ func familyDir(t testing.TB, family string) string {
 	return dir
 }
 
-func load(t testing.TB, dir string, opts Options) *Model {
+func loadModel(t testing.TB, dir string, opts Options) *Model {
 	t.Helper()
 	opts.Threads = 1
 	m, err := Load(context.Background(), dir, opts)

@@ -54,7 +54,7 @@ type Model struct {
 	cfg      modelConfig
 	opts     Options
 	be       *ortBackend
-	m        counters
+	m        *counters // shared by the models a Generator loads
 }
 
 // counters are the engine's running totals.
@@ -89,12 +89,14 @@ func (m *Model) observeStep(rows int, d time.Duration) {
 func (m *Model) observeTokens(n int) { m.m.tokens.Add(int64(n)) }
 
 // Metrics returns the totals since Load.
-func (m *Model) Metrics() Metrics {
+func (m *Model) Metrics() Metrics { return m.m.metrics() }
+
+func (c *counters) metrics() Metrics {
 	out := Metrics{
-		Tokens: m.m.tokens.Load(), DecodeSteps: m.m.steps.Load(), RowSteps: m.m.rowSteps.Load(),
-		EncoderSeconds: time.Duration(m.m.encodeNs.Load()).Seconds(),
-		DecoderSeconds: time.Duration(m.m.decodeNs.Load()).Seconds(),
-		Generates:      m.m.calls.Load(),
+		Tokens: c.tokens.Load(), DecodeSteps: c.steps.Load(), RowSteps: c.rowSteps.Load(),
+		EncoderSeconds: time.Duration(c.encodeNs.Load()).Seconds(),
+		DecoderSeconds: time.Duration(c.decodeNs.Load()).Seconds(),
+		Generates:      c.calls.Load(),
 	}
 	if out.DecodeSteps > 0 {
 		out.AvgBatchOccupancy = float64(out.RowSteps) / float64(out.DecodeSteps)
@@ -112,6 +114,10 @@ func (m *Model) Metrics() Metrics {
 // and a mismatch is an error wrapping onnx.ErrInvalidModel that names the
 // file and the tensor.
 func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
+	return load(ctx, dir, opts, &counters{})
+}
+
+func load(ctx context.Context, dir string, opts Options, c *counters) (*Model, error) {
 	if opts.ORTLib != "" || !onnx.Available() {
 		if err := onnx.Init(opts.ORTLib); err != nil {
 			return nil, fmt.Errorf("loading %s: %w", dir, err)
@@ -125,7 +131,7 @@ func Load(ctx context.Context, dir string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{dir: dir, files: files, cfg: mc, opts: opts}
+	m := &Model{dir: dir, files: files, cfg: mc, opts: opts, m: c}
 	if m.be, err = openBackend(ctx, files, mc, opts, m); err != nil {
 		return nil, err
 	}
