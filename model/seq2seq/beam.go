@@ -150,8 +150,8 @@ func beamSearch(ctx context.Context, be backend, st stats, g GenerationConfig, r
 		st.observeStep(len(seqs), time.Since(t0))
 		st.observeTokens(len(live))
 		origin := make(map[*beamRow][]int, len(live))
+		total := make([]float64, nb*V)
 		for a, br := range live {
-			total := make([]float64, nb*V)
 			for b := range nb {
 				row := a*nb + b
 				logSoftmax(lp64, logits[row*V:(row+1)*V])
@@ -248,10 +248,10 @@ func (br *beamRow) advance(g GenerationConfig, cands []cand, maxLen int) []int {
 func regroupBeams(dec stepper, live []*beamRow, nb int, origin map[*beamRow][]int) ([]*beamRow, error) {
 	var idx []int
 	var next []*beamRow
-	identity := true
+	identity, sameRows := true, true
 	for a, br := range live {
 		if br.failed || br.done {
-			identity = false
+			identity, sameRows = false, false
 			continue
 		}
 		for b := range nb {
@@ -266,8 +266,11 @@ func regroupBeams(dec stepper, live []*beamRow, nb int, origin map[*beamRow][]in
 		}
 		next = append(next, br)
 	}
-	if identity || len(next) == 0 {
+	switch {
+	case identity || len(next) == 0:
 		return next, nil
+	case sameRows:
+		return next, dec.reorder(idx)
 	}
 	return next, dec.keep(idx)
 }

@@ -47,6 +47,11 @@ type stepper interface {
 	// keep makes row i of the new state old row idx[i] (rows may repeat:
 	// beams that fork).
 	keep(idx []int) error
+	// reorder is keep for an idx that maps every row to a row of the same
+	// source (beams of one sentence trading places): only the
+	// self-attention cache moves, since the encoder states and the
+	// cross-attention cache are the same for all of a source's rows.
+	reorder(idx []int) error
 	close()
 }
 

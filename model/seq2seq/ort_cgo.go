@@ -500,17 +500,33 @@ func (st *ortState) take(sess *ortSession, outs []ort.Value, T int, cached bool)
 
 // keep gathers every per-row tensor down to rows idx.
 func (st *ortState) keep(idx []int) error {
+	return st.gatherRows(idx, true)
+}
+
+// reorder gathers the self-attention cache only; see stepper.
+func (st *ortState) reorder(idx []int) error {
+	if len(idx) != st.rows {
+		return fmt.Errorf("seq2seq: reorder %d rows of %d", len(idx), st.rows)
+	}
+	return st.gatherRows(idx, false)
+}
+
+func (st *ortState) gatherRows(idx []int, all bool) error {
 	if err := checkIdx(idx, st.rows); err != nil {
 		return err
 	}
 	var err error
-	if st.mask, err = gather(st.mask, idx); err != nil {
-		return err
+	sets := [][]*ort.Tensor[float32]{st.self}
+	if all {
+		if st.mask, err = gather(st.mask, idx); err != nil {
+			return err
+		}
+		if st.hidden, err = gather(st.hidden, idx); err != nil {
+			return err
+		}
+		sets = append(sets, st.cross)
 	}
-	if st.hidden, err = gather(st.hidden, idx); err != nil {
-		return err
-	}
-	for _, ts := range [][]*ort.Tensor[float32]{st.cross, st.self} {
+	for _, ts := range sets {
 		for i := range ts {
 			if ts[i], err = gather(ts[i], idx); err != nil {
 				return err
