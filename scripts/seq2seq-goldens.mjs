@@ -6,6 +6,10 @@
 //
 //   node scripts/seq2seq-goldens.mjs NAME=DIR... > model/seq2seq/testdata/goldens.json
 //
+// with NAME marian, nllb and bart and DIR the folders `go test
+// ./model/seq2seq` generates: $MASX_CACHE_DIR/testmodels/s2s-NAME-tiny-HASH
+// (TestGreedyMatchesTransformersJS names the HASH it expects).
+//
 // transformers.js is a test ORACLE only: masx never runs it. Install it with
 // scripts/setup.sh (npm, --ignore-scripts, under $MASX_CACHE_DIR/npm/transformers)
 // or point MASX_TRANSFORMERS_JS at its node_modules/@huggingface/transformers.
@@ -65,4 +69,6 @@ for (const arg of process.argv.slice(2)) {
   out.models[name] = { folder: path.basename(dir), cases: res };
   await model.dispose();
 }
-process.stdout.write(JSON.stringify(out, null, 1) + '\n');
+// One line per id list, so that a changed golden shows as one changed line.
+const text = JSON.stringify(out, null, 1).replace(/\[[\d,\s-]*\]/g, (m) => m.replace(/\s+/g, ''));
+process.stdout.write(text + '\n');

@@ -41,6 +41,18 @@
 // left, as CTranslate2 does. Beam search gathers the caches every step to
 // follow the surviving beams, as transformers' cache reordering does.
 //
+// # How it is checked
+//
+// No real weights can be downloaded where masx is built, so the tests run
+// generated models (model/testmodel, gen_seq2seq_models.py) with the exact
+// Optimum names, one per family shape (Marian, NLLB/M2M100, BART), with
+// both decoder layouts, against two independent references:
+// transformers.js (scripts/seq2seq-goldens.mjs, committed goldens) for
+// greedy search, and the generator's numpy implementation of the model and
+// of transformers' beam search for beam search. The KV cache is checked
+// against full recomputation (logits within 1e-4), and every source
+// against itself inside a batch of mixed lengths.
+//
 // # Through the inference runtime
 //
 // [Register] puts a model behind the process's inference runtime
