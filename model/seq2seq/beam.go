@@ -117,8 +117,6 @@ func beamSearch(ctx context.Context, be backend, st stats, g GenerationConfig, r
 	defer dec.close()
 	live := rows
 	maxLen, V := g.maxLength(), be.vocab()
-	lp32 := make([]float32, V)
-	lp64 := make([]float64, V)
 	for steps := 0; len(live) > 0; steps++ {
 		if hook != nil && steps > 0 {
 			hook(steps)
@@ -149,22 +147,7 @@ func beamSearch(ctx context.Context, be backend, st stats, g GenerationConfig, r
 		}
 		st.observeStep(len(seqs), time.Since(t0))
 		st.observeTokens(len(live))
-		origin := make(map[*beamRow][]int, len(live))
-		total := make([]float64, nb*V)
-		for a, br := range live {
-			for b := range nb {
-				row := a*nb + b
-				logSoftmax(lp64, logits[row*V:(row+1)*V])
-				for t, v := range lp64 {
-					lp32[t] = float32(v)
-				}
-				g.process(lp32, br.seqs[b], maxLen)
-				for t, v := range lp32 {
-					total[b*V+t] = float64(v) + br.sums[b]
-				}
-			}
-			origin[br] = br.advance(g, topCands(total, V, 2*nb), maxLen)
-		}
+		origin := scoreStep(g, live, logits, V, maxLen)
 		if live, err = regroupBeams(dec, live, nb, origin); err != nil {
 			return nil, nil, err
 		}
@@ -180,6 +163,29 @@ func beamSearch(ctx context.Context, be backend, st stats, g GenerationConfig, r
 		res[i] = Result{IDs: best.ids[1:], Score: best.score}
 	}
 	return res, errs, nil
+}
+
+// scoreStep turns one step's logits into each live row's next beams and
+// returns, per row, the beam each new one continues.
+func scoreStep(g GenerationConfig, live []*beamRow, logits []float32, V, maxLen int) map[*beamRow][]int {
+	nb := g.NumBeams
+	lp32, lp64, total := make([]float32, V), make([]float64, V), make([]float64, nb*V)
+	origin := make(map[*beamRow][]int, len(live))
+	for a, br := range live {
+		for b := range nb {
+			row := a*nb + b
+			logSoftmax(lp64, logits[row*V:(row+1)*V])
+			for t, v := range lp64 {
+				lp32[t] = float32(v)
+			}
+			g.process(lp32, br.seqs[b], maxLen)
+			for t, v := range lp32 {
+				total[b*V+t] = float64(v) + br.sums[b]
+			}
+		}
+		origin[br] = br.advance(g, topCands(total, V, 2*nb), maxLen)
+	}
+	return origin
 }
 
 // advance applies one step's candidates to the row (see the formula above)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/concurrency/batch"
@@ -156,4 +157,31 @@ func TestGeneratorGPUFaultFallsBackToCPU(t *testing.T) {
 		require.Equal(t, want[i], got[i])
 	}
 	require.EqualValues(t, 1, rt.Metrics()["gpu_fallbacks"])
+}
+
+func TestGeneratorPrometheus(t *testing.T) {
+	dir := familyDir(t, "marian")
+	g, _ := startGenerator(t, cpuDev, RuntimeConfig{Dir: dir, Name: "opus-test"})
+	gc := g.Defaults()
+	gc.NumBeams, gc.MaxNewTokens, gc.MinNewTokens = 1, 5, 5
+	_, err := g.Generate(context.Background(), Request{IDs: []int64{5, 6, 0}, Config: &gc})
+	require.NoError(t, err)
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(g))
+	fams, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "model" {
+					require.Equal(t, "opus-test", l.GetValue())
+				}
+			}
+			got[f.GetName()] += m.GetCounter().GetValue()
+		}
+	}
+	require.Equal(t, 5.0, got["masx_seq2seq_tokens_generated_total"])
+	require.Equal(t, 5.0, got["masx_seq2seq_decode_steps_total"])
+	require.Positive(t, got["masx_seq2seq_seconds_total"])
 }
