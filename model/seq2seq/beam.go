@@ -3,7 +3,9 @@ package seq2seq
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -166,25 +168,35 @@ func beamSearch(ctx context.Context, be backend, st stats, g GenerationConfig, r
 }
 
 // scoreStep turns one step's logits into each live row's next beams and
-// returns, per row, the beam each new one continues.
-func scoreStep(g GenerationConfig, live []*beamRow, logits []float32, V, maxLen int) map[*beamRow][]int {
+// returns, per row, the beam each new one continues. Rows are independent,
+// so they are scored on up to GOMAXPROCS goroutines (ONNX Runtime is idle
+// meanwhile): over a 58k vocabulary, scoring 128 beams is a large part of
+// a step on the CPU.
+func scoreStep(g GenerationConfig, live []*beamRow, logits []float32, V, maxLen int) [][]int {
 	nb := g.NumBeams
-	lp32, lp64, total := make([]float32, V), make([]float64, V), make([]float64, nb*V)
-	origin := make(map[*beamRow][]int, len(live))
-	for a, br := range live {
-		for b := range nb {
-			row := a*nb + b
-			logSoftmax(lp64, logits[row*V:(row+1)*V])
-			for t, v := range lp64 {
-				lp32[t] = float32(v)
+	origin := make([][]int, len(live))
+	workers := min(runtime.GOMAXPROCS(0), len(live))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lp, total := make([]float32, V), make([]float64, nb*V)
+			for a := w; a < len(live); a += workers {
+				br := live[a]
+				for b := range nb {
+					row := a*nb + b
+					logSoftmax(lp, logits[row*V:(row+1)*V])
+					g.process(lp, br.seqs[b], maxLen)
+					for t, v := range lp {
+						total[b*V+t] = float64(v) + br.sums[b]
+					}
+				}
+				origin[a] = br.advance(g, topCands(total, V, 2*nb), maxLen)
 			}
-			g.process(lp32, br.seqs[b], maxLen)
-			for t, v := range lp32 {
-				total[b*V+t] = float64(v) + br.sums[b]
-			}
-		}
-		origin[br] = br.advance(g, topCands(total, V, 2*nb), maxLen)
+		}()
 	}
+	wg.Wait()
 	return origin
 }
 
@@ -250,8 +262,9 @@ func (br *beamRow) advance(g GenerationConfig, cands []cand, maxLen int) []int {
 }
 
 // regroupBeams drops failed and done rows and reorders the cache so that
-// each live row's beams follow origin (nil: keep them as they are).
-func regroupBeams(dec stepper, live []*beamRow, nb int, origin map[*beamRow][]int) ([]*beamRow, error) {
+// each live row's beams follow origin (indexed like live; nil: keep them
+// as they are).
+func regroupBeams(dec stepper, live []*beamRow, nb int, origin [][]int) ([]*beamRow, error) {
 	var idx []int
 	var next []*beamRow
 	identity, sameRows := true, true
@@ -263,7 +276,7 @@ func regroupBeams(dec stepper, live []*beamRow, nb int, origin map[*beamRow][]in
 		for b := range nb {
 			src := b
 			if origin != nil {
-				src = origin[br][b]
+				src = origin[a][b]
 			}
 			if src != b || a != len(next) {
 				identity = false

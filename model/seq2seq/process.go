@@ -85,18 +85,21 @@ func argmax(s []float32) int {
 	return best
 }
 
-// logSoftmax writes log(softmax(x)) into dst, in float64.
-func logSoftmax(dst []float64, x []float32) {
-	m := math.Inf(-1)
+// logSoftmax writes log(softmax(x)) into dst; the normaliser is summed in
+// float64.
+func logSoftmax(dst, x []float32) {
+	m := float32(math.Inf(-1))
 	for _, v := range x {
-		m = math.Max(m, float64(v))
+		if v > m {
+			m = v
+		}
 	}
 	sum := 0.0
 	for _, v := range x {
-		sum += math.Exp(float64(v) - m)
+		sum += math.Exp(float64(v - m))
 	}
-	lse := m + math.Log(sum)
+	lse := float64(m) + math.Log(sum)
 	for i, v := range x {
-		dst[i] = float64(v) - lse
+		dst[i] = float32(float64(v) - lse)
 	}
 }
