@@ -260,3 +260,22 @@ func FuzzGenerate(f *testing.F) {
 		}
 	})
 }
+
+// An _fp16 export that cannot run falls back to the fp32 files when the
+// variant was not forced.
+func TestFP16FallsBackToFP32(t *testing.T) {
+	src := familyDir(t, "nllb")
+	dir := copyModel(t, src, "config.json", "generation_config.json", "onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx")
+	for _, f := range []string{"encoder_model_fp16.onnx", "decoder_model_merged_fp16.onnx"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "onnx", f), []byte("not onnx"), 0o644))
+	}
+	var logged []string
+	m, err := Load(context.Background(), dir, Options{CUDA: true, FP16: true, Threads: 1,
+		Logf: func(f string, a ...any) { logged = append(logged, f) }})
+	require.NoError(t, err)
+	defer m.Close()
+	require.Equal(t, VariantFP32, m.Files().Variant)
+	require.NotEmpty(t, logged)
+	_, err = Load(context.Background(), dir, Options{Variant: VariantFP16, Threads: 1})
+	require.ErrorIs(t, err, onnx.ErrInvalidModel, "a forced variant does not fall back")
+}

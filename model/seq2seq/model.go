@@ -132,7 +132,18 @@ func load(ctx context.Context, dir string, opts Options, c *counters) (*Model, e
 		return nil, err
 	}
 	m := &Model{dir: dir, files: files, cfg: mc, opts: opts, m: c}
-	if m.be, err = openBackend(ctx, files, mc, opts, m); err != nil {
+	m.be, err = openBackend(ctx, files, mc, opts, m)
+	if err != nil && opts.Variant == VariantAuto && files.Variant == VariantFP16 && errors.Is(err, onnx.ErrInvalidModel) {
+		// Exports whose _fp16 files take and return float16 tensors are
+		// not supported yet: run the fp32 files on the GPU instead.
+		if opts.Logf != nil {
+			opts.Logf("seq2seq: %s: the _fp16 files cannot run (%v); loading fp32", dir, err)
+		}
+		if m.files, err = filesFor(dir, VariantFP32, opts.Layout); err == nil {
+			m.be, err = openBackend(ctx, m.files, mc, opts, m)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := defaults.Validate(m.be.vocabSize, m.maxPositions()); err != nil {
@@ -148,7 +159,17 @@ func load(ctx context.Context, dir string, opts Options, c *counters) (*Model, e
 	return m, nil
 }
 
-func (m *Model) maxPositions() int { return m.cfg.MaxPositionEmbeddings }
+// maxPositionsUnknown caps sources and outputs when config.json does not
+// state max_position_embeddings: no model masx runs has more positions,
+// and a hostile request must not size the batch.
+const maxPositionsUnknown = 4096
+
+func (m *Model) maxPositions() int {
+	if p := m.cfg.MaxPositionEmbeddings; p > 0 {
+		return p
+	}
+	return maxPositionsUnknown
+}
 
 // Defaults returns the model's generation defaults (a copy to modify and
 // pass as Request.Config).
