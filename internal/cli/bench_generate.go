@@ -91,6 +91,7 @@ func benchGenerateRun(ctx context.Context, opts *benchGenerateOptions) error {
 	row := func(name string, m generatebench.Measurement, note string) {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.2f\t%.2f\t%.1f\t%s\n", name, m.TokensPerSec, m.TokensPerCPUS, m.EncoderSeconds, m.DecoderSeconds, m.MeanRows, note)
 	}
+	fmt.Fprintf(tw, "per CPU-s\tcache %.2f× nocache, batched %.2f× cache, runtime overhead %.1f%%\n", rep.CacheSpeedupCPU, rep.BatchSpeedupCPU, rep.RuntimeOverheadCPUPct)
 	row("nocache", rep.NoCache, "")
 	row("cache", rep.Cache, fmt.Sprintf("(%.2f× nocache)", rep.CacheSpeedup))
 	row("batched", rep.Batched, fmt.Sprintf("(%.2f× cache)", rep.BatchSpeedup))
