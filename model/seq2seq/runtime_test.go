@@ -14,6 +14,7 @@ import (
 
 	"github.com/masx-ai/masx/concurrency/batch"
 	"github.com/masx-ai/masx/concurrency/device"
+	"github.com/masx-ai/masx/concurrency/executor"
 	"github.com/masx-ai/masx/concurrency/inference"
 )
 
@@ -184,4 +185,34 @@ func TestGeneratorPrometheus(t *testing.T) {
 	require.Equal(t, 5.0, got["masx_seq2seq_tokens_generated_total"])
 	require.Equal(t, 5.0, got["masx_seq2seq_decode_steps_total"])
 	require.Positive(t, got["masx_seq2seq_seconds_total"])
+}
+
+// The concurrency rule: a task that holds the CPU pool's only slot cannot
+// wait for a generation, whose batches need a slot of that pool; the call
+// is refused at once. From an I/O task, or a goroutine with no slot, it
+// runs, and its CPU batches run on the shared pool.
+func TestGeneratorRefusesCallsHoldingACPUSlot(t *testing.T) {
+	dir := familyDir(t, "marian")
+	ex, err := executor.New(executor.Config{MaxThreads: 2, MaxProcs: 1})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, ex.Shutdown(context.Background())) }()
+	rt, err := inference.New(inference.Config{Device: cpuDev, Executors: ex, Logger: quiet})
+	require.NoError(t, err)
+	g, err := Register(rt, RuntimeConfig{Dir: dir, Load: Options{Threads: 1}})
+	require.NoError(t, err)
+	require.NoError(t, rt.Start(context.Background()))
+	defer func() { require.NoError(t, rt.Stop(context.Background())) }()
+	gc := g.Defaults()
+	gc.NumBeams, gc.MaxNewTokens = 2, 4
+	req := Request{IDs: []int64{5, 6, 0}, Config: &gc}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = executor.Run(ctx, ex.CPU, func(ctx context.Context) (Result, error) { return g.Generate(ctx, req) })
+	require.ErrorIs(t, err, executor.ErrWaitCycle)
+	require.NoError(t, ctx.Err(), "refused at once, not after a hang")
+
+	res, err := executor.Run(ctx, ex.IO, func(ctx context.Context) (Result, error) { return g.Generate(ctx, req) })
+	require.NoError(t, err)
+	require.Len(t, res.IDs, 4)
 }
