@@ -3,6 +3,7 @@ package seq2seq
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,5 +190,36 @@ func TestBatchInvariance(t *testing.T) {
 				require.LessOrEqual(t, len(out[1].IDs), 3)
 			}
 		}
+	}
+}
+
+// One model serves several generations at once (ONNX Runtime sessions
+// allow concurrent runs; each generation has its own cache), with the
+// results of running them one after the other.
+func TestConcurrentGenerations(t *testing.T) {
+	dir := familyDir(t, "bart")
+	m := loadModel(t, dir, Options{})
+	cases := readCases(t, dir)
+	want := make([][]Result, len(cases))
+	for i, c := range cases {
+		want[i] = generateAll(t, m, c.requests(c.config(t, m)))
+	}
+	type got struct {
+		i   int
+		out []Result
+		err error
+	}
+	ch := make(chan got, len(cases))
+	for i, c := range cases {
+		reqs := c.requests(c.config(t, m))
+		go func() {
+			out, errs, err := m.Generate(context.Background(), reqs)
+			ch <- got{i, out, errors.Join(append(errs, err)...)}
+		}()
+	}
+	for range cases {
+		g := <-ch
+		require.NoError(t, g.err)
+		require.Equal(t, want[g.i], g.out, "case %s", cases[g.i].Name)
 	}
 }

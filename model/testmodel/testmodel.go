@@ -10,6 +10,10 @@
 // seed. Both the script and the real all-MiniLM-L6-v2 tokenizer.json are
 // embedded, so `masx bench embed` can build its model outside a checkout.
 //
+// Encoder-decoder (seq2seq) models in the Optimum layout come from a second
+// script, gen_seq2seq_models.py ([Seq2SeqSpec], [EnsureSeq2Seq]), which also
+// writes numpy references for greedy and beam search.
+//
 // Generating a model takes seconds (docs/performance.md), so [Ensure] caches
 // each under <cache>/testmodels/<name>-<hash>, keyed by the script, the
 // tokenizer and the spec, so a changed generator never serves a stale model.
