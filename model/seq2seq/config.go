@@ -51,13 +51,13 @@ type GenerationConfig struct {
 	// LengthPenalty is the exponent of the length a finished beam's
 	// log-probability sum is divided by. Default 1.0.
 	LengthPenalty float64 `json:"length_penalty"`
-	// EarlyStopping is EarlyStopHeuristic (default), EarlyStopOn or
-	// EarlyStopNever.
+	// EarlyStopping is EarlyStopHeuristic (default; also ""), EarlyStopOn
+	// or EarlyStopNever.
 	EarlyStopping string `json:"early_stopping"`
 	// NoRepeatNgramSize bans any n-gram of this size from occurring twice.
 	NoRepeatNgramSize int `json:"no_repeat_ngram_size"`
 	// RepetitionPenalty divides positive (multiplies negative) scores of
-	// tokens already in the sequence. 1.0 (default) is off.
+	// tokens already in the sequence. 1.0 (default) is off; so is 0.
 	RepetitionPenalty float64 `json:"repetition_penalty"`
 	// BadWordsIDs are token sequences never generated: single tokens are
 	// banned always, longer ones when the sequence ends in their prefix.
@@ -124,11 +124,11 @@ func (g GenerationConfig) Validate(vocab, maxPos int) error {
 		errs = append(errs, fmt.Errorf("%w: min_length %d, min_new_tokens %d, no_repeat_ngram_size %d, max_new_tokens %d: want ≥ 0",
 			ErrInvalidConfig, g.MinLength, g.MinNewTokens, g.NoRepeatNgramSize, g.MaxNewTokens))
 	}
-	if g.RepetitionPenalty <= 0 {
-		errs = append(errs, fmt.Errorf("%w: repetition_penalty %g: want > 0", ErrInvalidConfig, g.RepetitionPenalty))
+	if g.RepetitionPenalty < 0 {
+		errs = append(errs, fmt.Errorf("%w: repetition_penalty %g: want > 0 (0: off)", ErrInvalidConfig, g.RepetitionPenalty))
 	}
 	switch g.EarlyStopping {
-	case EarlyStopHeuristic, EarlyStopOn, EarlyStopNever:
+	case "", EarlyStopHeuristic, EarlyStopOn, EarlyStopNever:
 	default:
 		errs = append(errs, fmt.Errorf("%w: early_stopping %q: want false, true or never", ErrInvalidConfig, g.EarlyStopping))
 	}

@@ -191,6 +191,14 @@ func TestHostileModelFiles(t *testing.T) {
 	require.ErrorContains(t, err, "2 decoder layers, config.json says 3")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(string(cfg), `"d_model": 32`, `"d_model": 48`, 1)), 0o644))
 	require.ErrorContains(t, load(dir, Options{}), "d_model is 32 in the model but 48 in config.json")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(string(cfg), `"vocab_size": 128`, `"vocab_size": 100`, 1)), 0o644))
+	require.ErrorContains(t, load(dir, Options{}), "the vocabulary (logits' last dimension) is 128 in the model but 100 in config.json")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(string(cfg), `"decoder_attention_heads": 4`, `"decoder_attention_heads": 8`, 1)), 0o644))
+	require.ErrorContains(t, load(dir, Options{}), "is 4 in the model but 8 in config.json")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(string(cfg), `"is_encoder_decoder": true`, `"is_encoder_decoder": false`, 1)), 0o644))
+	require.ErrorContains(t, load(dir, Options{}), "is_encoder_decoder false")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(string(cfg), `"eos_token_id": 2`, `"eos_token_id": "two"`, 1)), 0o644))
+	require.ErrorContains(t, load(dir, Options{}), "eos_token_id")
 
 	// Not ONNX at all; a truncated config; no config.
 	dir = copyModel(t, src, append(base, "onnx/decoder_model_merged.onnx")...)

@@ -173,6 +173,9 @@ func regroup(dec stepper, keep []int, live *[]int, seqs *[][]int64) error {
 // generate runs reqs, which share config g, with greedy or beam search.
 func generate(ctx context.Context, be backend, st stats, g GenerationConfig, reqs []*Request, recompute bool, hook func(int)) ([]Result, []error, error) {
 	g.BadWordsIDs = badWords(g.BadWordsIDs, g.EOSTokenID)
+	if g.RepetitionPenalty == 0 {
+		g.RepetitionPenalty = 1
+	}
 	if g.NumBeams > 1 {
 		return beamSearch(ctx, be, st, g, reqs, recompute, hook)
 	}
