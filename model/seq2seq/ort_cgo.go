@@ -157,34 +157,22 @@ func openBackend(ctx context.Context, files Files, mc modelConfig, opts Options,
 		return nil, err
 	}
 	be := &ortBackend{files: files, m: m, provider: onnx.ProviderCPU}
-	cuda := opts.CUDA
-	open := func(path string) (*ortSession, error) {
-		s, err := openSession(path, opts, cuda)
-		if err != nil && cuda && errors.Is(err, onnx.ErrCUDA) && !opts.RequireCUDA {
-			if opts.Logf != nil {
-				opts.Logf("seq2seq: %s runs on the CPU: %v", path, err)
-			}
-			cuda = false
-			s, err = openSession(path, opts, false)
+	err := be.open(files, opts, opts.CUDA)
+	if err != nil && opts.CUDA && errors.Is(err, onnx.ErrCUDA) && !opts.RequireCUDA {
+		// All sessions on one device: those already on the GPU are
+		// reopened on the CPU.
+		if opts.Logf != nil {
+			opts.Logf("seq2seq: %s runs on the CPU: %v", files.Encoder, err)
 		}
-		return s, err
-	}
-	var err error
-	paths := []struct {
-		dst  **ortSession
-		path string
-	}{{&be.enc, files.Encoder}, {&be.merged, files.Merged}, {&be.dec, files.Decoder}, {&be.decPast, files.DecoderWithPast}}
-	for _, p := range paths {
-		if p.path == "" {
-			continue
-		}
-		if *p.dst, err = open(p.path); err != nil {
-			be.close()
-			return nil, err
-		}
-	}
-	if cuda {
+		be.close()
+		be.closed = false
+		err = be.open(files, opts, false)
+	} else if err == nil && opts.CUDA {
 		be.provider = onnx.ProviderCUDA
+	}
+	if err != nil {
+		be.close()
+		return nil, err
 	}
 	sigs := []*signature{}
 	for _, s := range []*ortSession{be.enc, be.merged, be.dec, be.decPast} {
@@ -199,6 +187,28 @@ func openBackend(ctx context.Context, files Files, mc modelConfig, opts Options,
 		return nil, err
 	}
 	return be, nil
+}
+
+// open loads every file of files on one device.
+func (be *ortBackend) open(files Files, opts Options, cuda bool) error {
+	paths := []struct {
+		dst  **ortSession
+		path string
+	}{{&be.enc, files.Encoder}, {&be.merged, files.Merged}, {&be.dec, files.Decoder}, {&be.decPast, files.DecoderWithPast}}
+	for _, p := range paths {
+		*p.dst = nil
+	}
+	for _, p := range paths {
+		if p.path == "" {
+			continue
+		}
+		s, err := openSession(p.path, opts, cuda)
+		if err != nil {
+			return err
+		}
+		*p.dst = s
+	}
+	return nil
 }
 
 func (be *ortBackend) vocab() int { return be.vocabSize }
@@ -216,8 +226,8 @@ func (be *ortBackend) close() error {
 	return nil
 }
 
-// stepSession is the session a cached step (step > 0) runs, and first the
-// one step 0 (and every recompute step) runs.
+// sessions returns the session step 0 and every recompute step run
+// (first) and the one cached steps run.
 func (be *ortBackend) sessions() (first, cached *ortSession) {
 	if be.merged != nil {
 		return be.merged, be.merged
