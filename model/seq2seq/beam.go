@@ -37,6 +37,12 @@ import (
 //     early_stopping is "never" and length_penalty > 0.
 //   - The result is the best finished hypothesis.
 //
+// A settled row leaves the batch at once (its result can no longer change;
+// transformers keeps decoding it until every row is settled). Impossible
+// candidates (score −inf, as after a forced token) are never offered. The
+// processors see float32 log-probabilities, as in transformers; the
+// running sums are float64.
+//
 // Older transformers (BeamHypotheses.add, ≤ 4.35) divided by the sequence
 // length with the start token instead; for sequences that end in EOS the
 // two agree, for those cut at max_length the new rule's length is one less.
