@@ -19,6 +19,7 @@
 #   cuda-fp32       the same with the fp32 file (MASX_FP16=0)
 #   cuda-fp16-b256  BATCH_SIZE=256 with 512 callers, so batches can fill
 #   cpu             MASX_FORCE_CPU=1, BATCH_SIZE=32, 64 callers
+# then `masx bench generate` on CUDA and on the CPU (see below).
 # Writes $OUT/embed-<run>.json (and .log) and prints one summary line per
 # run. Exits non-zero if a CUDA run failed or did not really run on CUDA
 # (MASX_FORCE_GPU=1 makes masx fail rather than fall back).
@@ -92,6 +93,33 @@ run cuda-fp16 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE=64 -- --callers 64 || stat
 run cuda-fp32 MASX_FORCE_GPU=1 MASX_FP16=0 BATCH_SIZE=64 -- --callers 64 || status=1
 run cuda-fp16-b256 MASX_FORCE_GPU=1 MASX_FP16=1 BATCH_SIZE=256 -- --callers 512 || status=1
 run cpu MASX_FORCE_CPU=1 BATCH_SIZE=32 MASX_ORT_THREADS="${CPU_THREADS:-$(nproc)}" -- --callers 64 || status=1
+# Seq2seq generation, `masx bench generate`, on CUDA and on the CPU. The
+# OPUS-MT-shaped model (fp32 and _quantized files, about 1 GB) is generated
+# into MASX_CACHE_DIR on first use with /usr/bin/python3's onnx; set
+# GEN_MODEL_DIR to reuse one, GEN_ARGS for extra flags, SKIP_GENERATE=1 to
+# leave this out. Writes $OUT/generate-<run>.json.
+gen() { # gen NAME ENV...
+  local name=$1; shift
+  say "running generate-$name"
+  if ! env "$@" "$MASX_BIN" bench generate --json ${GEN_MODEL_DIR:+--model "$GEN_MODEL_DIR"} ${GEN_ARGS:-} \
+      >"$OUT/generate-$name.json" 2>"$OUT/generate-$name.log"; then
+    tail -n 20 "$OUT/generate-$name.log" >&2
+    return 1
+  fi
+  python3 - "$name" "$OUT/generate-$name.json" <<'PY' 2>/dev/null || sed -n '1,80p' "$OUT/generate-$name.json"
+import json, sys
+r = json.load(open(sys.argv[2]))
+keys = ["provider", "tokens_per_sec_nocache", "tokens_per_sec_cache", "tokens_per_sec_batched", "tokens_per_sec_beam4",
+        "cache_speedup", "batch_speedup", "runtime_overhead_pct", "int8_vs_fp32_batched"]
+print("generate-" + sys.argv[1] + ": " + ", ".join("%s=%s" % (k, r.get(k)) for k in keys))
+PY
+}
+if [ "${SKIP_GENERATE:-0}" != 1 ]; then
+  gen cuda MASX_FORCE_GPU=1 MASX_FP16=0 || status=1
+  gen cpu MASX_FORCE_CPU=1 MASX_ORT_THREADS="${CPU_THREADS:-$(nproc)}" || status=1
+  [ -s "$OUT/generate-cuda.json" ] && ! grep -q '"provider": *"cuda"' "$OUT/generate-cuda.json" && { say "generate-cuda did not run on CUDA"; status=1; }
+fi
+
 for f in "$OUT"/embed-cuda-*.json; do
   [ -s "$f" ] && ! grep -q '"provider": *"cuda"' "$f" && { say "$f did not run on CUDA"; status=1; }
 done

@@ -122,6 +122,20 @@ fi
   || MASX_NPM_CACHE="$tok_dir" /usr/bin/python3 "$root/scripts/gen-bpe-tokenizers.py" bart >/dev/null \
   || die "scripts/gen-bpe-tokenizers.py bart"
 
+# 6. transformers.js, the test oracle scripts/seq2seq-goldens.mjs runs to
+#    regenerate the seq2seq goldens (never used at run time; the committed
+#    goldens need nothing installed). npm, install scripts never run.
+tjs_dir="$cache/npm/transformers"
+if [ -f "$tjs_dir/node_modules/@huggingface/transformers/package.json" ]; then
+  say "transformers.js: present in $tjs_dir"
+else
+  command -v npm >/dev/null || apt_install npm
+  mkdir -p "$tjs_dir"
+  [ -f "$tjs_dir/package.json" ] || echo '{"name":"masx-oracle","private":true}' > "$tjs_dir/package.json"
+  (cd "$tjs_dir" && npm install --ignore-scripts --no-audit --no-fund --silent @huggingface/transformers@4.3.1 >/dev/null) \
+    || die "npm install @huggingface/transformers@4.3.1"
+  say "transformers.js: installed in $tjs_dir"
+fi
 say "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 say "chromium-headless-shell: $(/usr/lib/chromium/chromium-headless-shell --version 2>/dev/null || echo missing)"
 say "done"

@@ -68,6 +68,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		newBenchPipelineCmd(app, nil),
 		newBenchClusterCmd(app, nil),
 		newBenchEmbedCmd(app, nil),
+		newBenchGenerateCmd(app, nil),
 		newBenchRenderCmd(app, nil),
 		newBenchScaleCmd(app, nil),
 		newBenchTokenizeCmd(app, nil),

@@ -10,6 +10,10 @@
 // seed. Both the script and the real all-MiniLM-L6-v2 tokenizer.json are
 // embedded, so `masx bench embed` can build its model outside a checkout.
 //
+// Encoder-decoder (seq2seq) models in the Optimum layout come from a second
+// script, gen_seq2seq_models.py ([Seq2SeqSpec], [EnsureSeq2Seq]), which also
+// writes numpy references for greedy and beam search.
+//
 // Generating a model takes seconds (docs/performance.md), so [Ensure] caches
 // each under <cache>/testmodels/<name>-<hash>, keyed by the script, the
 // tokenizer and the spec, so a changed generator never serves a stale model.
@@ -173,25 +177,33 @@ func Ensure(ctx context.Context, cacheDir string, spec Spec) (string, error) {
 	if _, err := spec.withDefaults(); err != nil {
 		return "", err
 	}
+	return ensure(cacheDir, spec.Name(), filepath.Join("onnx", "model.onnx"), func(dir string) error {
+		return Generate(ctx, spec, dir)
+	})
+}
+
+// ensure returns <cacheDir>/testmodels/name, generating it with gen into a
+// private folder renamed into place when marker (a file inside) is absent.
+func ensure(cacheDir, name, marker string, gen func(dir string) error) (string, error) {
 	root := filepath.Join(cacheDir, "testmodels")
-	final := filepath.Join(root, spec.Name())
-	if _, err := os.Stat(filepath.Join(final, "onnx", "model.onnx")); err == nil {
+	final := filepath.Join(root, name)
+	if _, err := os.Stat(filepath.Join(final, marker)); err == nil {
 		return final, nil
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("caching test model: %w", err)
 	}
-	tmp, err := os.MkdirTemp(root, ".tmp-"+spec.Name()+"-")
+	tmp, err := os.MkdirTemp(root, ".tmp-"+name+"-")
 	if err != nil {
 		return "", fmt.Errorf("caching test model: %w", err)
 	}
 	defer os.RemoveAll(tmp) // after a successful rename there is nothing left to remove
-	if err := Generate(ctx, spec, tmp); err != nil {
+	if err := gen(tmp); err != nil {
 		return "", err
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		// Another process won the race; its copy is identical.
-		if _, statErr := os.Stat(filepath.Join(final, "onnx", "model.onnx")); statErr == nil {
+		if _, statErr := os.Stat(filepath.Join(final, marker)); statErr == nil {
 			return final, nil
 		}
 		return "", fmt.Errorf("caching test model in %s: %w", final, err)
