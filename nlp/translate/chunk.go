@@ -20,10 +20,16 @@ type Piece struct {
 // sentence boundaries (nlp/sentences) where it can: consecutive sentences
 // are packed into one piece while they fit; a sentence longer than limit is
 // cut at white space, and a word longer than limit at limit runes. limit < 1 is
-// taken as 1. White space-only text gives nil.
+// taken as 1. White space-only text gives nil; no text is dropped.
 func Chunk(text string, limit int) []Piece {
 	limit = max(limit, 1)
 	spans := sentences.Bounds(text)
+	if len(spans) == 0 && strings.TrimSpace(text) != "" {
+		// No word at all (punctuation, symbols): still one text, never
+		// dropped.
+		lead := len(text) - len(strings.TrimLeftFunc(text, unicode.IsSpace))
+		spans = []sentences.Span{{Start: lead, End: len(strings.TrimRightFunc(text, unicode.IsSpace))}}
+	}
 	var out []Piece
 	start, end := -1, -1 // the piece being packed: text[start:end]
 	sep := ""
