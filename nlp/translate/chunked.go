@@ -250,3 +250,15 @@ func (c *Chunked) retry(ctx context.Context, op func() error) error {
 	}
 	return err
 }
+
+// ErrNoLanguageList: the engine cannot say which languages it offers.
+var ErrNoLanguageList = errors.New("the backend cannot list its languages")
+
+// Languages asks the engine which source languages it translates into
+// English, when it can say (Describer); ErrNoLanguageList otherwise.
+func (c *Chunked) Languages(ctx context.Context) ([]string, error) {
+	if d, ok := c.e.(Describer); ok {
+		return d.Languages(ctx)
+	}
+	return nil, fmt.Errorf("%s: %w", c.e.Name(), ErrNoLanguageList)
+}
