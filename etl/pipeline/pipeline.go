@@ -615,7 +615,7 @@ func (p *Pipeline) prepare(it *item) error {
 	lr := p.deps.LangID.Detect(sample(text, languageSampleChars))
 	it.a.DetectedLang, it.a.LangConfidence = lr.Lang, lr.Confidence
 	it.time("langid", t0)
-	if lr.Lang == "en" {
+	if lr.Lang == translate.English {
 		it.a.RawTextEN, it.a.ProcessedText, it.a.Translated = text, text, false
 		return nil
 	}
@@ -626,24 +626,50 @@ func (p *Pipeline) prepare(it *item) error {
 }
 
 // translate turns a non-English article's compressed text into English
-// (model step: no slot held).
+// (model or server step: no slot held). A text the translator cannot
+// translate keeps its own text, with the reason stored: the article is
+// still processed, summarized and clustered, in its own language.
 func (p *Pipeline) translate(ctx context.Context, it *item) error {
-	if it.a.DetectedLang == "en" {
+	it.a.TextUsed = news.TextOriginal
+	if it.a.DetectedLang == translate.English {
 		return nil
 	}
+	tr := p.deps.Translator
 	t0 := time.Now()
-	en, translated, err := p.deps.Translator.Translate(ctx, it.a.CompressedText, it.a.DetectedLang)
+	res, err := translate.One(ctx, tr, it.a.CompressedText, it.a.DetectedLang)
 	it.time("translate", t0)
 	if err != nil {
-		return fmt.Errorf("translating from %s with %s: %w", it.a.DetectedLang, p.deps.Translator.Name(), err)
+		return fmt.Errorf("translating from %s with %s: %w", it.a.DetectedLang, tr.Name(), err)
 	}
-	it.a.Translated = translated
-	if translated {
-		it.a.RawTextEN, it.a.ProcessedText = en, en
+	it.a.Translator, it.a.Translated = tr.Name(), res.Translated
+	if res.Translated {
+		it.a.RawTextEN, it.a.ProcessedText, it.a.TextUsed = res.Text, res.Text, news.TextTranslation
 	} else {
-		it.a.ProcessedText = it.a.CompressedText
+		it.a.ProcessedText, it.a.TranslationError = it.a.CompressedText, res.Reason()
 	}
+	p.deps.Progress.translated(tr.Name(), translationOutcome(res))
 	return nil
+}
+
+// Translation outcomes, as counted in Progress and
+// masx_pipeline_translations_total.
+const (
+	TranslationDone          = "translated"
+	TranslationUnsupported   = "unsupported"    // the backend lacks the pair
+	TranslationNotConfigured = "not_configured" // MASX_TRANSLATOR=none
+	TranslationFailed        = "failed"         // the backend failed after its retries
+)
+
+func translationOutcome(r translate.Result) string {
+	switch {
+	case r.Translated:
+		return TranslationDone
+	case errors.Is(r.Err, translate.ErrUnsupported):
+		return TranslationUnsupported
+	case errors.Is(r.Err, translate.ErrNotConfigured):
+		return TranslationNotConfigured
+	}
+	return TranslationFailed
 }
 
 // summarize keeps the article's most central sentences (CPU).
