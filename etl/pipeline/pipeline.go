@@ -155,12 +155,25 @@ type Deps struct {
 	// server): it takes the slots it needs. Default translate.Keep.
 	Translator translate.Translator
 	Vectorizer vectorize.Vectorizer
-	Executors  *executor.Executors
-	Logger     *slog.Logger
-	Progress   *Progress // optional: live counters for progress bars
+	// ClusterSummarizer, when set, writes each cluster's summary from its
+	// articles' summaries in place of the extractive one (a language
+	// model behind a server, or a seq2seq model). It is called holding no
+	// pool slot; when it fails, the cluster keeps the extractive summary
+	// and the failure is logged.
+	ClusterSummarizer ClusterSummarizer
+	Executors         *executor.Executors
+	Logger            *slog.Logger
+	Progress          *Progress // optional: live counters for progress bars
 	// Registerer, when set, receives the pipeline's Prometheus series
 	// (articles by status, time per stage, flashpoints in progress).
 	Registerer prometheus.Registerer
+}
+
+// ClusterSummarizer writes one cluster's summary from the summaries of
+// its articles (in English where they were translated).
+type ClusterSummarizer interface {
+	Name() string
+	SummarizeCluster(ctx context.Context, docs []string) (string, error)
 }
 
 // Pipeline processes flashpoints. It is safe for concurrent use: the job
@@ -774,6 +787,9 @@ func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms [
 		return 0, "", err
 	}
 	p.deps.Progress.addStageTime("cluster_summary", time.Since(t0))
+	if err := p.abstractSummaries(ctx, fpID, ms, clusters); err != nil {
+		return 0, "", err
+	}
 	if err := p.deps.Store.ReplaceClusters(ctx, runID, fpID, clusters); err != nil {
 		return 0, "", fmt.Errorf("flashpoint %s: storing clusters: %w", fpID, err)
 	}
@@ -781,6 +797,39 @@ func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms [
 		return 0, "", fmt.Errorf("flashpoint %s: storing cluster assignments: %w", fpID, err)
 	}
 	return len(clusters), res.Algorithm, nil
+}
+
+// abstractSummaries replaces the clusters' extractive summaries with the
+// ClusterSummarizer's, when one is configured (model or server step: no
+// slot held). A failure keeps the extractive summary; only ctx ending is
+// an error.
+func (p *Pipeline) abstractSummaries(ctx context.Context, fpID string, ms []clusterMember, clusters []news.Cluster) error {
+	cs := p.deps.ClusterSummarizer
+	if cs == nil {
+		return nil
+	}
+	summary := make(map[string]string, len(ms))
+	for _, m := range ms {
+		summary[m.url] = m.summary
+	}
+	t0 := time.Now()
+	for i := range clusters {
+		docs := make([]string, 0, len(clusters[i].URLs))
+		for _, u := range clusters[i].URLs {
+			docs = append(docs, summary[u])
+		}
+		s, err := cs.SummarizeCluster(ctx, docs)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			p.log.Warn("cluster summary: keeping the extractive one", "flashpoint", fpID, "cluster", clusters[i].ClusterID, "summarizer", cs.Name(), "err", err)
+			continue
+		}
+		clusters[i].Summary = s
+	}
+	p.deps.Progress.addStageTime("cluster_summary_"+cs.Name(), time.Since(t0))
+	return nil
 }
 
 // assign stores each article's cluster and vector. It pages through the
