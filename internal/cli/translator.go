@@ -26,7 +26,9 @@ var errONNXTranslatorNotBuilt = errors.New("onnx translator not built yet")
 // runtime. It is the hook the ONNX seq2seq engine fills: replace this body
 // with the engine's constructor (model dir, rt, the settings' batching
 // and FP16), returning a translate.Translator whose language tokens come
-// from translate.FLORES200 and translate.M2M100Token.
+// from translate.FLORES200 and translate.M2M100Token. rt is nil when
+// `masx translate` and `masx doctor` call it; the engine then starts a
+// runtime of its own (runtimeConfig) and stops it when done.
 func newONNXTranslator(_ *config.Settings, _ *inference.Runtime, dir string) (translate.Translator, error) {
 	return nil, fmt.Errorf("MASX_TRANSLATOR=onnx:%s: %w", dir, errONNXTranslatorNotBuilt)
 }

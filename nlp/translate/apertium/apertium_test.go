@@ -2,7 +2,9 @@ package apertium_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -129,4 +131,43 @@ func TestApertiumCancelled(t *testing.T) {
 	cancel()
 	_, err = tr.Translate(ctx, []translate.Request{{Text: "Hola.", Source: "es"}})
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+// BenchmarkApertium measures a real APY through the backend against one
+// plain form POST of the same text, side by side (the shared build
+// machines are too loaded for absolute figures): one Spanish article of
+// about 2,100 characters per operation, chunked at the default limit.
+// Reported as characters per second.
+func BenchmarkApertium(b *testing.B) {
+	srv := apytest.Start(b)
+	text := strings.Repeat(spanish+" ", 12)
+	ctx := context.Background()
+	chars := float64(len([]rune(text)))
+	b.Run("direct", func(b *testing.B) {
+		form := url.Values{"langpair": {"spa|eng"}, "q": {text}, "markUnknown": {"no"}}
+		for b.Loop() {
+			resp, err := http.PostForm(srv.URL+"/translate", form)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatal(resp.Status)
+			}
+		}
+		b.ReportMetric(chars*float64(b.N)/b.Elapsed().Seconds(), "chars/s")
+	})
+	b.Run("backend", func(b *testing.B) {
+		tr, err := apertium.New(apertium.Config{URL: srv.URL})
+		require.NoError(b, err)
+		for b.Loop() {
+			res, err := translate.One(ctx, tr, text, "es")
+			if err != nil || !res.Translated {
+				b.Fatalf("translate: %v %v", err, res.Err)
+			}
+		}
+		b.ReportMetric(chars*float64(b.N)/b.Elapsed().Seconds(), "chars/s")
+	})
+	http.DefaultClient.CloseIdleConnections()
 }
