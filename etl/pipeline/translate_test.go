@@ -2,9 +2,12 @@ package pipeline_test
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,3 +79,53 @@ func TestTranslateStageWithApertium(t *testing.T) {
 	require.NoError(t, err)
 	require.InDelta(t, 1.0, score.Purity, 1e-9, "purity with Spanish analysed in English")
 }
+
+// TestTranslateStageServerKilledMidRun kills the real Apertium server
+// after its second translation request (of three), in the middle of a demo run: the
+// run still completes, every article is stored with a status, and each
+// Spanish article is either translated or kept in Spanish with the reason.
+func TestTranslateStageServerKilledMidRun(t *testing.T) {
+	apy := apytest.Start(t)
+	b := setup(t, filepath.Join(t.TempDir(), "masx.db"))
+	var n atomic.Int32
+	client := &http.Client{Timeout: 10 * time.Second, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if r.URL.Path == "/translate" && n.Add(1) == 2 {
+			apy.Kill() // a real crash, at a chosen moment
+		}
+		return resp, err
+	})}
+	tr, err := apertium.New(apertium.Config{URL: apy.URL, Client: client, Retries: 1, RetryInitial: time.Millisecond, RetryMax: time.Millisecond})
+	require.NoError(t, err)
+	p, err := pipeline.New(pipeline.Config{FetchWorkers: 6}, pipeline.Deps{
+		Store: b.store, Getter: b.getter, Vectorizer: b.vec, Executors: b.ex, Translator: tr,
+	})
+	require.NoError(t, err)
+	rep, err := processRun(context.Background(), b.store, p, "run-kill", b.works)
+	require.NoError(t, err)
+	require.Equal(t, news.RunCompleted, rep.State)
+	exp := demo.Expect(b.site.URL)
+	arts := allArticles(t, b.store, "run-kill")
+	require.Len(t, arts, len(exp), "nothing lost")
+	var translated, failed int
+	for _, a := range arts {
+		require.True(t, a.Status.Terminal(), "%s: %s", a.URL, a.Status)
+		if a.Status != news.StatusOK || a.DetectedLang != "es" {
+			continue
+		}
+		if a.Translated {
+			translated++
+			continue
+		}
+		failed++
+		require.Contains(t, a.TranslationError, "apertium: translating from spa|eng: after 2 tries", a.URL)
+		require.Equal(t, a.CompressedText, a.ProcessedText, "kept in Spanish")
+		require.NotEmpty(t, a.Summary)
+	}
+	require.Equal(t, 3, translated+failed)
+	require.Positive(t, failed, "the server died before every Spanish article was translated")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
