@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/etl/demo"
@@ -29,8 +32,9 @@ func TestTranslateStageWithApertium(t *testing.T) {
 	tr, err := apertium.New(apertium.Config{URL: apy.URL})
 	require.NoError(t, err)
 	progress := &pipeline.Progress{}
+	reg := prometheus.NewRegistry()
 	p, err := pipeline.New(pipeline.Config{FetchWorkers: 6}, pipeline.Deps{
-		Store: b.store, Getter: b.getter, Vectorizer: b.vec, Executors: b.ex, Progress: progress, Translator: tr,
+		Store: b.store, Getter: b.getter, Vectorizer: b.vec, Executors: b.ex, Progress: progress, Translator: tr, Registerer: reg,
 	})
 	require.NoError(t, err)
 	rep, err := processRun(context.Background(), b.store, p, "run-tr", b.works)
@@ -73,6 +77,13 @@ func TestTranslateStageWithApertium(t *testing.T) {
 	snap := progress.Snapshot()
 	require.Equal(t, int64(spanish), snap.Translations[pipeline.TranslationDone])
 	require.Equal(t, int64(other), snap.Translations[pipeline.TranslationUnsupported])
+	want := fmt.Sprintf(`
+# HELP masx_pipeline_translations_total Non-English articles through the translate stage, by backend and outcome (translated, unsupported, not_configured, failed).
+# TYPE masx_pipeline_translations_total counter
+masx_pipeline_translations_total{backend="apertium",outcome="translated"} %d
+masx_pipeline_translations_total{backend="apertium",outcome="unsupported"} %d
+`, spanish, other)
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(want), "masx_pipeline_translations_total"))
 
 	// The stories still separate: translation must not break clustering.
 	score, err := exp.Score(allArticles(t, b.store, "run-tr"))
