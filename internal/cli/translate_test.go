@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -73,4 +74,26 @@ func TestTranslateCommandInput(t *testing.T) {
 	code, out, _ := runCLI(t, "translate", "--json", "--from", "es", "Hola.")
 	require.Equal(t, ExitFailure, code, "MASX_TRANSLATOR=none translates nothing")
 	require.Contains(t, out, `"reason":"no translator configured"`)
+}
+
+func TestTranslateFlagsParseIntoOptions(t *testing.T) {
+	o, err := parse(t, newTranslateCmd, "--from", "es", "--backend", "apertium:http://127.0.0.1:2737", "--json", "Hola", "mundo")
+	require.NoError(t, err)
+	require.Equal(t, "Hola mundo", o.Text)
+	require.Equal(t, "es", o.From)
+	require.Equal(t, "apertium:http://127.0.0.1:2737", o.Backend)
+	require.True(t, o.JSON)
+	o, err = parse(t, newTranslateCmd, "-")
+	require.NoError(t, err)
+	require.True(t, o.FromStdin)
+	require.Equal(t, "auto", o.From)
+	_, err = parse(t, newTranslateCmd, "-", "more")
+	require.ErrorIs(t, err, ErrUsage)
+
+	// The run function without cobra: English needs no translation.
+	var out bytes.Buffer
+	app := testApp(t, strings.NewReader("The ceasefire held through the night in the capital, officials said."), &out, &bytes.Buffer{})
+	require.NoError(t, translateRun(t.Context(), &translateOptions{App: app, FromStdin: true, From: "auto"}))
+	require.Contains(t, out.String(), "language en (detected")
+	require.Contains(t, out.String(), "backend none, not translated")
 }

@@ -68,6 +68,9 @@ func TestChunkKeepsSentencesAndLimit(t *testing.T) {
 	two := translate.Chunk("Uno. Dos. Tres.", 100)
 	require.Equal(t, []translate.Piece{{Text: "Uno. Dos. Tres."}}, two)
 	require.Nil(t, translate.Chunk(" \n\t ", 10))
+	// Paragraphs that fit go in one piece, breaks kept inside: each piece
+	// is a request, and servers charge per request.
+	require.Equal(t, []translate.Piece{{Text: "Uno.\n\nDos.\nTres."}}, translate.Chunk("Uno.\n\nDos.\nTres.", 100))
 	// A limit below 1 is taken as 1 and never loops.
 	require.Len(t, translate.Chunk("abc", 0), 3)
 }
