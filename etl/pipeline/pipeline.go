@@ -155,12 +155,25 @@ type Deps struct {
 	// server): it takes the slots it needs. Default translate.Keep.
 	Translator translate.Translator
 	Vectorizer vectorize.Vectorizer
-	Executors  *executor.Executors
-	Logger     *slog.Logger
-	Progress   *Progress // optional: live counters for progress bars
+	// ClusterSummarizer, when set, writes each cluster's summary from its
+	// articles' summaries in place of the extractive one (a language
+	// model behind a server, or a seq2seq model). It is called holding no
+	// pool slot; when it fails, the cluster keeps the extractive summary
+	// and the failure is logged.
+	ClusterSummarizer ClusterSummarizer
+	Executors         *executor.Executors
+	Logger            *slog.Logger
+	Progress          *Progress // optional: live counters for progress bars
 	// Registerer, when set, receives the pipeline's Prometheus series
 	// (articles by status, time per stage, flashpoints in progress).
 	Registerer prometheus.Registerer
+}
+
+// ClusterSummarizer writes one cluster's summary from the summaries of
+// its articles (in English where they were translated).
+type ClusterSummarizer interface {
+	Name() string
+	SummarizeCluster(ctx context.Context, docs []string) (string, error)
 }
 
 // Pipeline processes flashpoints. It is safe for concurrent use: the job
@@ -615,7 +628,7 @@ func (p *Pipeline) prepare(it *item) error {
 	lr := p.deps.LangID.Detect(sample(text, languageSampleChars))
 	it.a.DetectedLang, it.a.LangConfidence = lr.Lang, lr.Confidence
 	it.time("langid", t0)
-	if lr.Lang == "en" {
+	if lr.Lang == translate.English {
 		it.a.RawTextEN, it.a.ProcessedText, it.a.Translated = text, text, false
 		return nil
 	}
@@ -626,24 +639,50 @@ func (p *Pipeline) prepare(it *item) error {
 }
 
 // translate turns a non-English article's compressed text into English
-// (model step: no slot held).
+// (model or server step: no slot held). A text the translator cannot
+// translate keeps its own text, with the reason stored: the article is
+// still processed, summarized and clustered, in its own language.
 func (p *Pipeline) translate(ctx context.Context, it *item) error {
-	if it.a.DetectedLang == "en" {
+	it.a.TextUsed = news.TextOriginal
+	if it.a.DetectedLang == translate.English {
 		return nil
 	}
+	tr := p.deps.Translator
 	t0 := time.Now()
-	en, translated, err := p.deps.Translator.Translate(ctx, it.a.CompressedText, it.a.DetectedLang)
+	res, err := translate.One(ctx, tr, it.a.CompressedText, it.a.DetectedLang)
 	it.time("translate", t0)
 	if err != nil {
-		return fmt.Errorf("translating from %s with %s: %w", it.a.DetectedLang, p.deps.Translator.Name(), err)
+		return fmt.Errorf("translating from %s with %s: %w", it.a.DetectedLang, tr.Name(), err)
 	}
-	it.a.Translated = translated
-	if translated {
-		it.a.RawTextEN, it.a.ProcessedText = en, en
+	it.a.Translator, it.a.Translated = tr.Name(), res.Translated
+	if res.Translated {
+		it.a.RawTextEN, it.a.ProcessedText, it.a.TextUsed = res.Text, res.Text, news.TextTranslation
 	} else {
-		it.a.ProcessedText = it.a.CompressedText
+		it.a.ProcessedText, it.a.TranslationError = it.a.CompressedText, res.Reason()
 	}
+	p.deps.Progress.translated(tr.Name(), translationOutcome(res))
 	return nil
+}
+
+// Translation outcomes, as counted in Progress and
+// masx_pipeline_translations_total.
+const (
+	TranslationDone          = "translated"
+	TranslationUnsupported   = "unsupported"    // the backend lacks the pair
+	TranslationNotConfigured = "not_configured" // MASX_TRANSLATOR=none
+	TranslationFailed        = "failed"         // the backend failed after its retries
+)
+
+func translationOutcome(r translate.Result) string {
+	switch {
+	case r.Translated:
+		return TranslationDone
+	case errors.Is(r.Err, translate.ErrUnsupported):
+		return TranslationUnsupported
+	case errors.Is(r.Err, translate.ErrNotConfigured):
+		return TranslationNotConfigured
+	}
+	return TranslationFailed
 }
 
 // summarize keeps the article's most central sentences (CPU).
@@ -748,6 +787,9 @@ func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms [
 		return 0, "", err
 	}
 	p.deps.Progress.addStageTime("cluster_summary", time.Since(t0))
+	if err := p.abstractSummaries(ctx, fpID, ms, clusters); err != nil {
+		return 0, "", err
+	}
 	if err := p.deps.Store.ReplaceClusters(ctx, runID, fpID, clusters); err != nil {
 		return 0, "", fmt.Errorf("flashpoint %s: storing clusters: %w", fpID, err)
 	}
@@ -755,6 +797,39 @@ func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms [
 		return 0, "", fmt.Errorf("flashpoint %s: storing cluster assignments: %w", fpID, err)
 	}
 	return len(clusters), res.Algorithm, nil
+}
+
+// abstractSummaries replaces the clusters' extractive summaries with the
+// ClusterSummarizer's, when one is configured (model or server step: no
+// slot held). A failure keeps the extractive summary; only ctx ending is
+// an error.
+func (p *Pipeline) abstractSummaries(ctx context.Context, fpID string, ms []clusterMember, clusters []news.Cluster) error {
+	cs := p.deps.ClusterSummarizer
+	if cs == nil {
+		return nil
+	}
+	summary := make(map[string]string, len(ms))
+	for _, m := range ms {
+		summary[m.url] = m.summary
+	}
+	t0 := time.Now()
+	for i := range clusters {
+		docs := make([]string, 0, len(clusters[i].URLs))
+		for _, u := range clusters[i].URLs {
+			docs = append(docs, summary[u])
+		}
+		s, err := cs.SummarizeCluster(ctx, docs)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			p.log.Warn("cluster summary: keeping the extractive one", "flashpoint", fpID, "cluster", clusters[i].ClusterID, "summarizer", cs.Name(), "err", err)
+			continue
+		}
+		clusters[i].Summary = s
+	}
+	p.deps.Progress.addStageTime("cluster_summary_"+cs.Name(), time.Since(t0))
+	return nil
 }
 
 // assign stores each article's cluster and vector. It pages through the

@@ -26,6 +26,7 @@ type Progress struct {
 	mu       sync.Mutex
 	byStatus map[news.Status]int64
 	stage    map[string]time.Duration
+	transl   map[string]int64
 }
 
 // Snapshot is a copy of the counters.
@@ -43,6 +44,10 @@ type Snapshot struct {
 	// "langid", "compress", "translate", "summarize", "embed", "vectorize",
 	// "cluster", "cluster_summary", "store").
 	StageTime map[string]time.Duration
+	// Translations counts non-English articles through the translate
+	// stage by outcome (TranslationDone, TranslationUnsupported,
+	// TranslationNotConfigured, TranslationFailed).
+	Translations map[string]int64
 }
 
 func (p *Progress) addTotal(n int) { p.nTotal.Add(int64(n)) }
@@ -114,6 +119,19 @@ func (p *Progress) addTimings(t map[string]float64) {
 	p.mu.Unlock()
 }
 
+// translated counts one article through the translate stage.
+func (p *Progress) translated(backend, outcome string) {
+	if m := p.metrics.Load(); m != nil {
+		m.translated.WithLabelValues(backend, outcome).Inc()
+	}
+	p.mu.Lock()
+	if p.transl == nil {
+		p.transl = map[string]int64{}
+	}
+	p.transl[outcome]++
+	p.mu.Unlock()
+}
+
 // Snapshot returns the current counters.
 func (p *Progress) Snapshot() Snapshot {
 	p.mu.Lock()
@@ -122,6 +140,6 @@ func (p *Progress) Snapshot() Snapshot {
 		Total: p.nTotal.Load(), Fetched: p.nFetched.Load(), Analyzed: p.nAnalyzed.Load(), Stored: p.nStored.Load(),
 		FlashpointsStarted: p.fpStarted.Load(), FlashpointsDone: p.fpDone.Load(),
 		Fetching: p.inFetch.Load(), Analyzing: p.inAnalyze.Load(),
-		ByStatus: maps.Clone(p.byStatus), StageTime: maps.Clone(p.stage),
+		ByStatus: maps.Clone(p.byStatus), StageTime: maps.Clone(p.stage), Translations: maps.Clone(p.transl),
 	}
 }

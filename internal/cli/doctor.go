@@ -30,6 +30,8 @@ type doctorReport struct {
 	Models      []hub.Installed    `json:"models"`
 	ModelsDir   string             `json:"models_dir"`
 	Chromium    chromiumReport     `json:"chromium"`
+	Translator  translatorReport   `json:"translator"`
+	Summarizer  summarizerReport   `json:"summarizer"`
 	Settings    []config.Effective `json:"settings"`
 }
 
@@ -128,6 +130,8 @@ func buildDoctorReport(ctx context.Context, s *config.Settings) (doctorReport, e
 		ONNXRuntime: onnxInfo(s),
 		ModelsDir:   s.ResolvedModelsDir(),
 		Chromium:    probeChromium(ctx, s.ChromiumPath),
+		Translator:  probeTranslator(ctx, s),
+		Summarizer:  probeSummarizer(s),
 		Settings:    s.Effective(),
 	}
 	if devErr != nil {
@@ -204,6 +208,7 @@ func printDoctor(w io.Writer, rep doctorReport) error {
 	default:
 		fmt.Fprintf(w, "            sandbox off: %s\n", sb.Reason)
 	}
+	printTranslator(w, rep.Translator, rep.Summarizer)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SETTING\tVALUE\tSOURCE")

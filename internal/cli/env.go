@@ -19,6 +19,7 @@ import (
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/model/hub"
 	"github.com/masx-ai/masx/nlp/embed"
+	"github.com/masx-ai/masx/nlp/translate"
 	"github.com/masx-ai/masx/nlp/vectorize"
 	"github.com/masx-ai/masx/store"
 	"github.com/masx-ai/masx/store/open"
@@ -40,8 +41,12 @@ type etlEnv struct {
 	Pipeline  *pipeline.Pipeline
 	Progress  *pipeline.Progress
 	Vectors   vectorize.Vectorizer
-	Registry  *prometheus.Registry
-	Jobs      *jobs.Jobs // set by newJobsEnv
+	// Translator is MASX_TRANSLATOR's backend; Summarizer MASX_SUMMARIZER's
+	// (nil: extractive).
+	Translator translate.Translator
+	Summarizer pipeline.ClusterSummarizer
+	Registry   *prometheus.Registry
+	Jobs       *jobs.Jobs // set by newJobsEnv
 
 	closers []func(context.Context) error
 }
@@ -115,6 +120,12 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 			return env, err
 		}
 	}
+	if env.Translator, err = newTranslator(s, env.Runtime); err != nil {
+		return env, err
+	}
+	if env.Summarizer, err = newClusterSummarizer(s); err != nil {
+		return env, err
+	}
 	if err = env.Runtime.Start(ctx); err != nil {
 		return env, err
 	}
@@ -172,13 +183,15 @@ func (env *etlEnv) newPipeline(s *config.Settings, method crawl.Method, log *slo
 		MinTextChars: s.MinTextChars,
 		Method:       method,
 	}, pipeline.Deps{
-		Store:      env.Store,
-		Getter:     env.Client,
-		Vectorizer: env.Vectors,
-		Executors:  env.Executors,
-		Logger:     log,
-		Progress:   env.Progress,
-		Registerer: env.Registry,
+		Store:             env.Store,
+		Getter:            env.Client,
+		Vectorizer:        env.Vectors,
+		Translator:        env.Translator,
+		Executors:         env.Executors,
+		Logger:            log,
+		Progress:          env.Progress,
+		Registerer:        env.Registry,
+		ClusterSummarizer: env.Summarizer,
 	})
 	return err
 }

@@ -74,6 +74,10 @@ func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID 
 			titles[fp.ID] = fp.Title
 		}
 	}
+	tags, err := readTranslationTags(ctx, st, runID, fpID)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "run %s: %d clusters\n", runID, len(cs))
 	last := ""
 	for _, c := range cs {
@@ -85,9 +89,10 @@ func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID 
 			strings.Join(c.TopDomains, ", "), strings.Join(c.Languages, ", "))
 		fmt.Fprintf(w, "  %s\n", wrap(c.Summary, 100, "  "))
 		for _, u := range c.URLs {
-			fmt.Fprintf(w, "    - %s\n", u)
+			fmt.Fprintf(w, "    - %s%s\n", u, tags.tags[u])
 		}
 	}
+	tags.printSummary(w)
 	return nil
 }
 

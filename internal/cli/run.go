@@ -315,8 +315,12 @@ type runSummary struct {
 	ArticlesPerSec float64        `json:"articles_per_sec"`
 	ExecutionPath  string         `json:"execution_path"`
 	Vectorizer     string         `json:"vectorizer"`
-	Inference      map[string]any `json:"inference"`
-	Errors         []string       `json:"errors,omitempty"`
+	Translator     string         `json:"translator"`
+	// Translations counts non-English articles by translate outcome
+	// (translated, unsupported, not_configured, failed).
+	Translations map[string]int64 `json:"translations,omitempty"`
+	Inference    map[string]any   `json:"inference"`
+	Errors       []string         `json:"errors,omitempty"`
 }
 
 // summarizeStatus reports a finished job run; wall is this process's time
@@ -325,6 +329,10 @@ func summarizeStatus(env *etlEnv, st jobs.Status, clusters int, wall time.Durati
 	s := runSummary{
 		RunID: st.Run.ID, State: st.Run.State, ByStatus: map[string]int{}, Clusters: clusters,
 		WallSeconds: wall.Seconds(), ExecutionPath: string(env.Runtime.ExecutionPath()), Vectorizer: env.Vectors.Name(),
+		Translations: env.Progress.Snapshot().Translations,
+	}
+	if env.Translator != nil {
+		s.Translator = env.Translator.Name()
 	}
 	for _, n := range st.Flashpoints {
 		s.Flashpoints += n
@@ -364,6 +372,7 @@ func printSummary(w io.Writer, s runSummary) {
 	fmt.Fprintf(tw, "wall time\t%.1fs\n", s.WallSeconds)
 	fmt.Fprintf(tw, "articles/s\t%.1f\n", s.ArticlesPerSec)
 	fmt.Fprintf(tw, "execution path\t%s (vectors: %s)\n", s.ExecutionPath, s.Vectorizer)
+	printTranslations(tw, s)
 	if gw, ok := s.Inference["gpu_worker"].(map[string]any); ok {
 		fmt.Fprintf(tw, "model batches\t%v inferences, avg batch time %.4fs\n", gw["total_inferences"], gw["avg_batch_time"])
 	}

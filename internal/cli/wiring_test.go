@@ -23,6 +23,8 @@ import (
 	"github.com/masx-ai/masx/model/hub"
 	"github.com/masx-ai/masx/model/onnx"
 	"github.com/masx-ai/masx/nlp/embed"
+	"github.com/masx-ai/masx/nlp/summarize/openai"
+	"github.com/masx-ai/masx/nlp/translate/libretranslate"
 	"github.com/masx-ai/masx/nlp/vectorize"
 )
 
@@ -79,6 +81,10 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		{"MASX_EXTRACT_TIMEOUT", d.ExtractTimeout, crawl.DefaultExtractTimeout},
 		{"MASX_API_KEY", d.APIKey, api.Config{}.APIKey},
 		{"MASX_LISTEN", d.Listen, api.DefaultAddr},
+		{"MASX_TRANSLATOR_API_KEY", d.TranslatorAPIKey, libretranslate.Config{}.APIKey},
+		{"MASX_SUMMARIZER_MODEL", d.SummarizerModel, openai.Config{}.Model},
+		{"MASX_SUMMARIZER_PROMPT", d.SummarizerPrompt, openai.Config{}.Prompt}, // "": openai.PromptDefault
+		{"MASX_SUMMARIZER_API_KEY", d.SummarizerAPIKey, openai.Config{}.APIKey},
 	}
 	owned := map[string]string{
 		"MASX_FP16":                   "embed.Config.FP16 is opt-in; masx turns it on",
@@ -93,6 +99,8 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		"MASX_FLASHPOINT_CONCURRENCY": "the in-process River workers of run, demo and serve (--workers), which bound the flashpoints at once",
 		"MASX_LOG_LEVEL":              "the commands' logger",
 		"MASX_LOG_FORMAT":             "the commands' logger",
+		"MASX_TRANSLATOR":             "which backend to build is the composition root's choice; none is translate.Keep",
+		"MASX_SUMMARIZER":             "which summarizer to build is the composition root's choice; extractive is the pipeline's own",
 	}
 	checked := map[string]bool{}
 	for _, c := range cases {

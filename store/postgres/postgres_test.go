@@ -69,8 +69,8 @@ func TestMigrationsConcurrentAndIdempotent(t *testing.T) {
 	s := openDB(t, url)
 	var n, v int
 	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT count(*), max(version) FROM "+postgres.MigrationsTable).Scan(&n, &v))
-	require.Equal(t, 2, n, "each migration recorded once")
-	require.Equal(t, 2, v)
+	require.Equal(t, migrationCount(t), n, "each migration recorded once")
+	require.Equal(t, migrationCount(t), v)
 
 	_, err := s.Pool().Exec(ctx, "INSERT INTO "+postgres.MigrationsTable+" (version, name) VALUES (42, 'future')")
 	require.NoError(t, err)
@@ -107,7 +107,7 @@ func TestUpgradeFrom0001(t *testing.T) {
 	s := openDB(t, url)
 	var v int
 	require.NoError(t, s.Pool().QueryRow(ctx, "SELECT max(version) FROM "+postgres.MigrationsTable).Scan(&v))
-	require.Equal(t, 2, v)
+	require.Equal(t, migrationCount(t), v, "upgraded to the last version")
 	runs, err := s.Runs(ctx, 0)
 	require.NoError(t, err)
 	require.Len(t, runs, 2)
@@ -497,4 +497,14 @@ func TestFullDiskIsErrNoSpace(t *testing.T) {
 		smallfs.Grow(t, dir, 16<<20)
 		require.NoError(t, s.PutArticles(ctx, storetest.Articles(run, fp, 8, 16, 8<<10)), "room again: writes go through")
 	})
+}
+
+// migrationCount is the number of migration files: the last version, since
+// versions run 1, 2, 3… without gaps (migrate.Load checks).
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	ms, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	require.NoError(t, err)
+	require.NotEmpty(t, ms)
+	return len(ms)
 }

@@ -334,7 +334,8 @@ func fullArticle(run, fp string) news.Article {
 		},
 		RunID: run, Status: news.StatusOK, Error: "", ResolvedBy: "browser", FinalURL: "https://例え.jp/final",
 		DetectedLang: "ja", LangConfidence: 0.987654321012345, RawText: "原文 " + strings.Repeat("テキスト", 300),
-		RawTextEN: "English text", Translated: true, CompressedText: "compressed", ProcessedText: "processed",
+		RawTextEN: "English text", Translated: true, Translator: "apertium", TextUsed: news.TextTranslation,
+		CompressedText: "compressed", ProcessedText: "processed",
 		Summary: "A summary. مرحبا", Embedding: weird, ClusterID: -1,
 		Timings: map[string]float64{"fetch": 12.5, "translate": 1e-7, "summarize": 123456.789, "ünï": 0},
 	}
@@ -374,6 +375,22 @@ func testArticleRoundTrip(t *testing.T, s store.Store) {
 	require.Nil(t, bare.Embedding)
 	require.Nil(t, bare.Timings)
 	require.False(t, bare.Translated)
+	require.Empty(t, bare.Translator)
+	require.Empty(t, bare.TranslationError)
+	require.Empty(t, bare.TextUsed)
+
+	// An untranslated article keeps its translator and the reason.
+	un := b.article("https://untranslated.example/", news.StatusOK)
+	un.DetectedLang, un.Translator, un.TextUsed = "fr", "apertium", news.TextOriginal
+	un.TranslationError = "unsupported language pair fr→en"
+	require.NoError(t, s.PutArticles(b.ctx, []news.Article{un}))
+	gotUn, err := s.Articles(b.ctx, store.ArticleQuery{RunID: b.run, URL: un.URL, OmitText: true})
+	require.NoError(t, err)
+	require.Len(t, gotUn, 1)
+	require.False(t, gotUn[0].Translated)
+	require.Equal(t, "apertium", gotUn[0].Translator)
+	require.Equal(t, "unsupported language pair fr→en", gotUn[0].TranslationError, "the reason is no big text: OmitText keeps it")
+	require.Equal(t, news.TextOriginal, gotUn[0].TextUsed)
 	require.Equal(t, 0, bare.ClusterID)
 
 	// Empty (non-nil) embedding and timings read back as nil.

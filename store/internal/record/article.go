@@ -16,6 +16,7 @@ var ArticleColumns = []string{
 	"run_id", "flashpoint_id", "url", "feed_id", "title", "seendate", "domain", "language",
 	"sourcecountry", "description", "image", "status", "error", "resolved_by", "final_url",
 	"detected_language", "language_confidence", "raw_text", "raw_text_en", "translated",
+	"translator", "translation_error", "text_used",
 	"compressed_text", "processed_text", "summary", "embedding", "cluster_id", "timings",
 }
 
@@ -42,6 +43,7 @@ func ArticleArgs(a *news.Article, created, updated any) ([]any, error) {
 		a.RunID, a.FlashpointID, a.URL, a.Feed.ID, a.Title, a.SeenDate, a.Domain, a.Language,
 		a.SourceCountry, a.Description, a.Image, string(a.Status), a.Error, a.ResolvedBy, a.FinalURL,
 		a.DetectedLang, a.LangConfidence, a.RawText, a.RawTextEN, a.Translated,
+		a.Translator, a.TranslationError, string(a.TextUsed),
 		a.CompressedText, a.ProcessedText, a.Summary, emb, a.ClusterID, tj,
 		created, updated,
 	}, nil
@@ -63,7 +65,7 @@ func ArticleSelect(omitText bool) string {
 // ArticleRow is scan space for one article row.
 type ArticleRow struct {
 	a                news.Article
-	status           string
+	status, textUsed string
 	emb, timings     []byte
 	created, updated any
 }
@@ -75,6 +77,7 @@ func (r *ArticleRow) Dest() []any {
 		&a.RunID, &a.FlashpointID, &a.URL, &a.Feed.ID, &a.Title, &a.SeenDate, &a.Domain, &a.Language,
 		&a.SourceCountry, &a.Description, &a.Image, &r.status, &a.Error, &a.ResolvedBy, &a.FinalURL,
 		&a.DetectedLang, &a.LangConfidence, &a.RawText, &a.RawTextEN, &a.Translated,
+		&a.Translator, &a.TranslationError, &r.textUsed,
 		&a.CompressedText, &a.ProcessedText, &a.Summary, &r.emb, &a.ClusterID, &r.timings,
 		&r.created, &r.updated,
 	}
@@ -84,6 +87,7 @@ func (r *ArticleRow) Dest() []any {
 func (r *ArticleRow) Article() (news.Article, error) {
 	a := r.a
 	a.Status = news.Status(r.status)
+	a.TextUsed = news.TextUsed(r.textUsed)
 	var err error
 	if a.Embedding, err = DecodeEmbedding(r.emb); err != nil {
 		return a, fmt.Errorf("article %s: %w", a.URL, err)
