@@ -73,6 +73,9 @@ type Settings struct {
 	EmbedModel string `env:"MASX_EMBED_MODEL" default:"" help:"ONNX sentence model (folder or installed repo id); empty uses TF-IDF/LSA vectors."`
 	VectorDim  int    `env:"MASX_VECTOR_DIM" default:"256" min:"1" help:"Dimensions of TF-IDF/LSA vectors (capped by the number of documents)."`
 
+	// Clustering.
+	ClusterPolicy string `env:"MASX_CLUSTER_POLICY" default:"stories" oneof:"stories|original" help:"How a flashpoint's articles become stories. stories: the number of stories comes from the data (HDBSCAN cores, then k-means refinement; silhouette-chosen k under 100 articles); original: the original system's k = max(2, floor(sqrt(n/2))) under 50 articles, else HDBSCAN with noise."`
+
 	// Pipeline, storage and service.
 	FlashpointConcurrency int           `env:"MASX_FLASHPOINT_CONCURRENCY" default:"2" min:"1" help:"Flashpoints processed at once."`
 	DataDir               string        `env:"MASX_DATA_DIR" default:"./masx-data" help:"Folder for the embedded SQLite database and run files."`
