@@ -198,3 +198,76 @@ func meanSilhouette(m matrix, labels []int, k int, rows []int) float64 {
 	}
 	return total / float64(len(rows))
 }
+
+// stability is the mean ARI, on the rows two subsamples share, between
+// k-means runs on pairs of random 80 % subsamples.
+func stability(ctx context.Context, m matrix, k int, seed uint64) float64 {
+	const pairs = 10
+	rng := rand.New(rand.NewPCG(seed, 0x6d61737873746162)) // "masxstab"
+	sub := func() ([]int, []int) {
+		perm := rng.Perm(m.n)[:max(k+1, m.n*4/5)]
+		sm := matrix{data: make([]float64, 0, len(perm)*m.d), n: len(perm), d: m.d}
+		for _, i := range perm {
+			sm.data = append(sm.data, m.row(i)...)
+		}
+		km, err := kmeans(ctx, sm, KMeansConfig{K: k, Restarts: 3, MaxIter: DefaultMaxIter, Tol: DefaultTol, Seed: rng.Uint64()})
+		if err != nil {
+			return nil, nil
+		}
+		lab := make([]int, m.n)
+		for i := range lab {
+			lab[i] = -1
+		}
+		for j, i := range perm {
+			lab[i] = km.Labels[j]
+		}
+		return lab, perm
+	}
+	var total float64
+	for range pairs {
+		a, _ := sub()
+		b, _ := sub()
+		if a == nil || b == nil {
+			return 0
+		}
+		var x, y []int
+		for i := range a {
+			if a[i] >= 0 && b[i] >= 0 {
+				x, y = append(x, a[i]), append(y, b[i])
+			}
+		}
+		total += adjustedRand(x, y)
+	}
+	return total / pairs
+}
+
+// adjustedRand is the adjusted Rand index of two labelings.
+func adjustedRand(a, b []int) float64 {
+	cells, ra, rb := map[[2]int]int{}, map[int]int{}, map[int]int{}
+	for i := range a {
+		cells[[2]int{a[i], b[i]}]++
+		ra[a[i]]++
+		rb[b[i]]++
+	}
+	c2 := func(n int) float64 { return float64(n) * float64(n-1) / 2 }
+	var idx, sa, sb float64
+	for _, n := range cells {
+		idx += c2(n)
+	}
+	for _, n := range ra {
+		sa += c2(n)
+	}
+	for _, n := range rb {
+		sb += c2(n)
+	}
+	total := c2(len(a))
+	if total == 0 {
+		return 1
+	}
+	exp := sa * sb / total
+	mx := (sa + sb) / 2
+	if mx == exp {
+		return 1
+	}
+	return (idx - exp) / (mx - exp)
+}

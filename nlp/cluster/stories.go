@@ -11,24 +11,25 @@ import (
 //
 //   - Vectors are L2-normalised; zero vectors (texts without a usable word)
 //     are left unclustered ([Noise]).
-//   - Fewer than SilhouetteBelow (100) vectors: k-means for every k from 2
-//     to min(MaxK, n−1), keeping the k with the best mean silhouette
-//     (cosine distance). A best silhouette under MinSilhouette (0.1) means
-//     no split is convincing: one story ([AlgorithmOneStory]).
-//   - Otherwise HDBSCAN on Dims (20) principal components finds the dense
-//     cores of the stories, as in [Auto], and leaves the rest as noise;
-//     then spherical k-means in the full space, started from those cores,
+//   - HDBSCAN (min cluster size [AdaptiveMinClusterSize](n), ε 0) on
+//     Dims (20) principal components finds the dense cores of the
+//     stories, as in [Auto], and leaves the rest as noise; then spherical k-means in the full space, started from those cores,
 //     assigns every article to its nearest story and moves the centroids
 //     until the assignment settles (at most RefineIters passes). HDBSCAN
 //     chooses the count, k-means the borders: on GoogleNews-TS this took
 //     NMI from 0.786 (the original policy, 38 % noise) to 0.945.
+//   - When HDBSCAN finds no core (too few or too uniform articles):
+//     k-means for every k from 2 to min(MaxK, n−1), keeping the k with the
+//     best mean silhouette (cosine distance); a best silhouette under
+//     MinSilhouette (0.1) means no split is convincing: one story
+//     ([AlgorithmOneStory]).
 //   - An article whose cosine with its story's centroid is at most
 //     NoiseBelow fits no story and is left unclustered.
 //
 // It is deterministic for a seed. Workers bounds the goroutines of the
 // HDBSCAN step and the refinement (0: GOMAXPROCS).
 func Stories[T Float](ctx context.Context, vectors [][]T, cfg StoriesConfig, seed uint64, workers int) (Result, error) {
-	cfg, hcfg, err := cfg.withDefaults(workers)
+	cfg, _, err := cfg.withDefaults(workers)
 	if err != nil {
 		return Result{}, err
 	}
@@ -52,10 +53,8 @@ func Stories[T Float](ctx context.Context, vectors [][]T, cfg StoriesConfig, see
 		return newResult(AlgorithmNone, labels), ctx.Err()
 	case m.n == 1:
 		sub = []int{0}
-	case m.n < cfg.SilhouetteBelow:
-		sub, algo, err = silhouetteKMeans(ctx, m, cfg, seed)
 	default:
-		sub, algo, err = densityRefined(ctx, m, cfg, hcfg, seed, workers)
+		sub, algo, err = densityRefined(ctx, m, cfg, seed, workers)
 	}
 	if err != nil {
 		return Result{}, err
@@ -90,7 +89,11 @@ func dropZeroRows(m matrix) (matrix, []int) {
 
 // densityRefined is HDBSCAN on the principal components, then spherical
 // k-means from its clusters in the full space.
-func densityRefined(ctx context.Context, m matrix, cfg StoriesConfig, hcfg Config, seed uint64, workers int) ([]int, string, error) {
+func densityRefined(ctx context.Context, m matrix, cfg StoriesConfig, seed uint64, workers int) ([]int, string, error) {
+	_, hcfg, err := cfg.hdbscanFor(m.n, workers)
+	if err != nil {
+		return nil, "", err
+	}
 	r, err := reduce(ctx, m, cfg.Dims, seed)
 	if err != nil {
 		return nil, "", fmt.Errorf("reducing %d vectors to %d dimensions: %w", m.n, cfg.Dims, err)

@@ -52,7 +52,7 @@ func TestStoriesTwoEventsBeatTheOriginal(t *testing.T) {
 		ss, _ := score.Compare(stories.Labels, gold)
 		sk, _ := score.Compare(given.Labels, gold)
 		require.Equal(t, 3, orig.NClusters, "kind %d: the original asks for 3", kind)
-		require.Equal(t, AlgorithmSilhouette, stories.Algorithm)
+		require.Equal(t, AlgorithmHDBSCANRefined, stories.Algorithm)
 		require.Equal(t, 2, stories.NClusters, "kind %d", kind)
 		require.GreaterOrEqual(t, ss.ARI, sk.ARI, "kind %d: stories vs k-means given k", kind)
 		require.Greater(t, ss.ARI, so.ARI, "kind %d: stories vs original", kind)
@@ -164,4 +164,22 @@ func ExampleCluster() {
 	}
 	fmt.Println(res.Algorithm, res.NClusters, res.Noise())
 	// Output: hdbscan_refined 5 0
+}
+
+func TestAdaptiveMinClusterSize(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]int{0: 3, 8: 3, 15: 3, 16: 4, 19: 4, 20: 5, 23: 5, 11109: 5} {
+		require.Equal(t, want, AdaptiveMinClusterSize(n), "n=%d", n)
+	}
+}
+
+// When HDBSCAN finds no core (here: fewer than two clusters' worth of
+// points), the silhouette search still splits two clear groups.
+func TestStoriesSilhouetteFallback(t *testing.T) {
+	t.Parallel()
+	x := [][]float64{{1, 0, 0}, {0.99, 0.1, 0}, {0.98, 0, 0.1}, {0, 1, 0}, {0.1, 0.99, 0}}
+	res, err := Stories(t.Context(), x, StoriesConfig{}, 0, 1)
+	require.NoError(t, err)
+	require.Equal(t, AlgorithmSilhouette, res.Algorithm)
+	require.Equal(t, []int{0, 0, 0, 1, 1}, res.Labels)
 }
