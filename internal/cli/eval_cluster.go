@@ -106,12 +106,16 @@ type evalGroup struct {
 // (each group clustered on its own), then per group.
 type evalReport struct {
 	score.Scores
-	GivenK    *score.Scores `json:"given_k,omitempty"`
-	Config    evalConfig    `json:"config"`
-	Seconds   float64       `json:"seconds"`
-	PeakRSSMB float64       `json:"peak_rss_mb"`
-	Groups    []evalGroup   `json:"groups"`
-	Note      string        `json:"note"`
+	GivenK  *score.Scores `json:"given_k,omitempty"`
+	Config  evalConfig    `json:"config"`
+	Seconds float64       `json:"seconds"`
+	// CPUSeconds is the process's CPU time over the same steps (user +
+	// system): on a shared machine, wall seconds say more about the
+	// neighbours than about masx.
+	CPUSeconds float64     `json:"cpu_seconds"`
+	PeakRSSMB  float64     `json:"peak_rss_mb"`
+	Groups     []evalGroup `json:"groups"`
+	Note       string      `json:"note"`
 }
 
 const unclusteredNote = "unclustered articles are scored as singletons (one cluster each)"
@@ -179,9 +183,10 @@ func evalCluster(ctx context.Context, ex *executor.Executors, v vectorize.Vector
 	rep := evalReport{Note: unclusteredNote, Config: evalConfig{Policy: policy.Name(), Vectorizer: v.Name(), Seed: policy.Seed,
 		GroupBy: opts.GroupBy, VectorText: map[string]int{}, GOMAXPROCS: runtime.GOMAXPROCS(0)}}
 	var allLabels, allGiven []int
+	var cpu time.Duration
 	var allGold []string
 	for _, g := range groupGold(arts) {
-		t0 := time.Now()
+		t0, c0 := time.Now(), procstat.CPU()
 		in := make([]pipeline.StoriesInput, len(g.arts))
 		gold := make([]string, len(g.arts))
 		for i, a := range g.arts {
@@ -199,6 +204,7 @@ func evalCluster(ctx context.Context, ex *executor.Executors, v vectorize.Vector
 			return rep, err
 		}
 		rep.Seconds += eg.Seconds
+		cpu += procstat.CPU() - c0
 		allLabels = appendOffset(allLabels, st.Labels)
 		allGold = append(allGold, prefixed(g.name, gold)...)
 		if opts.GivenK {
@@ -212,7 +218,7 @@ func evalCluster(ctx context.Context, ex *executor.Executors, v vectorize.Vector
 		}
 		rep.Groups = append(rep.Groups, eg)
 	}
-	rep.PeakRSSMB = procstat.PeakRSSMB()
+	rep.PeakRSSMB, rep.CPUSeconds = procstat.PeakRSSMB(), cpu.Seconds()
 	if rep.Scores, err = score.Compare(allLabels, allGold); err != nil {
 		return rep, err
 	}
@@ -326,8 +332,8 @@ func (r evalReport) writeText(w io.Writer) error {
 	for k, n := range r.Config.VectorText {
 		texts = append(texts, fmt.Sprintf("%s %d", k, n))
 	}
-	_, err := fmt.Fprintf(w, "policy %s; vectors %s (text: %s); seed %d; GOMAXPROCS %d; peak RSS %.0f MB\n%s; \"found\" counts clusters only.\n",
-		r.Config.Policy, r.Config.Vectorizer, strings.Join(texts, ", "), r.Config.Seed, r.Config.GOMAXPROCS, r.PeakRSSMB,
+	_, err := fmt.Fprintf(w, "policy %s; vectors %s (text: %s); seed %d; GOMAXPROCS %d; CPU %.1f s; peak RSS %.0f MB\n%s; \"found\" counts clusters only.\n",
+		r.Config.Policy, r.Config.Vectorizer, strings.Join(texts, ", "), r.Config.Seed, r.Config.GOMAXPROCS, r.CPUSeconds, r.PeakRSSMB,
 		strings.ToUpper(unclusteredNote[:1])+unclusteredNote[1:])
 	return err
 }
