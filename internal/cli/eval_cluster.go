@@ -310,8 +310,12 @@ func (r evalReport) writeText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "group\tarticles\tgold\tfound\tunclustered\tB3 P\tB3 R\tB3 F1\tpair F1\tARI\tNMI\tseconds\t")
 	row := func(name string, s score.Scores, secs string) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t\n", name, s.Articles, s.GoldClusters, s.Clusters,
-			s.Unclustered, s.B3Precision, s.B3Recall, s.B3F1, s.PairwiseF1, s.ARI, s.NMI, secs)
+		share := 0.0
+		if s.Articles > 0 {
+			share = 100 * float64(s.Unclustered) / float64(s.Articles)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d (%.1f %%)\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t\n", name, s.Articles, s.GoldClusters, s.Clusters,
+			s.Unclustered, share, s.B3Precision, s.B3Recall, s.B3F1, s.PairwiseF1, s.ARI, s.NMI, secs)
 	}
 	if len(r.Groups) > 1 {
 		for _, g := range r.Groups {
