@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -107,4 +108,12 @@ func TestConfigRejectsABadPolicy(t *testing.T) {
 		pipeline.Deps{Store: st, Getter: (*crawl.RenderClient)(nil), Vectorizer: v, Executors: ex})
 	require.ErrorIs(t, err, cluster.ErrInvalidConfig)
 	require.ErrorContains(t, err, "Config.Cluster")
+}
+
+func ExampleVectorText() {
+	a := news.Article{Feed: news.Feed{Title: "Séisme à Izmir"}, Translated: true,
+		RawText: "Un séisme a frappé Izmir.", ProcessedText: "An earthquake struck Izmir."}
+	text, source := pipeline.VectorText(&a)
+	fmt.Printf("%q from the %s text\n", text, source)
+	// Output: "Séisme à Izmir\n\nAn earthquake struck Izmir." from the translated text
 }
