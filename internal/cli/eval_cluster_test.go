@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/masx-ai/masx/etl/demo"
+	"github.com/masx-ai/masx/model/onnx/onnxtest"
 	"github.com/masx-ai/masx/nlp/cluster"
 )
 
@@ -160,4 +161,19 @@ func TestEvalClusterBadInput(t *testing.T) {
 	code, _, errOut := runCLI(t, "eval", "cluster")
 	require.Equal(t, ExitUsage, code)
 	require.Contains(t, errOut, "--gold is required")
+}
+
+// With MASX_EMBED_MODEL set, eval cluster embeds through the inference
+// runtime as the pipeline does (the generated tiny model: real ONNX
+// Runtime, random weights, so only the path is checked, not the scores),
+// under MAX_PROCS 1 so a model call made while holding the only CPU slot
+// would be refused.
+func TestEvalClusterWithNeuralEmbedder(t *testing.T) {
+	onnxtest.RequireORT(t)
+	t.Setenv("MASX_EMBED_MODEL", onnxtest.Tiny(t))
+	t.Setenv("MAX_PROCS", "1")
+	rep := evalCmd(t, "--gold", twoEventsGold(t), "--group-by", "topic")
+	require.Equal(t, 46, rep.Articles)
+	require.NotContains(t, rep.Config.Vectorizer, "tfidf")
+	require.Equal(t, 46, rep.Config.VectorText["original"])
 }
