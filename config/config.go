@@ -81,6 +81,9 @@ type Settings struct {
 	SummarizerPrompt string `env:"MASX_SUMMARIZER_PROMPT" default:"" help:"Prompt template of an openai: summarizer; {{articles}} is replaced by the cluster's article summaries, one per line. Empty: the built-in prompt."`
 	SummarizerAPIKey string `env:"MASX_SUMMARIZER_API_KEY" default:"" secret:"true" help:"Bearer token for an openai: summarizer."`
 
+	// Clustering.
+	ClusterPolicy string `env:"MASX_CLUSTER_POLICY" default:"stories" oneof:"stories|original" help:"How a flashpoint's articles become stories. stories: the number of stories comes from the data (HDBSCAN cores, then k-means refinement; silhouette-chosen k under 100 articles); original: the original system's k = max(2, floor(sqrt(n/2))) under 50 articles, else HDBSCAN with noise."`
+
 	// Pipeline, storage and service.
 	FlashpointConcurrency int           `env:"MASX_FLASHPOINT_CONCURRENCY" default:"2" min:"1" help:"Flashpoints processed at once."`
 	DataDir               string        `env:"MASX_DATA_DIR" default:"./masx-data" help:"Folder for the embedded SQLite database and run files."`

@@ -96,6 +96,10 @@ type Config struct {
 	WriteInterval time.Duration
 	// Seed makes clustering deterministic. Default 0 (a valid seed).
 	Seed uint64
+	// Cluster is the clustering policy (MASX_CLUSTER_POLICY). Default:
+	// cluster.PolicyStories, the count chosen from the data. Its Seed and
+	// Workers are the pipeline's.
+	Cluster cluster.PolicyConfig
 }
 
 func (c Config) withDefaults(cpuLimit int) (Config, error) {
@@ -125,6 +129,9 @@ func (c Config) withDefaults(cpuLimit int) (Config, error) {
 	}
 	if _, err := crawl.ParseMethod(string(c.Method)); err != nil {
 		return c, fmt.Errorf("pipeline: Config.Method: %w", err)
+	}
+	if err := c.Cluster.Validate(); err != nil {
+		return c, fmt.Errorf("pipeline: Config.Cluster: %w", err)
 	}
 	return c, nil
 }
@@ -269,7 +276,13 @@ type FlashpointReport struct {
 	ByStatus     map[news.Status]int
 	Clusters     int
 	Algorithm    string
-	Duration     time.Duration
+	// Unclustered counts the ok articles that fit no story (stored with
+	// cluster ID −1).
+	Unclustered int
+	// VectorTexts counts the articles by the text their vector was made
+	// from (TextOriginal, TextTranslated; see VectorText).
+	VectorTexts map[string]int
+	Duration    time.Duration
 }
 
 // Dropped is an input feed that never enters the stages (a duplicate URL,
@@ -356,8 +369,8 @@ func (p *Pipeline) processFlashpoint(ctx context.Context, runID string, w Work) 
 			return rep, err
 		}
 	}
-	n, algo, err := p.clusterAndStore(ctx, runID, fp.ID, ok)
-	rep.Clusters, rep.Algorithm, rep.Duration = n, algo, time.Since(start)
+	err = p.clusterAndStore(ctx, runID, fp.ID, ok, &rep)
+	rep.Duration = time.Since(start)
 	return rep, err
 }
 
@@ -706,7 +719,8 @@ func (p *Pipeline) embed(ctx context.Context, it *item) error {
 		return nil
 	}
 	t0 := time.Now()
-	vecs, err := v.Vectorize(ctx, []string{it.a.ProcessedText})
+	text, _ := VectorText(&it.a)
+	vecs, err := v.Vectorize(ctx, []string{text})
 	it.time("embed", t0)
 	if err != nil {
 		return fmt.Errorf("embedding with %s: %w", v.Name(), err)
@@ -741,6 +755,7 @@ func sample(s string, n int) string {
 // article, and nothing else, so a large flashpoint stays small in memory.
 type clusterMember struct {
 	url, domain, lang, image, summary, text string
+	textSource                              string // VectorText's choice
 	embedding                               []float32
 }
 
@@ -749,54 +764,63 @@ func memberOf(a *news.Article) clusterMember {
 	if lang == "" {
 		lang = a.Language
 	}
+	text, source := VectorText(a)
 	return clusterMember{url: a.URL, domain: a.Domain, lang: lang, image: a.Image,
-		summary: a.Summary, text: a.ProcessedText, embedding: a.Embedding}
+		summary: a.Summary, text: text, textSource: source, embedding: a.Embedding}
 }
 
-// clusterAndStore vectorizes, clusters and summarizes the members and
-// stores the clusters and each article's assignment.
-func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms []clusterMember) (int, string, error) {
+// clusterAndStore vectorizes, clusters (Stories) and summarizes the
+// members, stores the clusters and each article's assignment, and fills
+// rep's clustering fields.
+func (p *Pipeline) clusterAndStore(ctx context.Context, runID, fpID string, ms []clusterMember, rep *FlashpointReport) error {
 	slices.SortFunc(ms, func(a, b clusterMember) int { return cmp.Compare(a.url, b.url) }) // order-independent results
 	if len(ms) == 0 {
-		return 0, "", p.deps.Store.ReplaceClusters(ctx, runID, fpID, nil)
+		return p.deps.Store.ReplaceClusters(ctx, runID, fpID, nil)
 	}
 	select {
 	case p.barrier <- struct{}{}:
 	case <-ctx.Done():
-		return 0, "", ctx.Err()
+		return ctx.Err()
 	}
 	defer func() { <-p.barrier }()
 	t0 := time.Now()
-	vecs, err := p.vectors(ctx, ms)
-	if err != nil {
-		return 0, "", fmt.Errorf("flashpoint %s: vectorizing %d articles: %w", fpID, len(ms), err)
+	in := make([]StoriesInput, len(ms))
+	rep.VectorTexts = map[string]int{}
+	for i, m := range ms {
+		in[i] = StoriesInput{Text: m.text, Embedding: m.embedding}
+		rep.VectorTexts[m.textSource]++
 	}
-	res, err := executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) (cluster.Result, error) {
-		return cluster.Auto(ctx, vecs, cluster.AutoConfig{Seed: p.cfg.Seed, Workers: 1}) // one CPU-pool slot, one core
-	})
+	policy := p.cfg.Cluster
+	policy.Seed = p.cfg.Seed
+	st, err := Stories(ctx, p.deps.Executors, p.deps.Vectorizer, policy, in)
 	if err != nil {
-		return 0, "", fmt.Errorf("flashpoint %s: clustering %d articles: %w", fpID, len(ms), err)
+		return fmt.Errorf("flashpoint %s: %w", fpID, err)
+	}
+	if st.Vectorized > 0 {
+		p.deps.Progress.addStageTime("vectorize", st.Vectorized)
 	}
 	p.deps.Progress.addStageTime("cluster", time.Since(t0))
+	rep.Algorithm, rep.Unclustered = st.Algorithm, st.Noise()
 
 	t0 = time.Now()
 	clusters, err := executor.Run(ctx, p.deps.Executors.CPU, func(context.Context) ([]news.Cluster, error) {
-		return summarizeClusters(runID, fpID, ms, res.Labels, p.cfg.SummarySentences), nil
+		return summarizeClusters(runID, fpID, ms, st.Labels, p.cfg.SummarySentences), nil
 	})
 	if err != nil {
-		return 0, "", err
+		return err
 	}
+	rep.Clusters = len(clusters)
 	p.deps.Progress.addStageTime("cluster_summary", time.Since(t0))
 	if err := p.abstractSummaries(ctx, fpID, ms, clusters); err != nil {
-		return 0, "", err
+		return err
 	}
 	if err := p.deps.Store.ReplaceClusters(ctx, runID, fpID, clusters); err != nil {
-		return 0, "", fmt.Errorf("flashpoint %s: storing clusters: %w", fpID, err)
+		return fmt.Errorf("flashpoint %s: storing clusters: %w", fpID, err)
 	}
-	if err := p.assign(ctx, runID, fpID, ms, res.Labels, vecs); err != nil {
-		return 0, "", fmt.Errorf("flashpoint %s: storing cluster assignments: %w", fpID, err)
+	if err := p.assign(ctx, runID, fpID, ms, st.Labels, st.Vectors); err != nil {
+		return fmt.Errorf("flashpoint %s: storing cluster assignments: %w", fpID, err)
 	}
-	return len(clusters), res.Algorithm, nil
+	return nil
 }
 
 // abstractSummaries replaces the clusters' extractive summaries with the
@@ -865,56 +889,6 @@ func (p *Pipeline) assign(ctx context.Context, runID, fpID string, ms []clusterM
 			return nil
 		}
 	}
-}
-
-func (p *Pipeline) vectors(ctx context.Context, ms []clusterMember) ([][]float32, error) {
-	vecs := make([][]float32, len(ms))
-	var missing []int
-	for i, m := range ms {
-		if m.embedding != nil {
-			vecs[i] = m.embedding
-		} else {
-			missing = append(missing, i)
-		}
-	}
-	if len(missing) == 0 {
-		return vecs, nil
-	}
-	if len(missing) < len(ms) {
-		// Mixed: some articles came embedded (neural, streamed), others not
-		// (an earlier attempt). Vectors must share one space, so redo all.
-		missing = missing[:0]
-		for i := range ms {
-			missing = append(missing, i)
-		}
-	}
-	texts := make([]string, len(missing))
-	for j, i := range missing {
-		texts[j] = ms[i].text
-	}
-	t0 := time.Now()
-	var out [][]float32
-	var err error
-	if v, ok := p.perText(); ok {
-		// A model: its batches take the CPU slots they need, so it is
-		// called holding none (see analyze).
-		out, err = v.Vectorize(ctx, texts)
-	} else {
-		out, err = executor.Run(ctx, p.deps.Executors.CPU, func(ctx context.Context) ([][]float32, error) {
-			return p.deps.Vectorizer.Vectorize(ctx, texts)
-		})
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(out) != len(texts) {
-		return nil, fmt.Errorf("%s returned %d vectors for %d texts", p.deps.Vectorizer.Name(), len(out), len(texts))
-	}
-	p.deps.Progress.addStageTime("vectorize", time.Since(t0))
-	for j, i := range missing {
-		vecs[i] = out[j]
-	}
-	return vecs, nil
 }
 
 // summarizeClusters builds the stored clusters: noise and clusters under 2

@@ -3,9 +3,11 @@ package pipeline_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/masx-ai/masx/etl/demo"
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/news"
+	"github.com/masx-ai/masx/nlp/cluster"
 	"github.com/masx-ai/masx/nlp/vectorize"
 	"github.com/masx-ai/masx/store"
 	"github.com/masx-ai/masx/store/sqlite"
@@ -196,6 +199,19 @@ func TestDemoSiteEndToEnd(t *testing.T) {
 		}
 	}
 	require.Equal(t, exp.Counts(b.browser), rep.ByStatus)
+	unclustered, vectorTexts := 0, 0
+	for _, fr := range rep.Flashpoints {
+		require.Equal(t, cluster.AlgorithmHDBSCANRefined, fr.Algorithm, "the stories policy is the default")
+		require.Equal(t, []string{pipeline.TextOriginal}, slices.Collect(maps.Keys(fr.VectorTexts)), "vectors from the untranslated text")
+		unclustered, vectorTexts = unclustered+fr.Unclustered, vectorTexts+fr.VectorTexts[pipeline.TextOriginal]
+	}
+	require.Equal(t, rep.ByStatus[news.StatusOK], vectorTexts, "every ok article was vectorized")
+	for _, a := range arts {
+		if a.Status == news.StatusOK && a.ClusterID == cluster.Noise {
+			unclustered--
+		}
+	}
+	require.Zero(t, unclustered, "the reports count the unclustered articles")
 
 	score, err := exp.Score(arts)
 	require.NoError(t, err)

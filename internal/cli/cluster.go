@@ -53,7 +53,13 @@ func newClusterCmd(app *App, runF func(context.Context, *clusterOptions) error) 
 		Long: `cluster reads vectors, one JSON array of numbers per line ('-' for stdin; blank
 lines are skipped), and labels each with a cluster number, or -1 for noise.
 
---algo auto (default) is the pipeline's policy: fewer than 50 vectors go to
+--algo stories is the pipeline's default policy (MASX_CLUSTER_POLICY=stories):
+HDBSCAN finds the stories' dense cores on 20 principal components, then
+spherical k-means in the full space assigns every vector; the number of
+clusters comes from the data.
+
+--algo auto (default) is the original system's policy, which the pipeline
+runs with MASX_CLUSTER_POLICY=original: fewer than 50 vectors go to
 k-means with k = min(10, max(2, floor(sqrt(n/2)))); otherwise the vectors are
 L2-normalised, reduced to 20 principal components and clustered by HDBSCAN
 (min cluster size 5, epsilon 0.05); when HDBSCAN finds no cluster, k-means
@@ -72,7 +78,7 @@ first, is an input error (exit 2) naming the line.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Input, "input", "", "file of vectors, one JSON array per line ('-' for stdin)")
-	f.StringVar(&opts.Algo, "algo", "auto", "auto (the pipeline's policy), kmeans or hdbscan")
+	f.StringVar(&opts.Algo, "algo", "auto", "auto (the original policy), stories (the pipeline's default policy), kmeans or hdbscan")
 	f.IntVar(&opts.K, "k", 0, "k-means clusters (default min(10, max(2, floor(sqrt(n/2)))))")
 	f.IntVar(&hdb.MinClusterSize, "min-cluster-size", cluster.DefaultMinClusterSize, "HDBSCAN smallest cluster")
 	f.IntVar(&hdb.MinSamples, "min-samples", 0, "HDBSCAN core-distance neighbours, counting the point (0: min cluster size)")
@@ -94,6 +100,10 @@ func (opts *clusterOptions) check(flags *pflag.FlagSet, hdb cluster.Config) erro
 		if flags.Changed("k") {
 			return Usagef("--k applies to --algo kmeans, not %s", opts.Algo)
 		}
+	case "stories":
+		if flags.Changed("k") {
+			return Usagef("--k applies to --algo kmeans, not stories")
+		}
 	case "kmeans":
 		for _, f := range hdbscanFlags {
 			if flags.Changed(f) {
@@ -104,7 +114,7 @@ func (opts *clusterOptions) check(flags *pflag.FlagSet, hdb cluster.Config) erro
 			return Usagef("--k is %d; want at least 1", opts.K)
 		}
 	default:
-		return Usagef("--algo is %q; want auto, kmeans or hdbscan", opts.Algo)
+		return Usagef("--algo is %q; want auto, stories, kmeans or hdbscan", opts.Algo)
 	}
 	if opts.Algo == "hdbscan" || slices.ContainsFunc(hdbscanFlags, flags.Changed) {
 		switch {
@@ -128,6 +138,8 @@ func clusterRun(ctx context.Context, opts *clusterOptions) error {
 	switch opts.Algo {
 	case "auto":
 		res, err = cluster.Auto(ctx, vectors, cluster.AutoConfig{HDBSCAN: opts.HDBSCAN})
+	case "stories":
+		res, err = cluster.Cluster(ctx, vectors, cluster.PolicyConfig{Stories: cluster.StoriesConfig{HDBSCAN: opts.HDBSCAN}})
 	case "hdbscan":
 		hcfg := cluster.Config{}
 		if opts.HDBSCAN != nil {
@@ -143,7 +155,7 @@ func clusterRun(ctx context.Context, opts *clusterOptions) error {
 		km, err = cluster.KMeans(ctx, vectors, cluster.KMeansConfig{K: k})
 		res = km.Result
 	default:
-		return Usagef("--algo is %q; want auto, kmeans or hdbscan", opts.Algo)
+		return Usagef("--algo is %q; want auto, stories, kmeans or hdbscan", opts.Algo)
 	}
 	if err != nil {
 		return clusterInputError(err, lines)

@@ -44,6 +44,7 @@ func TestClusterCommandJSON(t *testing.T) {
 		{[]string{"--algo", "hdbscan", "--min-cluster-size", "10"}, cluster.AlgorithmHDBSCAN, 4},
 		{[]string{"--algo", "kmeans", "--k", "4"}, cluster.AlgorithmKMeans, 4},
 		{[]string{"--algo", "kmeans"}, cluster.AlgorithmKMeans, 7}, // min(10, max(2, ⌊√60⌋))
+		{[]string{"--algo", "stories"}, cluster.AlgorithmHDBSCANRefined, 4},
 	} {
 		code, out, errOut := runCLI(t, append([]string{"cluster", "--input", path, "--json"}, tc.args...)...)
 		if code != ExitOK {

@@ -104,21 +104,8 @@ func newETLEnv(ctx context.Context, s *config.Settings, o envOptions) (env *etlE
 	if env.Runtime, err = inference.New(rc); err != nil {
 		return env, err
 	}
-	if s.EmbedModel != "" {
-		m, rerr := hub.Resolve(s.ResolvedModelsDir(), s.EmbedModel)
-		if rerr != nil {
-			return env, AsUsage(fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, rerr))
-		}
-		ecfg := embedConfig(s, m.Dir)
-		emb, rerr := embed.Register(env.Runtime, ecfg)
-		if rerr != nil {
-			return env, fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, rerr)
-		}
-		env.Vectors = perText{emb}
-	} else {
-		if env.Vectors, err = vectorize.NewTFIDF(vectorize.Options{Dim: s.VectorDim}); err != nil {
-			return env, err
-		}
+	if env.Vectors, err = newVectorizer(s, env.Runtime); err != nil {
+		return env, err
 	}
 	if env.Translator, err = newTranslator(s, env.Runtime); err != nil {
 		return env, err
@@ -182,6 +169,7 @@ func (env *etlEnv) newPipeline(s *config.Settings, method crawl.Method, log *slo
 	env.Pipeline, err = pipeline.New(pipeline.Config{
 		MinTextChars: s.MinTextChars,
 		Method:       method,
+		Cluster:      clusterPolicy(s),
 	}, pipeline.Deps{
 		Store:             env.Store,
 		Getter:            env.Client,
@@ -229,6 +217,24 @@ func (e *etlEnv) Close(ctx context.Context) error {
 	}
 	e.closers = nil
 	return errors.Join(errs...)
+}
+
+// newVectorizer is the vectorizer the settings select: the ONNX sentence
+// model MASX_EMBED_MODEL, registered with rt, or TF-IDF/LSA. The pipeline
+// and `masx eval cluster` both get theirs here.
+func newVectorizer(s *config.Settings, rt *inference.Runtime) (vectorize.Vectorizer, error) {
+	if s.EmbedModel == "" {
+		return vectorize.NewTFIDF(vectorize.Options{Dim: s.VectorDim})
+	}
+	m, err := hub.Resolve(s.ResolvedModelsDir(), s.EmbedModel)
+	if err != nil {
+		return nil, AsUsage(fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, err))
+	}
+	emb, err := embed.Register(rt, embedConfig(s, m.Dir))
+	if err != nil {
+		return nil, fmt.Errorf("MASX_EMBED_MODEL=%q: %w", s.EmbedModel, err)
+	}
+	return perText{emb}, nil
 }
 
 // perText marks a neural embedder as per-text, so the pipeline embeds each

@@ -29,7 +29,8 @@ func newResultsCmd(app *App, runF func(context.Context, *resultsOptions) error) 
 		Short: "Print stored clusters with their summaries, domains and URLs",
 		Long: `Prints the clusters of a run (the latest by default), one flashpoint after
 another, with each cluster's summary, article count, top domains, languages
-and URLs. --json prints an array of clusters.`,
+and URLs, then the articles that fit no story (unclustered). --json prints
+an array of clusters.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runOr(cmd.Context(), opts, runF, resultsRun)
@@ -78,12 +79,20 @@ func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "run %s: %d clusters\n", runID, len(cs))
+	us, err := unclustered(ctx, st, runID, fpID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "run %s: %d clusters, %d unclustered articles\n", runID, len(cs), len(us))
 	last := ""
+	shown := map[string]bool{}
 	for _, c := range cs {
 		if c.FlashpointID != last {
+			if last != "" {
+				printUnclustered(w, us, last)
+			}
 			fmt.Fprintf(w, "\n== %s (%s)\n", titles[c.FlashpointID], c.FlashpointID)
-			last = c.FlashpointID
+			last, shown[c.FlashpointID] = c.FlashpointID, true
 		}
 		fmt.Fprintf(w, "\n  cluster %d: %d articles; domains %s; languages %s\n", c.ClusterID, c.ArticleCount,
 			strings.Join(c.TopDomains, ", "), strings.Join(c.Languages, ", "))
@@ -93,6 +102,17 @@ func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID 
 		}
 	}
 	tags.printSummary(w)
+
+	if last != "" {
+		printUnclustered(w, us, last)
+	}
+	for _, u := range us { // flashpoints with no cluster at all
+		if !shown[u.FlashpointID] {
+			shown[u.FlashpointID] = true
+			fmt.Fprintf(w, "\n== %s (%s)\n", titles[u.FlashpointID], u.FlashpointID)
+			printUnclustered(w, us, u.FlashpointID)
+		}
+	}
 	return nil
 }
 

@@ -250,7 +250,12 @@ func execute(ctx context.Context, app *App, env *etlEnv, run news.Run, src pipel
 	if err != nil {
 		return err
 	}
+	us, err := unclustered(sctx, env.Store, run.ID, "")
+	if err != nil {
+		return err
+	}
 	sum := summarizeStatus(env, stat, len(cs), time.Since(start))
+	sum.Unclustered = len(us)
 	if o.asJSON {
 		_ = writeJSON(app.Stdout, sum)
 	} else {
@@ -311,6 +316,7 @@ type runSummary struct {
 	Articles       int            `json:"articles"`
 	ByStatus       map[string]int `json:"articles_by_status"`
 	Clusters       int            `json:"clusters"`
+	Unclustered    int            `json:"unclustered"` // ok articles that fit no story (cluster ID −1)
 	WallSeconds    float64        `json:"wall_seconds"`
 	ArticlesPerSec float64        `json:"articles_per_sec"`
 	ExecutionPath  string         `json:"execution_path"`
@@ -369,6 +375,7 @@ func printSummary(w io.Writer, s runSummary) {
 		fmt.Fprintf(tw, "  %s\t%d\n", st, s.ByStatus[st])
 	}
 	fmt.Fprintf(tw, "clusters\t%d\n", s.Clusters)
+	fmt.Fprintf(tw, "unclustered\t%d articles fit no story ('masx results' lists them)\n", s.Unclustered)
 	fmt.Fprintf(tw, "wall time\t%.1fs\n", s.WallSeconds)
 	fmt.Fprintf(tw, "articles/s\t%.1f\n", s.ArticlesPerSec)
 	fmt.Fprintf(tw, "execution path\t%s (vectors: %s)\n", s.ExecutionPath, s.Vectorizer)

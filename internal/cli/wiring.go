@@ -15,6 +15,7 @@ import (
 	"github.com/masx-ai/masx/etl/jobs"
 	"github.com/masx-ai/masx/model/hub"
 	"github.com/masx-ai/masx/model/onnx"
+	"github.com/masx-ai/masx/nlp/cluster"
 	"github.com/masx-ai/masx/nlp/embed"
 )
 
@@ -49,6 +50,11 @@ func detectDevice(s *config.Settings) (device.Config, error) {
 // executorConfig maps MAX_THREADS and MAX_PROCS.
 func executorConfig(s *config.Settings) executor.Config {
 	return executor.Config{MaxThreads: s.MaxThreads, MaxProcs: s.MaxProcs}
+}
+
+// clusterPolicy maps MASX_CLUSTER_POLICY.
+func clusterPolicy(s *config.Settings) cluster.PolicyConfig {
+	return cluster.PolicyConfig{Policy: s.ClusterPolicy}
 }
 
 // runtimeConfig maps the batching settings (BATCH_SIZE, BATCH_DELAY_MS,

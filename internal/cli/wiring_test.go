@@ -22,6 +22,7 @@ import (
 	"github.com/masx-ai/masx/etl/pipeline"
 	"github.com/masx-ai/masx/model/hub"
 	"github.com/masx-ai/masx/model/onnx"
+	"github.com/masx-ai/masx/nlp/cluster"
 	"github.com/masx-ai/masx/nlp/embed"
 	"github.com/masx-ai/masx/nlp/summarize/openai"
 	"github.com/masx-ai/masx/nlp/translate/libretranslate"
@@ -73,6 +74,7 @@ func TestSettingDefaultsAreTheLibraries(t *testing.T) {
 		{"MASX_HF_ENDPOINT", d.HFEndpoint, hub.DefaultEndpoint},
 		{"HF_TOKEN", d.HFToken, hub.Config{}.Token},
 		{"MASX_VECTOR_DIM", d.VectorDim, vectorize.DefaultDim},
+		{"MASX_CLUSTER_POLICY", d.ClusterPolicy, cluster.PolicyConfig{}.Name()},
 		{"MASX_JOB_TIMEOUT", d.JobTimeout, jobs.JobTimeoutDefault},
 		{"MASX_JOB_RESCUE_AFTER", d.JobRescueAfter, jobs.Config{}.RescueAfter}, // 0: JobTimeout + 5m
 		{"MASX_JOB_MAX_ATTEMPTS", d.JobMaxAttempts, jobs.MaxAttemptsDefault},

@@ -1,8 +1,21 @@
 // Package cluster groups article embeddings into stories: the clustering
-// stage of the pipeline, with the original system's policy in [Auto] and
-// the two algorithms behind it, [KMeans] and [HDBSCAN].
+// stage of the pipeline. [Cluster] runs the policy a [PolicyConfig] names:
+// [Stories], the default, which takes the number of stories from the data,
+// or the original system's, [Auto]; [KMeans] and [HDBSCAN] are the
+// algorithms behind both. The subpackage score compares a clustering with
+// gold labels (`masx eval cluster`).
 //
-// # Policy
+// # The stories policy
+//
+// [Stories] finds dense story cores with HDBSCAN (min cluster size adapted
+// to n, ε 0) on 20 principal components, then lets spherical k-means in
+// the full space, started from those cores, assign every article and
+// settle the borders. Articles with nothing in common with any story stay
+// [Noise]. On GoogleNews-TS (11,109 articles, 152 stories, k not given) it
+// scores NMI 0.945 and ARI 0.893 where the original policy scores 0.786
+// and 0.530 (docs/clustering.md has the table and the alternatives tried).
+//
+// # The original policy
 //
 // [Auto] keeps what users of the original relied on: fewer than 50
 // vectors go to k-means with k = min(10, max(2, ⌊√(n/2)⌋)); otherwise the

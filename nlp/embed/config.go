@@ -35,6 +35,17 @@ const (
 	PoolMax  = "max"
 )
 
+// Normalization modes (Config.Normalize).
+const (
+	// NormalizeAuto follows the folder: on when modules.json lists a
+	// sentence_transformers.models.Normalize module, off when modules.json
+	// has none, on when there is no modules.json (all-MiniLM and most
+	// exports normalise).
+	NormalizeAuto = ""
+	NormalizeOn   = "on"
+	NormalizeOff  = "off"
+)
+
 // Config describes a sentence-embedding model and how to run it.
 type Config struct {
 	// Dir is the model folder, laid out as a Hugging Face repository:
@@ -52,8 +63,28 @@ type Config struct {
 	// Pooling turns token states into one vector: "mean" over the
 	// attention mask (sentence-transformers' default, and all-MiniLM's),
 	// "cls" (the first token) or "max" (per dimension, over real tokens).
-	// Empty means the folder's 1_Pooling/config.json, else "mean".
+	// Empty means the folder's: the Pooling module modules.json lists (as
+	// sentence-transformers loads it), else 1_Pooling/config.json, else
+	// "mean". Pooling modes masx does not run (mean_sqrt_len_tokens,
+	// weightedmean, lasttoken, several at once) are an error, never a
+	// silent mean.
 	Pooling string
+	// Normalize says whether vectors are L2-normalised: NormalizeAuto
+	// (default), NormalizeOn or NormalizeOff. Embedder.Vectorize always
+	// returns unit vectors (the vectorize.Vectorizer contract); Embed
+	// returns what the model's modules make.
+	Normalize string
+	// Prefix is put before every text: the prompt some models are trained
+	// with, e.g. "query: " or "passage: " for intfloat/multilingual-e5
+	// (whose card asks for "query: " in symmetric tasks such as
+	// clustering). Empty means the prompt PromptName names, else the
+	// folder's default prompt (config_sentence_transformers.json
+	// default_prompt_name), else none.
+	Prefix string
+	// PromptName picks a prompt from config_sentence_transformers.json's
+	// "prompts" (e.g. "query"); an unknown name is an error. Ignored when
+	// Prefix is set.
+	PromptName string
 	// ORTLib is the path of the ONNX Runtime library, for onnx.Init.
 	// Required unless onnx.Init already succeeded.
 	ORTLib string
@@ -146,25 +177,17 @@ func (c Config) withDefaults() (Config, error) {
 	if hf.MaxPositionEmbeddings > 0 && c.MaxLength > hf.MaxPositionEmbeddings {
 		c.MaxLength = hf.MaxPositionEmbeddings
 	}
-	if c.Pooling == "" {
-		var pc struct {
-			CLS bool `json:"pooling_mode_cls_token"`
-			Max bool `json:"pooling_mode_max_tokens"`
-		}
-		if _, err := readJSON(filepath.Join(c.Dir, "1_Pooling", "config.json"), &pc); err != nil {
-			return c, err
-		}
-		switch {
-		case pc.CLS:
-			c.Pooling = PoolCLS
-		case pc.Max:
-			c.Pooling = PoolMax
-		default:
-			c.Pooling = PoolMean
-		}
+	if err := c.readModules(); err != nil {
+		return c, err
 	}
 	if c.Pooling != PoolMean && c.Pooling != PoolCLS && c.Pooling != PoolMax {
 		return c, fmt.Errorf("embed: Config.Pooling = %q, want mean, cls or max", c.Pooling)
+	}
+	if c.Normalize != NormalizeOn && c.Normalize != NormalizeOff {
+		return c, fmt.Errorf("embed: Config.Normalize = %q, want %q, %q or empty (the folder's modules.json)", c.Normalize, NormalizeOn, NormalizeOff)
+	}
+	if err := c.readPrompt(); err != nil {
+		return c, err
 	}
 	if c.MaxBatchSize == 0 {
 		c.MaxBatchSize = batch.MaxBatchSizeDefault

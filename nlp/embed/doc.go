@@ -15,8 +15,16 @@
 // [Model] runs one batch: it pads the batch only to its own longest text,
 // feeds input_ids, attention_mask and (when the model takes it)
 // token_type_ids, pools last_hidden_state over the real tokens only (mean
-// by default; cls and max on request or as 1_Pooling/config.json says) and
-// L2-normalises. Padding never enters pooling, so a text embeds the same
+// by default; cls and max on request) and L2-normalises. Without a
+// request, pooling and normalisation come from the folder as
+// sentence-transformers reads it: modules.json names the Pooling module's
+// folder (its config.json says mean, cls or max) and whether a Normalize
+// module follows; a folder without modules.json is read from
+// 1_Pooling/config.json and normalised. A module masx does not run (a
+// Dense layer, say) or a pooling mode it does not have is an error, never
+// a silent approximation. A prompt such as e5's "query: " is put before
+// every text (Config.Prefix, or a prompt of
+// config_sentence_transformers.json). Padding never enters pooling, so a text embeds the same
 // alone or in any batch: the tests hold that to 1e-5 and check every vector
 // against a numpy evaluation of the same graph.
 //

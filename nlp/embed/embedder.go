@@ -99,7 +99,8 @@ func describeDim(cfg Config) (int, error) {
 	return 0, fmt.Errorf("%w: %s: hidden size unknown (dynamic in the model, absent from config.json)", onnx.ErrInvalidModel, path)
 }
 
-// Embed returns one unit vector per text, in order. The texts go to the
+// Embed returns one vector per text, in order: unit length unless the
+// model folder's modules.json has no Normalize module (Config.Normalize). The texts go to the
 // runtime shortest first, so a large call forms batches of like lengths.
 // Texts longer than the
 // model's limit are truncated (see Metrics); an empty text embeds as
@@ -146,9 +147,21 @@ func (e *Embedder) EmbedTokens(ctx context.Context, toks []Tokens) ([][]float32,
 	return out, nil
 }
 
-// Vectorize is Embed, for the Vectorizer interface.
+// Vectorize is Embed, for the Vectorizer interface, whose vectors are unit
+// length: a model without a Normalize module is normalised here.
 func (e *Embedder) Vectorize(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.Embed(ctx, texts)
+	out, err := e.Embed(ctx, texts)
+	if err != nil || e.enc.cfg.Normalize != NormalizeOff {
+		return out, err
+	}
+	for i, v := range out {
+		acc := make([]float64, len(v))
+		for k, x := range v {
+			acc[k] = float64(x)
+		}
+		out[i] = normalize(acc)
+	}
+	return out, nil
 }
 
 // EmbedOne embeds a single text.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -192,4 +193,23 @@ func TestEmbedderGPUFallback(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorIs(t, rt.Start(context.Background()), inference.ErrDevice, "Start(cuda, forced)")
 	rt.Stop(context.Background())
+}
+
+// A model without a Normalize module embeds raw pooled vectors, but
+// Vectorize keeps the Vectorizer contract: unit vectors, same direction.
+func TestVectorizeIsUnitWithoutNormalize(t *testing.T) {
+	raw, _ := startEmbedder(t, cpu, func(c *embed.Config) { c.Normalize = embed.NormalizeOff })
+	unit, _ := startEmbedder(t, cpu, nil)
+	got, err := raw.Embed(context.Background(), texts[2:3])
+	require.NoError(t, err)
+	var n float64
+	for _, x := range got[0] {
+		n += float64(x) * float64(x)
+	}
+	require.Greater(t, math.Abs(math.Sqrt(n)-1), 1e-3, "Embed without Normalize: the raw vector")
+	v, err := raw.Vectorize(context.Background(), texts[2:3])
+	require.NoError(t, err)
+	want, err := unit.Vectorize(context.Background(), texts[2:3])
+	require.NoError(t, err)
+	assertClose(t, "Vectorize", v[0], want[0], 1e-5)
 }

@@ -78,12 +78,12 @@ func (e *Encoder) Name() string { return e.cfg.Name }
 // MaxLength is the token limit per text, special tokens included.
 func (e *Encoder) MaxLength() int { return e.cfg.MaxLength }
 
-// Tokenize encodes one text, truncated to MaxLength and counted in the
-// metrics. An empty text becomes [CLS] [SEP], which embeds as a valid unit
+// Tokenize encodes one text, after the model's prompt (Config.Prefix),
+// truncated to MaxLength and counted in the metrics. An empty text becomes [CLS] [SEP], which embeds as a valid unit
 // vector (the same one for every empty or whitespace-only text), as
 // sentence-transformers does.
 func (e *Encoder) Tokenize(text string) Tokens {
-	enc := e.tok.Encode(text, true)
+	enc := e.tok.Encode(e.cfg.Prefix+text, true)
 	e.stats.texts.Add(1)
 	if enc.Truncated {
 		e.stats.truncated.Add(1)

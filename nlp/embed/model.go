@@ -43,8 +43,10 @@ type Model struct {
 	hasTypes bool
 	padID    int64
 	pooling  string
-	stats    *counters
-	buf      sync.Pool // of *[]float32: hidden-state buffers, reused across batches
+	// normalize: L2-normalise pooled vectors (Config.Normalize).
+	normalize bool
+	stats     *counters
+	buf       sync.Pool // of *[]float32: hidden-state buffers, reused across batches
 }
 
 var _ inference.Model[Tokens, []float32] = (*Model)(nil)
@@ -102,7 +104,7 @@ func loadModel(ctx context.Context, cfg Config, dev device.Config, stats *counte
 		}
 		return nil, fmt.Errorf("loading sentence model %s: %w", cfg.Dir, err)
 	}
-	m := &Model{sess: sess, output: outName, padID: cfg.PadID, pooling: cfg.Pooling, stats: stats}
+	m := &Model{sess: sess, output: outName, padID: cfg.PadID, pooling: cfg.Pooling, normalize: cfg.Normalize != NormalizeOff, stats: stats}
 	if err := m.check(cfg); err != nil {
 		sess.Close()
 		return nil, err
@@ -238,7 +240,11 @@ func (m *Model) Infer(ctx context.Context, in []Tokens) ([][]float32, error) {
 	for i, t := range in {
 		state := func(j int) []float32 { return res.Data[(i*seq+j)*m.dim : (i*seq+j+1)*m.dim] }
 		m.pool(acc, state, len(t.IDs))
-		out[i] = normalize(acc)
+		if m.normalize {
+			out[i] = normalize(acc)
+		} else {
+			out[i] = toFloat32(acc)
+		}
 	}
 	return out, nil
 }
@@ -289,6 +295,14 @@ func normalize(acc []float64) []float32 {
 		for k := range acc {
 			v[k] = float32(acc[k] / norm)
 		}
+	}
+	return v
+}
+
+func toFloat32(acc []float64) []float32 {
+	v := make([]float32, len(acc))
+	for k, x := range acc {
+		v[k] = float32(x)
 	}
 	return v
 }
