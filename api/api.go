@@ -154,7 +154,7 @@ type Deps struct {
 	// it uses. Its requests get the metrics, the access log and the
 	// request deadline, but neither the JSON headers nor the API-key
 	// check: it authenticates browsers itself, through the Guard.
-	UI func(*Server) http.Handler
+	UI func(*Server) (http.Handler, error)
 }
 
 // Server is the HTTP API. Handler serves it on any listener; Start and
@@ -225,7 +225,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.route("GET /readyz", s.readyz)
 	s.route("GET /metrics", s.metricsHandler().ServeHTTP)
 	if deps.UI != nil {
-		s.ui = deps.UI(s)
+		if s.ui, err = deps.UI(s); err != nil {
+			return nil, fmt.Errorf("api: building the UI: %w", err)
+		}
 	}
 	s.handler = s.wrap()
 

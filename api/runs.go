@@ -37,6 +37,12 @@ type RunRequest struct {
 	// them from a JSON file: an array, one flashpoint object, or
 	// {"flashpoints": [...]}.
 	Input json.RawMessage `json:"input,omitempty"`
+	// InputFormat and InputName are for Submit's callers beside the API
+	// (the dashboard's upload form): Input is then a file's bytes in
+	// that format (input.FormatAuto detects it from InputName and the
+	// content). The JSON API always reads Input as JSON.
+	InputFormat input.Format `json:"-"`
+	InputName   string       `json:"-"`
 }
 
 // RunAccepted is the 202 answer to a submitted run.
@@ -132,7 +138,11 @@ func (s *Server) Submit(ctx context.Context, req RunRequest) (RunAccepted, error
 		opts.MASXDate, label = req.Date, "masx:"+req.Date
 	} else {
 		field, label = "input", "api"
-		res, err := input.Read(ctx, bytes.NewReader(req.Input), "input", input.FormatJSON, input.Options{MaxProblems: maxInputProblems})
+		format, name := input.FormatJSON, "input"
+		if req.InputFormat != "" || req.InputName != "" {
+			format, name = req.InputFormat, req.InputName
+		}
+		res, err := input.Read(ctx, bytes.NewReader(req.Input), name, format, input.Options{MaxProblems: maxInputProblems})
 		if err != nil {
 			return RunAccepted{}, fieldError{field, err}
 		}
