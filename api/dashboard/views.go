@@ -105,8 +105,10 @@ type runRow struct {
 	Elapsed  string
 	Articles []statusCount
 	Total    int
-	Failed   []news.FlashpointState
-	Live     bool
+	// Flashpoints counts the run's stored flashpoints, by state.
+	Flashpoints int
+	Failed      []news.FlashpointState
+	Live        bool
 }
 
 func loadRunRow(ctx context.Context, st store.Store, runID string, l links) (runRow, error) {
@@ -119,6 +121,9 @@ func loadRunRow(ctx context.Context, st store.Store, runID string, l links) (run
 	row.Articles = statusCounts(s.Articles, func(st news.Status) string { return l.missing(runID, "", st, 0) })
 	for _, n := range s.Articles {
 		row.Total += n
+	}
+	for _, n := range s.Flashpoints {
+		row.Flashpoints += n
 	}
 	return row, nil
 }
@@ -241,15 +246,20 @@ func articleRowOf(a *news.Article) articleRow {
 	}
 }
 
-// day is a stored seen date's day (YYYY-MM-DD), or "" when unknown.
+// seenLayouts are the seen-date forms stored: RFC 3339 (what the input
+// validator stores) and GDELT's compact forms (feeds handed to the
+// pipeline directly, as the demo does).
+var seenLayouts = []string{time.RFC3339, "20060102T150405Z", "20060102150405", time.DateOnly}
+
+// day is a stored seen date's day in UTC (YYYY-MM-DD), or "" when it is
+// unknown or unreadable.
 func day(seen string) string {
-	if len(seen) < 10 {
-		return ""
+	for _, l := range seenLayouts {
+		if t, err := time.Parse(l, seen); err == nil {
+			return t.UTC().Format(time.DateOnly)
+		}
 	}
-	if _, err := time.Parse(time.DateOnly, seen[:10]); err != nil {
-		return ""
-	}
-	return seen[:10]
+	return ""
 }
 
 // clusterRow is one story cluster.
