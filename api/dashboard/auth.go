@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -11,8 +12,9 @@ import (
 )
 
 // sessionCookie is the cookie a login sets. Its value is
-// "EXPIRY.MAC": the expiry in Unix seconds and the Guard's signature of
-// it, so a forged or altered cookie fails the check and an old one
+// "EXPIRY~NONCE.MAC": the expiry in Unix seconds, a random nonce (so two
+// logins never share a session, nor its CSRF token) and the Guard's
+// signature of both, so a forged or altered cookie fails the check and an old one
 // expires on the server's clock whatever the browser keeps. Sessions are
 // not stored anywhere: log-out deletes the browser's cookie, and
 // changing MASX_API_KEY ends every session at once.
@@ -58,7 +60,8 @@ func (d *Dashboard) verifyExpiring(purpose, v string) bool {
 	if err != nil || !d.guard.Verify(purpose, []byte(payload), mac) {
 		return false
 	}
-	exp, err := strconv.ParseInt(payload, 10, 64)
+	expiry, _, _ := strings.Cut(payload, "~") // the rest is a nonce
+	exp, err := strconv.ParseInt(expiry, 10, 64)
 	return err == nil && time.Now().Unix() < exp
 }
 
@@ -140,7 +143,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	}
 	exp := time.Now().Add(d.cfg.SessionTTL)
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: d.signed(purposeSession, strconv.FormatInt(exp.Unix(), 10)),
+		Name: sessionCookie, Value: d.signed(purposeSession, strconv.FormatInt(exp.Unix(), 10)+"~"+nonce()),
 		Path: "/", Expires: exp, MaxAge: int(d.cfg.SessionTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
 	})
@@ -157,6 +160,13 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// nonce is 16 random bytes, base64url.
+func nonce() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return b64.EncodeToString(b)
 }
 
 // safeNext keeps a redirect target on this server: a path, never
