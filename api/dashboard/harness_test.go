@@ -28,7 +28,7 @@ import (
 // insert-only Jobs (no workers: submitted runs stay queued, so a full
 // queue is reproducible), served on loopback.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	st   *sqlite.Store
 	jobs *jobs.Jobs
 	srv  *api.Server
@@ -43,7 +43,7 @@ type harnessOptions struct {
 	cfg      Config
 }
 
-func newHarness(t *testing.T, o harnessOptions) *harness {
+func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "masx.db"), nil)
@@ -109,7 +109,7 @@ var (
 )
 
 // field returns the first submatch of re in body, failing without one.
-func field(t *testing.T, re *regexp.Regexp, body string) string {
+func field(t testing.TB, re *regexp.Regexp, body string) string {
 	t.Helper()
 	m := re.FindStringSubmatch(body)
 	require.NotNil(t, m, "no %s in %.2000s", re, body)
