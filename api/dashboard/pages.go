@@ -35,12 +35,14 @@ func (d *Dashboard) live(p page, live bool) page {
 }
 
 func (d *Dashboard) runsPage(w http.ResponseWriter, r *http.Request) {
-	b, live, err := loadRuns(r.Context(), d.deps.Store, d.cfg.RunsShown, dash)
+	b, _, err := loadRuns(r.Context(), d.deps.Store, d.cfg.RunsShown, dash)
 	if err != nil {
 		d.fail(w, r, "runs", err)
 		return
 	}
-	d.render(w, r, http.StatusOK, "runs", d.live(page{Title: "Runs", Body: b}, live))
+	// Always live: a run submitted elsewhere (the API, another tab)
+	// appears without a reload.
+	d.render(w, r, http.StatusOK, "runs", d.live(page{Title: "Runs", Body: b}, true))
 }
 
 // runOf reads the run named in the path; false when it answered.

@@ -129,6 +129,16 @@ func (b *Browser) Problems() []string {
 	return append(append([]string(nil), b.errors...), b.dialogs...)
 }
 
+// TakeProblems returns the problems so far and forgets them: for a test
+// that caused one on purpose (a refused page) and checks it.
+func (b *Browser) TakeProblems() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := append(b.errors, b.dialogs...)
+	b.errors, b.dialogs = nil, nil
+	return p
+}
+
 // Open navigates to url and waits until sel is visible.
 func (b *Browser) Open(url, sel string) {
 	b.t.Helper()
@@ -143,11 +153,44 @@ func Eval[T any](b *Browser, expr string) T {
 	return v
 }
 
-// WaitFor polls a JavaScript expression until it is true.
-func (b *Browser) WaitFor(expr string) {
+// EvalAwait is Eval for an expression that gives a promise.
+func EvalAwait[T any](b *Browser, expr string) T {
 	b.t.Helper()
-	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
-	require.NoError(b.t, err, "waiting for %s", expr)
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	require.NoError(b.t, err, "evaluating %s", expr)
+	return v
+}
+
+// WaitFor evaluates a JavaScript expression every 50 ms until it is
+// true, through navigations (an evaluation that meets a page being
+// replaced is tried again), for at most within.
+func (b *Browser) WaitFor(expr string, within time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(within)
+	var last error
+	for {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		last = err
+		if time.Now().After(deadline) || b.ctx.Err() != nil {
+			require.FailNow(b.t, "timed out waiting", "%s (last error: %v)", expr, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Fill sets the value of the input matching sel.
+func (b *Browser) Fill(sel, value string) {
+	b.t.Helper()
+	require.NoError(b.t, chromedp.Do(b.ctx, chromedp.SetValue(sel, value, chromedp.NodeVisible)), "filling %s", sel)
+}
+
+// Upload puts files into the file input matching sel.
+func (b *Browser) Upload(sel string, files ...string) {
+	b.t.Helper()
+	require.NoError(b.t, chromedp.Do(b.ctx, chromedp.SetUploadFiles(sel, files, chromedp.NodeReady)), "choosing files for %s", sel)
 }
 
 // Click clicks the first element matching sel.
@@ -174,6 +217,34 @@ func (b *Browser) Screenshot(dir, name string) []byte {
 	require.NoError(b.t, os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644))
 	return png
 }
+
+// ViewportScreenshot returns a PNG of what the viewport shows.
+func (b *Browser) ViewportScreenshot() []byte {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	require.NoError(b.t, err, "screenshot")
+	return png
+}
+
+// ClipScreenshot returns a PNG of the page's region (CSS pixels from the
+// document's top left), scaled by scale.
+func (b *Browser) ClipScreenshot(x, y, w, h, scale float64) []byte {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, tg, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatPng, CaptureBeyondViewport: ptr(true), FromSurface: ptr(true),
+			Clip: &page.Viewport{X: x, Y: y, Width: w, Height: h, Scale: scale},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	})
+	require.NoError(b.t, err, "screenshot")
+	return png
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // Viewport sets the page's viewport size.
 func (b *Browser) Viewport(w, h int64) {
