@@ -24,8 +24,12 @@ func clusterColor(rank int) string { return palette[rank%len(palette)] }
 // Map geometry, in SVG user units; the SVG scales to its box.
 const (
 	mapW, mapH, mapPad = 640, 400, 16
-	pointR             = "4"
 )
+
+// mapMaxPoints bounds the points drawn: past it an even sample is drawn
+// (the legend still counts every article), so a huge flashpoint does not
+// make a page of tens of megabytes that no one can read as a picture.
+const mapMaxPoints = 10000
 
 // mapView is the SVG map of a flashpoint's articles.
 type mapView struct {
@@ -35,6 +39,9 @@ type mapView struct {
 	Legend      []legendItem
 	Clustered   int
 	Unclustered int
+	// Drawn is how many points are drawn, when fewer than all
+	// (mapMaxPoints); 0 when every article is.
+	Drawn int
 }
 
 type mapPoint struct {
@@ -92,9 +99,21 @@ func buildMap(ctx context.Context, arts []news.Article, clusters []clusterRow) (
 	sy := scale(minY, maxY, mapH-2*mapPad)
 	type sum struct{ x, y, n float64 }
 	centres := make([]sum, len(clusters))
+	stride := 1
+	if len(idx) > mapMaxPoints {
+		stride = (len(idx) + mapMaxPoints - 1) / mapMaxPoints
+	}
 	for k, i := range idx {
 		p := xy[k]
 		if math.IsNaN(p[0]) {
+			continue
+		}
+		if k%stride != 0 {
+			if _, ok := rank[arts[i].ClusterID]; ok {
+				mv.Clustered++
+			} else {
+				mv.Unclustered++
+			}
 			continue
 		}
 		a := &arts[i]
@@ -115,6 +134,9 @@ func buildMap(ctx context.Context, arts []news.Article, clusters []clusterRow) (
 			mv.Unclustered++
 		}
 		mv.Points = append(mv.Points, pt)
+	}
+	if stride > 1 {
+		mv.Drawn = len(mv.Points)
 	}
 	// Grey first, so coloured points are drawn over them.
 	slices.SortStableFunc(mv.Points, func(a, b mapPoint) int {

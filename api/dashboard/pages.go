@@ -35,7 +35,7 @@ func (d *Dashboard) live(p page, live bool) page {
 }
 
 func (d *Dashboard) runsPage(w http.ResponseWriter, r *http.Request) {
-	b, _, err := loadRuns(r.Context(), d.deps.Store, d.cfg.RunsShown, dash)
+	b, err := loadRuns(r.Context(), d.deps.Store, d.cfg.RunsShown, dash)
 	if err != nil {
 		d.fail(w, r, "runs", err)
 		return

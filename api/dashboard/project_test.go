@@ -66,4 +66,15 @@ func TestProjectionOddInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, mv.Points, 1)
 	require.Equal(t, 1, mv.Unclustered)
+
+	// A huge flashpoint draws an even sample, and counts every article.
+	many := make([]news.Article, mapMaxPoints+5)
+	for i := range many {
+		many[i] = news.Article{Status: news.StatusOK, Embedding: []float32{float32(i), float32(i % 7)}, ClusterID: -1}
+	}
+	mv, err = buildMap(ctx, many, nil)
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(mv.Points), mapMaxPoints)
+	require.Equal(t, len(mv.Points), mv.Drawn)
+	require.Equal(t, mapMaxPoints+5, mv.Unclustered)
 }

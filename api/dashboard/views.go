@@ -132,22 +132,20 @@ type runsBody struct {
 	Runs []runRow
 }
 
-func loadRuns(ctx context.Context, st store.Store, limit int, l links) (runsBody, bool, error) {
+func loadRuns(ctx context.Context, st store.Store, limit int, l links) (runsBody, error) {
 	rs, err := st.Runs(ctx, limit)
 	if err != nil {
-		return runsBody{}, false, err
+		return runsBody{}, err
 	}
 	var b runsBody
-	live := false
 	for _, r := range rs {
 		row, err := loadRunRow(ctx, st, r.ID, l)
 		if err != nil {
-			return b, false, err
+			return b, err
 		}
-		live = live || row.Live
 		b.Runs = append(b.Runs, row)
 	}
-	return b, live, nil
+	return b, nil
 }
 
 // fpRow is one flashpoint on the run page.
