@@ -148,6 +148,13 @@ type Deps struct {
 	// Ready is asked by /readyz after the store, for what the store
 	// cannot tell (the inference runtime started, say); nil means ready.
 	Ready func(context.Context) error
+	// UI, when set, builds the handler for every path outside the API's
+	// (/v1/…, /services/…, /healthz, /readyz, /metrics): the dashboard.
+	// It is called once by New with the Server, whose Guard and Submit
+	// it uses. Its requests get the metrics, the access log and the
+	// request deadline, but neither the JSON headers nor the API-key
+	// check: it authenticates browsers itself, through the Guard.
+	UI func(*Server) (http.Handler, error)
 }
 
 // Server is the HTTP API. Handler serves it on any listener; Start and
@@ -161,6 +168,8 @@ type Server struct {
 	// Host is answered (a DNS-rebinding page names its own host).
 	loopbackOnly bool
 	csrf         *http.CrossOriginProtection
+	guard        *Guard
+	ui           http.Handler
 	mux          *http.ServeMux
 	routes       map[string]bool // registered patterns: the only route labels
 	handler      http.Handler
@@ -200,6 +209,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	host, _, _ := net.SplitHostPort(c.Addr)
 	s.loopbackOnly = c.APIKey == "" && loopbackHost(host)
 	s.csrf = http.NewCrossOriginProtection()
+	s.guard = newGuard(s.key, s.loopbackOnly, s.csrf)
 	var err error
 	if s.metrics, s.gatherer, err = setupMetrics(deps); err != nil {
 		return nil, err
@@ -214,6 +224,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.route("GET /healthz", s.healthz)
 	s.route("GET /readyz", s.readyz)
 	s.route("GET /metrics", s.metricsHandler().ServeHTTP)
+	if deps.UI != nil {
+		if s.ui, err = deps.UI(s); err != nil {
+			return nil, fmt.Errorf("api: building the UI: %w", err)
+		}
+	}
 	s.handler = s.wrap()
 
 	switch {
@@ -229,6 +244,10 @@ func (s *Server) route(pattern string, h http.HandlerFunc) {
 	s.routes[pattern] = true
 	s.mux.HandleFunc(pattern, h)
 }
+
+// Guard returns the server's access policy, for handlers served beside
+// the API.
+func (s *Server) Guard() *Guard { return s.guard }
 
 // Handler returns the API with authentication, limits, metrics and access
 // log; Start serves the same handler.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,8 +13,12 @@ import (
 
 const jsonType = "application/json"
 
-// routeOther labels requests that match no registered pattern.
-const routeOther = "other"
+// routeOther labels requests that match no registered pattern; routeUI
+// those answered by Deps.UI.
+const (
+	routeOther = "other"
+	routeUI    = "ui"
+)
 
 // wrap builds what every request goes through, outermost first: metrics
 // and access log; JSON and no-store headers; authentication; JSON answers
@@ -26,10 +29,20 @@ func (s *Server) wrap() http.Handler {
 	// TimeoutHandler rather than a bare context deadline: it also bounds
 	// a handler stuck in something that ignores its context.
 	inner := http.TimeoutHandler(s.mux, s.cfg.RequestTimeout, string(body))
+	var ui http.Handler
+	if s.ui != nil {
+		ui = http.TimeoutHandler(s.ui, s.cfg.RequestTimeout, fmt.Sprintf("request timed out after %s", s.cfg.RequestTimeout))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		route := s.serve(sw, r, inner)
+		var route string
+		if ui != nil && !apiPath(r.URL.Path) {
+			route = routeUI
+			ui.ServeHTTP(sw, r)
+		} else {
+			route = s.serve(sw, r, inner)
+		}
 		code := sw.code
 		if code == 0 {
 			code = http.StatusOK
@@ -41,6 +54,15 @@ func (s *Server) wrap() http.Handler {
 			slog.Int("code", code), slog.Duration("duration", d), slog.Int64("bytes", sw.n),
 			slog.String("remote", r.RemoteAddr))
 	})
+}
+
+// apiPath reports whether path belongs to the API rather than Deps.UI.
+func apiPath(path string) bool {
+	switch path {
+	case "/healthz", "/readyz", "/metrics", "/v1", "/services":
+		return true
+	}
+	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/services/")
 }
 
 // serve answers r and returns its route label.
@@ -89,17 +111,11 @@ var jsonBodyRoutes = map[string]bool{"POST /v1/runs": true}
 // JSON route's body sent as something else, which a form or a no-CORS
 // fetch can send without a preflight (415).
 func (s *Server) sameSite(w http.ResponseWriter, r *http.Request, route string) bool {
-	if s.loopbackOnly {
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		if !loopbackHost(strings.Trim(host, "[]")) {
-			writeError(w, http.StatusMisdirectedRequest, "Host", fmt.Sprintf("Host %q refused: this API serves without a key, so only to loopback names (localhost, 127.0.0.1, [::1])", r.Host))
-			return false
-		}
+	if s.guard.CheckHost(r) != nil {
+		writeError(w, http.StatusMisdirectedRequest, "Host", fmt.Sprintf("Host %q refused: this API serves without a key, so only to loopback names (localhost, 127.0.0.1, [::1])", r.Host))
+		return false
 	}
-	if err := s.csrf.Check(r); err != nil {
+	if err := s.guard.CheckOrigin(r); err != nil {
 		writeError(w, http.StatusForbidden, "Origin", "cross-site request refused: the Origin or Sec-Fetch-Site header shows another site")
 		return false
 	}

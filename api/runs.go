@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/masx-ai/masx/etl/input"
 	"github.com/masx-ai/masx/etl/jobs"
@@ -36,6 +37,12 @@ type RunRequest struct {
 	// them from a JSON file: an array, one flashpoint object, or
 	// {"flashpoints": [...]}.
 	Input json.RawMessage `json:"input,omitempty"`
+	// InputFormat and InputName are for Submit's callers beside the API
+	// (the dashboard's upload form): Input is then a file's bytes in
+	// that format (input.FormatAuto detects it from InputName and the
+	// content). The JSON API always reads Input as JSON.
+	InputFormat input.Format `json:"-"`
+	InputName   string       `json:"-"`
 }
 
 // RunAccepted is the 202 answer to a submitted run.
@@ -93,20 +100,28 @@ func (s *Server) postServicesRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request, req RunRequest) {
-	ctx := r.Context()
-	id, err := runIDOf(req.RunID)
+	acc, err := s.Submit(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, "", err)
 		return
 	}
+	writeJSON(w, http.StatusAccepted, acc)
+}
+
+// Submit validates req and queues its run exactly as POST /v1/runs does,
+// under the same job-queue bound, for callers beside the API (the
+// dashboard's form). Its errors are what Server.Problem describes.
+func (s *Server) Submit(ctx context.Context, req RunRequest) (RunAccepted, error) {
+	id, err := runIDOf(req.RunID)
+	if err != nil {
+		return RunAccepted{}, err
+	}
 	hasInput := len(bytes.TrimSpace(req.Input)) > 0 && string(bytes.TrimSpace(req.Input)) != "null"
 	switch {
 	case req.Date != "" && hasInput:
-		s.fail(w, r, "", invalid("input", `give "date" or "input", not both`))
-		return
+		return RunAccepted{}, invalid("input", `give "date" or "input", not both`)
 	case req.Date == "" && !hasInput:
-		s.fail(w, r, "", invalid("input", `give one of "date" (YYYY-MM-DD: that day's MASX tables) or "input" (flashpoints with feeds)`))
-		return
+		return RunAccepted{}, invalid("input", `give one of "date" (YYYY-MM-DD: that day's MASX tables) or "input" (flashpoints with feeds)`)
 	}
 	var (
 		works []pipeline.Work
@@ -118,35 +133,44 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, req RunRequest) 
 	if req.Date != "" {
 		field = "date"
 		if works, sum, err = s.masxWorks(ctx, req.Date); err != nil {
-			s.fail(w, r, field, err)
-			return
+			return RunAccepted{}, fieldError{field, err}
 		}
 		opts.MASXDate, label = req.Date, "masx:"+req.Date
 	} else {
 		field, label = "input", "api"
-		res, err := input.Read(ctx, bytes.NewReader(req.Input), "input", input.FormatJSON, input.Options{MaxProblems: maxInputProblems})
+		format, name := input.FormatJSON, "input"
+		if req.InputFormat != "" || req.InputName != "" {
+			format, name = req.InputFormat, req.InputName
+		}
+		res, err := input.Read(ctx, bytes.NewReader(req.Input), name, format, input.Options{MaxProblems: maxInputProblems})
 		if err != nil {
-			s.fail(w, r, field, err)
-			return
+			return RunAccepted{}, fieldError{field, err}
 		}
 		works, sum = jobs.WorksFrom(res), res.Summary
 	}
 	if works, err = jobs.KeepFlashpoints(works, req.FlashpointIDs); err != nil {
-		s.fail(w, r, "flashpoint_ids", err)
-		return
+		return RunAccepted{}, fieldError{"flashpoint_ids", err}
 	}
 	sub, err := s.deps.Jobs.Submit(ctx, news.Run{ID: id, Input: label}, pipeline.Slice(works), opts)
 	if err != nil {
-		s.fail(w, r, field, err)
-		return
+		return RunAccepted{}, fieldError{field, err}
 	}
 	base := "/v1/runs/" + url.PathEscape(id)
-	writeJSON(w, http.StatusAccepted, RunAccepted{
+	return RunAccepted{
 		RunID: id, State: sub.Run.State, Attempt: sub.Run.Attempt,
 		Flashpoints: sub.Flashpoints, Queued: sub.Queued, Done: sub.Done,
 		StatusURL: base, ClustersURL: base + "/clusters", InputSummary: sum,
-	})
+	}, nil
 }
+
+// fieldError names the part of the request an error came from.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e fieldError) Error() string { return e.err.Error() }
+func (e fieldError) Unwrap() error { return e.err }
 
 // masxWorks reads a day's flashpoints. The store's capability is checked
 // here, not left to jobs.MASXWorks, so a store without the tables is a
@@ -235,29 +259,61 @@ func jsonKind(goType string) string {
 	return goType
 }
 
-// fail answers err: a badRequest as it says, else by the sentinel it
-// wraps. Bad input is reported against field, the part of the request it
-// came from.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, field string, err error) {
-	var br *badRequest
+// Problem is how the API answers an error: the status, the field of
+// the request at fault (if any), a message safe to show the client, and
+// for 429 how long to wait.
+type Problem struct {
+	Code       int
+	Field      string
+	Message    string
+	RetryAfter time.Duration
+}
+
+// Problem describes err, from Submit or a route, as the API answers it:
+// a bad request as it says, else by the sentinel it wraps. Internal
+// errors go to the log with r's method and path and come back as a
+// generic message.
+func (s *Server) Problem(r *http.Request, err error) Problem {
+	var (
+		br *badRequest
+		fe fieldError
+	)
+	field := ""
+	if errors.As(err, &fe) {
+		field = fe.field
+	}
 	switch {
 	case errors.As(err, &br):
-		writeError(w, br.code, br.field, br.msg)
+		return Problem{Code: br.code, Field: br.field, Message: br.msg}
 	case errors.Is(err, jobs.ErrQueueFull):
-		retryAfter(w, s.cfg.RetryAfter)
-		writeError(w, http.StatusTooManyRequests, "", err.Error())
+		return Problem{Code: http.StatusTooManyRequests, Message: err.Error(), RetryAfter: s.cfg.RetryAfter}
 	case errors.Is(err, input.ErrInput), errors.Is(err, store.ErrInvalid):
-		writeError(w, http.StatusBadRequest, field, err.Error())
+		return Problem{Code: http.StatusBadRequest, Field: field, Message: err.Error()}
 	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, field, err.Error())
+		return Problem{Code: http.StatusNotFound, Field: field, Message: err.Error()}
 	case errors.Is(err, jobs.ErrClosed), errors.Is(err, store.ErrClosed):
-		writeError(w, http.StatusServiceUnavailable, "", "draining: this server is shutting down; send the request to another instance")
+		return Problem{Code: http.StatusServiceUnavailable, Message: "draining: this server is shutting down; send the request to another instance"}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		writeError(w, http.StatusServiceUnavailable, "", fmt.Sprintf("request ended before an answer (limit %s): %v", s.cfg.RequestTimeout, err))
-	default:
-		// Internal errors may name hosts, paths or SQL: they go to the
-		// log, not to the client.
-		s.log.Error("api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "", "internal error; the server log has the cause")
+		return Problem{Code: http.StatusServiceUnavailable, Message: fmt.Sprintf("request ended before an answer (limit %s): %v", s.cfg.RequestTimeout, err)}
 	}
+	// Internal errors may name hosts, paths or SQL: they go to the log,
+	// not to the client.
+	s.log.Error("api: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return Problem{Code: http.StatusInternalServerError, Message: "internal error; the server log has the cause"}
+}
+
+// fail answers err as Problem describes it; field names the part of the
+// request it came from when err does not say.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, field string, err error) {
+	if field != "" {
+		var fe fieldError
+		if !errors.As(err, &fe) {
+			err = fieldError{field, err}
+		}
+	}
+	p := s.Problem(r, err)
+	if p.RetryAfter > 0 {
+		retryAfter(w, p.RetryAfter)
+	}
+	writeError(w, p.Code, p.Field, p.Message)
 }

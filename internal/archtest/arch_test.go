@@ -94,6 +94,7 @@ var architecture = []wing{
 	{path: "model/onnx/onnxtest", layer: 2, role: testHelper, what: "loads ONNX Runtime from the environment's settings, so it reads config"},
 	{path: "store/storetest", layer: 2, role: testHelper, what: "the store conformance suite"},
 	{path: "store/postgres/pgtest", layer: 2, role: testHelper, what: "throwaway PostgreSQL servers"},
+	{path: "api/dashboard/chromiumtest", layer: 5, role: testHelper, what: "a headless Chromium that records console errors, for dashboard tests"},
 }
 
 // edge is one import: from imports to. Paths are relative to the module.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/masx-ai/masx/api/dashboard"
 	"github.com/masx-ai/masx/news"
 	"github.com/masx-ai/masx/store"
 )
@@ -20,17 +21,26 @@ type resultsOptions struct {
 	RunID, FlashpointID string
 	DB                  string // default MASX_DB_URL or sqlite://<data dir>/masx.db
 	JSON                bool
+	// Format is text, json or html; --json is --format json.
+	Format string
 }
 
 func newResultsCmd(app *App, runF func(context.Context, *resultsOptions) error) *cobra.Command {
 	opts := &resultsOptions{App: app}
 	cmd := &cobra.Command{
-		Use:   "results [--run ID] [--flashpoint ID]",
+		Use:   "results [--run ID] [--flashpoint ID] [--format text|json|html]",
 		Short: "Print stored clusters with their summaries, domains and URLs",
 		Long: `Prints the clusters of a run (the latest by default), one flashpoint after
 another, with each cluster's summary, article count, top domains, languages
-and URLs, then the articles that fit no story (unclustered). --json prints
-an array of clusters.`,
+and URLs, then the articles that fit no story (unclustered). --format json (or --json) prints an array of clusters.
+
+--format html writes the run as one self-contained HTML file, the
+dashboard's pages in one: every flashpoint's stories, a map and a timeline
+of its articles, each cluster's articles and the articles that did not
+make it, with their reasons. The CSS and the charts are inline and there
+is no script, so the file can be mailed or attached to a ticket:
+
+  masx results --format html > report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runOr(cmd.Context(), opts, runF, resultsRun)
@@ -39,17 +49,40 @@ an array of clusters.`,
 	cmd.Flags().StringVar(&opts.RunID, "run", "", "run id (default: the latest run)")
 	cmd.Flags().StringVar(&opts.FlashpointID, "flashpoint", "", "only this flashpoint")
 	cmd.Flags().StringVar(&opts.DB, "db", "", "database URL (default MASX_DB_URL or sqlite://<data dir>/masx.db)")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (--format json)")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "text, json or html (one self-contained page)")
 	return cmd
 }
 
 func resultsRun(ctx context.Context, opts *resultsOptions) error {
+	format := strings.ToLower(strings.TrimSpace(opts.Format))
+	switch {
+	case format == "" || format == "text":
+		format = "text"
+		if opts.JSON {
+			format = "json"
+		}
+	case format != "json" && format != "html":
+		return Usagef("--format %q: want text, json or html", opts.Format)
+	case opts.JSON && format != "json":
+		return Usagef("--json and --format %s: give one", format)
+	}
+	if format == "html" && opts.FlashpointID != "" {
+		return Usagef("--flashpoint with --format html: the report covers the whole run; leave --flashpoint out")
+	}
 	st, err := openStore(ctx, opts.App, opts.DB)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return printResults(ctx, opts.Stdout, st, opts.RunID, opts.FlashpointID, opts.JSON)
+	if format == "html" {
+		runID, err := resolveRun(ctx, st, opts.RunID)
+		if err != nil {
+			return err
+		}
+		return dashboard.Report(ctx, opts.Stdout, st, runID)
+	}
+	return printResults(ctx, opts.Stdout, st, opts.RunID, opts.FlashpointID, format == "json")
 }
 
 func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID string, asJSON bool) error {

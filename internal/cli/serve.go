@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/masx-ai/masx/api"
+	"github.com/masx-ai/masx/api/dashboard"
 	"github.com/masx-ai/masx/crawl"
 )
 
@@ -41,6 +43,8 @@ func newCmdServe(app *App, runF func(context.Context, *serveOptions) error) *cob
   GET  /v1/flashpoints/{id}/clusters?run=RUN
   POST /services/run?date=YYYY-MM-DD a run over that day's MASX tables
   GET  /healthz, /readyz, /metrics
+  GET  /                             the dashboard: runs, flashpoints, clusters, a
+                                     map and timeline of the articles, a submit form
 
 Runs become one durable job per flashpoint in the database. This process
 works --workers of them at once (default MASX_FLASHPOINT_CONCURRENCY);
@@ -48,7 +52,8 @@ works --workers of them at once (default MASX_FLASHPOINT_CONCURRENCY);
 processes on the same database.
 
 With MASX_API_KEY set, every route but /healthz and /readyz needs it as
-X-API-Key or Authorization: Bearer. Without a key, serve listens on
+X-API-Key or Authorization: Bearer; the dashboard asks for it once in a
+login form and keeps a signed session cookie. Without a key, serve listens on
 loopback only, unless --insecure says a proxy in front authenticates.
 
 SIGTERM or Ctrl-C drains: /readyz and new submissions answer 503, in-flight
@@ -156,6 +161,10 @@ func startAPI(ctx context.Context, cfg api.Config, env *etlEnv) (*api.Server, er
 				return errors.New("the inference runtime is not running")
 			}
 			return nil
+		},
+		// The dashboard at /, behind the same Guard as the API.
+		UI: func(s *api.Server) (http.Handler, error) {
+			return dashboard.New(dashboard.Config{MaxUploadBytes: cfg.MaxBodyBytes}, dashboard.Deps{Store: env.Store, Server: s, Logger: cfg.Logger})
 		},
 	})
 	if err != nil {
