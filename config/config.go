@@ -74,7 +74,7 @@ type Settings struct {
 	VectorDim  int    `env:"MASX_VECTOR_DIM" default:"256" min:"1" help:"Dimensions of TF-IDF/LSA vectors (capped by the number of documents)."`
 
 	// Translation and abstractive summaries.
-	Translator       string `env:"MASX_TRANSLATOR" default:"none" help:"Translation of non-English articles into English: none; apertium:<url> (an Apertium APY server); libretranslate:<url> (a LibreTranslate server); onnx:<model dir> (NLLB-200, M2M100 or Marian through the inference runtime)."`
+	Translator       string `env:"MASX_TRANSLATOR" default:"none" help:"Translation of non-English articles into English: none; apertium:<url> (an Apertium APY server); libretranslate:<url> (a LibreTranslate server); onnx:<model dir> is reserved for NLLB-200, M2M100 and Marian through the inference runtime and is refused with an error until that backend is wired."`
 	TranslatorAPIKey string `env:"MASX_TRANSLATOR_API_KEY" default:"" secret:"true" help:"API key sent to the translation server (LibreTranslate's api_key)."`
 	Summarizer       string `env:"MASX_SUMMARIZER" default:"extractive" help:"Cluster summaries: extractive; or openai:<base url> (an OpenAI-compatible chat-completions server such as llama.cpp, vLLM or Ollama, e.g. openai:http://127.0.0.1:8080/v1)."`
 	SummarizerModel  string `env:"MASX_SUMMARIZER_MODEL" default:"" help:"Model name sent to an openai: summarizer; empty sends none (llama.cpp serves the model it loaded)."`
