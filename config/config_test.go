@@ -127,7 +127,7 @@ func TestSecretsAreMarked(t *testing.T) {
 			require.Empty(t, sp.Default, "%s: a secret has no default", sp.Var)
 		}
 	}
-	require.Equal(t, []string{"HF_TOKEN", "MASX_API_KEY"}, secrets)
+	require.Equal(t, []string{"HF_TOKEN", "MASX_TRANSLATOR_API_KEY", "MASX_SUMMARIZER_API_KEY", "MASX_API_KEY"}, secrets)
 }
 
 func TestSpecsReturnsACopy(t *testing.T) {
