@@ -82,7 +82,7 @@ func evalCmd(t *testing.T, args ...string) evalJSON {
 // than the original policy.
 func TestEvalClusterTwoEvents(t *testing.T) {
 	path := twoEventsGold(t)
-	rep := evalCmd(t, "--gold", path, "--group-by", "topic", "--given-k")
+	rep := evalCmd(t, "--gold", path, "--group-by", "topic", "--given-k", "--policy", "stories")
 	require.Equal(t, cluster.PolicyStories, rep.Config.Policy)
 	require.Contains(t, rep.Config.Vectorizer, "tfidf")
 	require.Equal(t, map[string]int{"original": 46}, rep.Config.VectorText)
@@ -103,8 +103,8 @@ func TestEvalClusterTwoEvents(t *testing.T) {
 	}
 
 	// The setting selects the policy too.
-	t.Setenv("MASX_CLUSTER_POLICY", "original")
-	require.Equal(t, cluster.PolicyOriginal, evalCmd(t, "--gold", path).Config.Policy)
+	t.Setenv("MASX_CLUSTER_POLICY", "stories")
+	require.Equal(t, cluster.PolicyStories, evalCmd(t, "--gold", path).Config.Policy)
 }
 
 // The demo's six stories keep purity and ARI 1 with the default policy.
@@ -115,7 +115,7 @@ func TestEvalClusterDemoStories(t *testing.T) {
 		require.NoError(t, err)
 		lines = append(lines, string(b))
 	}
-	rep := evalCmd(t, "--gold", writeGold(t, lines), "--group-by", "topic", "--given-k")
+	rep := evalCmd(t, "--gold", writeGold(t, lines), "--group-by", "topic", "--given-k", "--policy", "stories")
 	require.Equal(t, 6, rep.GoldClusters)
 	require.InDelta(t, 1, rep.ARI, 1e-9, "ARI")
 	require.InDelta(t, 1, rep.B3Precision, 1e-9, "purity")
@@ -124,7 +124,7 @@ func TestEvalClusterDemoStories(t *testing.T) {
 }
 
 func TestEvalClusterText(t *testing.T) {
-	code, out, errOut := runCLI(t, "eval", "cluster", "--gold", twoEventsGold(t), "--group-by", "topic", "--given-k")
+	code, out, errOut := runCLI(t, "eval", "cluster", "--gold", twoEventsGold(t), "--group-by", "topic", "--given-k", "--policy", "stories")
 	require.Equal(t, ExitOK, code, errOut)
 	for _, want := range []string{"B3 F1", "pair F1", "ARI", "NMI", "unclustered", "kind0", "k-means, k given", "policy stories", "singletons"} {
 		require.Contains(t, out, want)
@@ -172,7 +172,7 @@ func TestEvalClusterWithNeuralEmbedder(t *testing.T) {
 	onnxtest.RequireORT(t)
 	t.Setenv("MASX_EMBED_MODEL", onnxtest.Tiny(t))
 	t.Setenv("MAX_PROCS", "1")
-	rep := evalCmd(t, "--gold", twoEventsGold(t), "--group-by", "topic")
+	rep := evalCmd(t, "--gold", twoEventsGold(t), "--group-by", "topic", "--policy", "stories")
 	require.Equal(t, 46, rep.Articles)
 	require.NotContains(t, rep.Config.Vectorizer, "tfidf")
 	require.Equal(t, 46, rep.Config.VectorText["original"])
