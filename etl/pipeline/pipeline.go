@@ -638,7 +638,7 @@ func (p *Pipeline) prepare(it *item) error {
 	}
 
 	t0 := time.Now()
-	lr := p.deps.LangID.Detect(sample(text, languageSampleChars))
+	lr := p.deps.LangID.Detect(LanguageSample(text))
 	it.a.DetectedLang, it.a.LangConfidence = lr.Lang, lr.Confidence
 	it.time("langid", t0)
 	if lr.Lang == translate.English {
@@ -737,18 +737,23 @@ func (p *Pipeline) perText() (PerTextVectorizer, bool) {
 	return v, ok && v.PerText()
 }
 
-func sample(s string, n int) string {
-	if len(s) <= n*4 && utf8.RuneCountInString(s) <= n {
-		return s
+// LanguageSample is the part of a text language identification reads: its
+// first languageSampleChars characters (enough for a confident answer, and
+// a bound on CPU for huge texts). The analyze stage and `masx eval cluster`
+// both use it, so eval identifies languages exactly as the pipeline does.
+func LanguageSample(text string) string {
+	const n = languageSampleChars
+	if len(text) <= n*4 && utf8.RuneCountInString(text) <= n {
+		return text
 	}
 	i := 0
-	for k := range s {
+	for k := range text {
 		if i == n {
-			return s[:k]
+			return text[:k]
 		}
 		i++
 	}
-	return s
+	return text
 }
 
 // clusterMember keeps what clustering and cluster summaries need of an

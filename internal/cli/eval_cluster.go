@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -257,7 +256,7 @@ func groupGold(arts []goldArticle) []goldGroup {
 // applied: gold sets are often titles and snippets.
 func analyzeGold(det *langid.Detector, a goldArticle) news.Article {
 	na := news.Article{Feed: news.Feed{Title: a.Title, Language: a.Lang}, RawText: a.Text}
-	lr := det.Detect(firstRunes(a.Text, 1000))
+	lr := det.Detect(pipeline.LanguageSample(a.Text))
 	na.DetectedLang = lr.Lang
 	if lr.Lang == "en" || a.Text == "" {
 		na.ProcessedText = a.Text
@@ -266,20 +265,6 @@ func analyzeGold(det *langid.Detector, a goldArticle) news.Article {
 	na.CompressedText = summarize.Compress(a.Text, summarize.Budget{Max: pipeline.CompressBudgetDefault})
 	na.ProcessedText = na.CompressedText
 	return na
-}
-
-func firstRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i := 0
-	for k := range s {
-		if i == n {
-			return s[:k]
-		}
-		i++
-	}
-	return s
 }
 
 // appendOffset appends labels shifted past every label already in dst, so
