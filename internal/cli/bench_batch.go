@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -55,9 +54,7 @@ func benchBatchRun(ctx context.Context, opts *benchBatchOptions) error {
 		return fmt.Errorf("benchmarking the batcher: %w", err)
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(opts.Stdout, r)
 	}
 	w := opts.Stdout
 	fmt.Fprintf(w, "batch size %d, max delay %.0f ms\n\n", r.BatchSize, r.MaxDelayMS)

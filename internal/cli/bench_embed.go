@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -89,9 +88,7 @@ func benchEmbedRun(ctx context.Context, opts *benchEmbedOptions) error {
 		return modelInputError(err)
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(opts.Stdout, rep)
 	}
 	tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s (%s, %s, fp16 %v, ONNX Runtime %s, %d threads)\n", rep.Model, rep.Provider, rep.Device, rep.FP16, rep.ORTVersion, rep.Threads)

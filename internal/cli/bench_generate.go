@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -80,9 +79,7 @@ func benchGenerateRun(ctx context.Context, opts *benchGenerateOptions) error {
 		return modelInputError(err)
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(opts.Stdout, rep)
 	}
 	tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s (%s, ONNX Runtime %s, %d threads)\n", rep.Model, rep.Provider, rep.ORTVersion, rep.Threads)

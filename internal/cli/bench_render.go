@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -67,9 +66,7 @@ func benchRenderRun(ctx context.Context, opts *benchRenderOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(opts.Stdout, rep)
 	}
 	mark := func(k string) string {
 		if rep.Met[k] {

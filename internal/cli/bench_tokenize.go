@@ -95,9 +95,7 @@ func benchTokenizeRun(ctx context.Context, opts *benchTokenizeOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(opts.Stdout, rep)
 	}
 	fmt.Fprintf(opts.Stdout, "%d news paragraphs, batches of %d, one core (load average %.1f)\n", rep.Paragraphs, rep.BatchSize, rep.LoadAvg)
 	tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)

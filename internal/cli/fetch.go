@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -119,9 +118,7 @@ func fetchRun(ctx context.Context, opts *fetchOptions) error {
 		out.Errors = append(out.Errors, e.Error())
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSON(opts.Stdout, out)
 	}
 	writeFetched(opts.Stdout, out)
 	return nil

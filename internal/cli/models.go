@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,9 +93,7 @@ func modelsPullRun(ctx context.Context, opts *modelsPullOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(opts.Stdout, res)
 	}
 	commit := res.Commit
 	if len(commit) > 12 {
@@ -136,9 +133,7 @@ func modelsListRun(_ context.Context, opts *modelsListOptions) error {
 		list = []hub.Installed{}
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return writeJSON(opts.Stdout, list)
 	}
 	if len(list) == 0 {
 		fmt.Fprintf(opts.Stdout, "no models in %s (masx models pull <org>/<name>)\n", dir)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -98,9 +97,7 @@ func printResults(ctx context.Context, w io.Writer, st store.Store, runID, fpID 
 		if cs == nil {
 			cs = []news.Cluster{}
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(cs)
+		return writeJSON(w, cs)
 	}
 	titles := map[string]string{}
 	if fps, err := st.Flashpoints(ctx, runID); err == nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -100,9 +99,7 @@ func summarizeRun(_ context.Context, opts *summarizeOptions) error {
 			Kept: len(sents), InputChars: utf8.RuneCountInString(text), OutputChars: utf8.RuneCountInString(out)}
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(opts.Stdout, rep)
 	}
 	if opts.Compress {
 		if rep.Text == "" {
