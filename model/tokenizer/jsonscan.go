@@ -427,3 +427,22 @@ func jsonVocab(data []byte) (map[string]int64, error) {
 	}
 	return nil, fmt.Errorf("vocab does not end")
 }
+
+// modelVocab returns the raw "vocab" field of a model section, refusing a
+// section without one; what names the model kind in errors. Unigram and
+// WordLevel read it by hand, for load time on large vocabularies.
+func modelVocab(raw []byte, what string) ([]byte, error) {
+	var vocabRaw []byte
+	if err := jsonFields(raw, func(key string, val []byte) error {
+		if key == "vocab" {
+			vocabRaw = val
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("%w: %s model: %v", ErrInvalid, what, err)
+	}
+	if vocabRaw == nil || isNull(vocabRaw) {
+		return nil, fmt.Errorf("%w: %s model has no vocab", ErrInvalid, what)
+	}
+	return vocabRaw, nil
+}

@@ -369,17 +369,9 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 	if err := unmarshalSmall(raw, &c); err != nil {
 		return nil, fmt.Errorf("%w: Unigram model: %v", ErrInvalid, err)
 	}
-	var vocabRaw []byte
-	if err := jsonFields(raw, func(key string, val []byte) error {
-		if key == "vocab" {
-			vocabRaw = val
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("%w: Unigram model: %v", ErrInvalid, err)
-	}
-	if vocabRaw == nil || isNull(vocabRaw) {
-		return nil, fmt.Errorf("%w: Unigram model has no vocab", ErrInvalid)
+	vocabRaw, err := modelVocab(raw, "Unigram")
+	if err != nil {
+		return nil, err
 	}
 	pieces, scores, err := jsonUnigramVocab(vocabRaw)
 	if err != nil {

@@ -39,17 +39,9 @@ func parseWordLevel(raw json.RawMessage) (model, error) {
 	if err := unmarshalSmall(raw, &c); err != nil {
 		return nil, fmt.Errorf("%w: WordLevel model: %v", ErrInvalid, err)
 	}
-	var vocabRaw []byte
-	if err := jsonFields(raw, func(key string, val []byte) error {
-		if key == "vocab" {
-			vocabRaw = val
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("%w: WordLevel model: %v", ErrInvalid, err)
-	}
-	if vocabRaw == nil || isNull(vocabRaw) {
-		return nil, fmt.Errorf("%w: WordLevel model has no vocab", ErrInvalid)
+	vocabRaw, err := modelVocab(raw, "WordLevel")
+	if err != nil {
+		return nil, err
 	}
 	// Read by hand (as BPE's), for load time on large vocabularies.
 	m, err := jsonVocab(vocabRaw)
