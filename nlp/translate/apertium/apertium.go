@@ -15,11 +15,11 @@
 package apertium
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,42 +91,30 @@ type Pair struct {
 
 // engine is the translate.Engine over one APY server.
 type engine struct {
-	base     *url.URL
-	client   *http.Client
+	call     translate.ServerCall
 	maxChars int
 	batch    int
-	ttl      time.Duration
-
-	mu      sync.Mutex
-	pairs   []Pair
-	fetched time.Time
+	pairs    translate.Listing[[]Pair]
 }
 
 func newEngine(cfg Config) (*engine, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("apertium: URL %q: want an http(s) URL of an APY server, like http://127.0.0.1:2737", cfg.URL)
+	u, err := translate.ServerURL(cfg.URL, "apertium", "an APY server", "http://127.0.0.1:2737")
+	if err != nil {
+		return nil, err
 	}
 	if cfg.MaxChars < 0 || cfg.BatchSize < 0 || cfg.Timeout < 0 || cfg.PairsTTL < 0 {
 		return nil, fmt.Errorf("apertium: Config MaxChars %d, BatchSize %d, Timeout %s, PairsTTL %s: want ≥ 0", cfg.MaxChars, cfg.BatchSize, cfg.Timeout, cfg.PairsTTL)
 	}
-	e := &engine{base: u, client: cfg.Client, maxChars: cfg.MaxChars, batch: cfg.BatchSize, ttl: cfg.PairsTTL}
-	if e.maxChars == 0 {
-		e.maxChars = MaxCharsDefault
+	e := &engine{
+		call: translate.ServerCall{
+			Client: translate.HTTPClient(cfg.Client, cfg.Timeout, TimeoutDefault), Base: u,
+			Server: "APY's", MaxResponse: maxResponseBytes, Message: apyMessage,
+			Unsupported: func(msg string) bool { return strings.Contains(msg, "pair is not installed") },
+		},
+		maxChars: cmp.Or(cfg.MaxChars, MaxCharsDefault),
+		batch:    cmp.Or(cfg.BatchSize, BatchSizeDefault),
 	}
-	if e.batch == 0 {
-		e.batch = BatchSizeDefault
-	}
-	if e.ttl == 0 {
-		e.ttl = PairsTTLDefault
-	}
-	if e.client == nil {
-		t := cfg.Timeout
-		if t == 0 {
-			t = TimeoutDefault
-		}
-		e.client = &http.Client{Timeout: t}
-	}
+	e.pairs.TTL = cmp.Or(cfg.PairsTTL, PairsTTLDefault)
 	return e, nil
 }
 
@@ -134,26 +122,18 @@ func (e *engine) Name() string { return Name }
 
 // Pairs returns the server's pairs, fetched at most once per PairsTTL.
 func (e *engine) Pairs(ctx context.Context) ([]Pair, error) {
-	e.mu.Lock()
-	if e.pairs != nil && time.Since(e.fetched) < e.ttl {
-		p := e.pairs
-		e.mu.Unlock()
-		return p, nil
-	}
-	e.mu.Unlock()
-	var body struct {
-		ResponseData []Pair `json:"responseData"`
-	}
-	if err := e.call(ctx, http.MethodGet, "/listPairs", nil, &body); err != nil {
-		return nil, fmt.Errorf("listing pairs: %w", err)
-	}
-	if body.ResponseData == nil {
-		body.ResponseData = []Pair{}
-	}
-	e.mu.Lock()
-	e.pairs, e.fetched = body.ResponseData, time.Now()
-	e.mu.Unlock()
-	return body.ResponseData, nil
+	return e.pairs.Get(ctx, func(ctx context.Context) ([]Pair, error) {
+		var body struct {
+			ResponseData []Pair `json:"responseData"`
+		}
+		if err := e.call.Do(ctx, http.MethodGet, "/listPairs", nil, "", &body); err != nil {
+			return nil, fmt.Errorf("listing pairs: %w", err)
+		}
+		if body.ResponseData == nil {
+			body.ResponseData = []Pair{}
+		}
+		return body.ResponseData, nil
+	})
 }
 
 // Pair finds the server's pair from src into English: its source is
@@ -246,7 +226,7 @@ func (e *engine) translate(ctx context.Context, code, text string) (string, erro
 			TranslatedText *string `json:"translatedText"`
 		} `json:"responseData"`
 	}
-	if err := e.call(ctx, http.MethodPost, "/translate", form, &body); err != nil {
+	if err := e.call.Do(ctx, http.MethodPost, "/translate", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", &body); err != nil {
 		return "", err
 	}
 	if body.ResponseData.TranslatedText == nil {
@@ -263,53 +243,9 @@ type apyError struct {
 	Explanation string `json:"explanation"`
 }
 
-// call makes one request and decodes the JSON answer into v. A 400 for a
-// pair the server lacks matches translate.ErrUnsupported; other 4xx
-// answers translate.ErrRejected (not retried); 5xx and transport errors
-// are plain (retried).
-func (e *engine) call(ctx context.Context, method, path string, form url.Values, v any) error {
-	u := e.base.JoinPath(path)
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, u.Path, err)
-	}
-	if len(b) > maxResponseBytes {
-		return fmt.Errorf("%w: %s %s: answer over %d bytes", translate.ErrRejected, method, u.Path, maxResponseBytes)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var ae apyError
-		_ = json.Unmarshal(b, &ae)
-		msg := ae.Explanation
-		if msg == "" {
-			msg = strings.TrimSpace(string(b[:min(len(b), 200)]))
-		}
-		err := fmt.Errorf("%s %s: %s: %s", method, u.Path, resp.Status, msg)
-		switch {
-		case resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "pair is not installed"):
-			return fmt.Errorf("%w (%v)", translate.ErrUnsupported, err)
-		case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout:
-			return fmt.Errorf("%w: %v", translate.ErrRejected, err)
-		}
-		return err
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: %s %s: answer is not APY's JSON: %v", translate.ErrRejected, method, u.Path, err)
-	}
-	return nil
+// apyMessage is the explanation in APY's error body.
+func apyMessage(b []byte) string {
+	var ae apyError
+	_ = json.Unmarshal(b, &ae)
+	return ae.Explanation
 }

@@ -12,15 +12,13 @@ package libretranslate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/masx-ai/masx/nlp/translate"
@@ -71,33 +69,22 @@ type Config struct {
 
 // New returns the LibreTranslate Translator.
 func New(cfg Config) (*translate.Chunked, error) {
-	u, err := url.Parse(strings.TrimSpace(cfg.URL))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("libretranslate: URL %q: want an http(s) URL of a LibreTranslate server, like http://127.0.0.1:5000", cfg.URL)
+	u, err := translate.ServerURL(cfg.URL, "libretranslate", "a LibreTranslate server", "http://127.0.0.1:5000")
+	if err != nil {
+		return nil, err
 	}
 	if cfg.MaxChars < 0 || cfg.BatchSize < 0 || cfg.Timeout < 0 || cfg.LanguagesTTL < 0 {
 		return nil, fmt.Errorf("libretranslate: Config MaxChars %d, BatchSize %d, Timeout %s, LanguagesTTL %s: want ≥ 0", cfg.MaxChars, cfg.BatchSize, cfg.Timeout, cfg.LanguagesTTL)
 	}
-	e := &engine{base: u, key: cfg.APIKey, client: cfg.Client, ttl: cfg.LanguagesTTL}
-	if e.ttl == 0 {
-		e.ttl = LanguagesTTLDefault
-	}
-	if e.client == nil {
-		t := cfg.Timeout
-		if t == 0 {
-			t = TimeoutDefault
-		}
-		e.client = &http.Client{Timeout: t}
-	}
-	mc, bs := cfg.MaxChars, cfg.BatchSize
-	if mc == 0 {
-		mc = MaxCharsDefault
-	}
-	if bs == 0 {
-		bs = BatchSizeDefault
-	}
-	return translate.NewChunked(e, translate.ChunkConfig{MaxChars: mc, BatchSize: bs, Retries: cfg.Retries,
-		RetryInitial: cfg.RetryInitial, RetryMax: cfg.RetryMax})
+	e := &engine{key: cfg.APIKey, call: translate.ServerCall{
+		Client: translate.HTTPClient(cfg.Client, cfg.Timeout, TimeoutDefault), Base: u,
+		Server: "LibreTranslate's", MaxResponse: maxResponseBytes, Message: errorMessage,
+		Unsupported: func(msg string) bool { return strings.Contains(msg, "is not supported") },
+	}}
+	e.langs.TTL = cmp.Or(cfg.LanguagesTTL, LanguagesTTLDefault)
+	return translate.NewChunked(e, translate.ChunkConfig{
+		MaxChars: cmp.Or(cfg.MaxChars, MaxCharsDefault), BatchSize: cmp.Or(cfg.BatchSize, BatchSizeDefault),
+		Retries: cfg.Retries, RetryInitial: cfg.RetryInitial, RetryMax: cfg.RetryMax})
 }
 
 // Language is one entry of GET /languages.
@@ -108,38 +95,25 @@ type Language struct {
 }
 
 type engine struct {
-	base   *url.URL
-	key    string
-	client *http.Client
-	ttl    time.Duration
-
-	mu      sync.Mutex
-	langs   []Language
-	fetched time.Time
+	key   string
+	call  translate.ServerCall
+	langs translate.Listing[[]Language]
 }
 
 func (e *engine) Name() string { return Name }
 
 // languages returns GET /languages, fetched at most once per TTL.
 func (e *engine) languages(ctx context.Context) ([]Language, error) {
-	e.mu.Lock()
-	if e.langs != nil && time.Since(e.fetched) < e.ttl {
-		l := e.langs
-		e.mu.Unlock()
-		return l, nil
-	}
-	e.mu.Unlock()
-	var ls []Language
-	if err := e.call(ctx, http.MethodGet, "/languages", nil, &ls); err != nil {
-		return nil, fmt.Errorf("listing languages: %w", err)
-	}
-	if ls == nil {
-		ls = []Language{}
-	}
-	e.mu.Lock()
-	e.langs, e.fetched = ls, time.Now()
-	e.mu.Unlock()
-	return ls, nil
+	return e.langs.Get(ctx, func(ctx context.Context) ([]Language, error) {
+		var ls []Language
+		if err := e.call.Do(ctx, http.MethodGet, "/languages", nil, "", &ls); err != nil {
+			return nil, fmt.Errorf("listing languages: %w", err)
+		}
+		if ls == nil {
+			ls = []Language{}
+		}
+		return ls, nil
+	})
 }
 
 // candidates are the codes a server may use for src: itself, and for
@@ -210,7 +184,7 @@ func (e *engine) Batch(ctx context.Context, code string, texts []string) ([]stri
 	var ans struct {
 		TranslatedText json.RawMessage `json:"translatedText"`
 	}
-	if err := e.call(ctx, http.MethodPost, "/translate", body, &ans); err != nil {
+	if err := e.call.Do(ctx, http.MethodPost, "/translate", bytes.NewReader(body), "application/json", &ans); err != nil {
 		return nil, err
 	}
 	var out []string
@@ -220,61 +194,11 @@ func (e *engine) Batch(ctx context.Context, code string, texts []string) ([]stri
 	return out, nil
 }
 
-// call makes one request and decodes the JSON answer into v. Statuses
-// map as the package comment says: 400 naming an unsupported language
-// matches translate.ErrUnsupported, other 4xx but 408 and 429 match
-// translate.ErrRejected (not retried), the rest are retried.
-func (e *engine) call(ctx context.Context, method, path string, body []byte, v any) error {
-	u := e.base.JoinPath(path)
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return fmt.Errorf("%s %s: reading the answer: %w", method, u.Path, err)
-	}
-	if len(b) > maxResponseBytes {
-		return fmt.Errorf("%w: %s %s: answer over %d bytes", translate.ErrRejected, method, u.Path, maxResponseBytes)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return statusError(method, u.Path, resp, b)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: %s %s: answer is not LibreTranslate's JSON: %v", translate.ErrRejected, method, u.Path, err)
-	}
-	return nil
-}
-
-func statusError(method, path string, resp *http.Response, b []byte) error {
+// errorMessage is the message of LibreTranslate's {"error": …} body.
+func errorMessage(b []byte) string {
 	var ae struct {
 		Error string `json:"error"`
 	}
 	_ = json.Unmarshal(b, &ae)
-	msg := ae.Error
-	if msg == "" {
-		msg = strings.TrimSpace(string(b[:min(len(b), 200)]))
-	}
-	err := fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, msg)
-	code := resp.StatusCode
-	switch {
-	case code == http.StatusBadRequest && strings.Contains(msg, "is not supported"):
-		return fmt.Errorf("%w (%w)", translate.ErrUnsupported, err)
-	case code >= 400 && code < 500 && code != http.StatusTooManyRequests && code != http.StatusRequestTimeout:
-		return fmt.Errorf("%w: %w", translate.ErrRejected, err)
-	}
-	return err
+	return ae.Error
 }
