@@ -81,7 +81,9 @@ func TestServerCallSortsStatuses(t *testing.T) {
 	require.NoError(t, err)
 	c := translate.ServerCall{
 		Client: srv.Client(), Base: base, Server: "the test server's", MaxResponse: 64,
-		Message:     func(b []byte) string { return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(b)), `{"msg":"`), `"}`) },
+		Message: func(b []byte) string {
+			return strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(b)), `{"msg":"`), `"}`)
+		},
 		Unsupported: func(msg string) bool { return msg == "pair missing" },
 	}
 	var v struct{ V string }
