@@ -182,24 +182,7 @@ func (s *Session) Run(ctx context.Context, inputs []Int64Input, outputs []*Float
 		return err
 	}
 
-	var ro *ort.RunOptions
-	if ctx.Done() != nil {
-		if ro, err = ort.NewRunOptions(); err != nil {
-			return fmt.Errorf("running %s: creating run options: %w", s.path, err)
-		}
-		defer ro.Destroy()
-		terminated := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			defer close(terminated)
-			_ = ro.Terminate() // fails only on destroyed options, which cannot happen before we wait below
-		})
-		defer func() {
-			if !stop() {
-				<-terminated // Terminate is running: let it finish before ro.Destroy
-			}
-		}()
-	}
-	if err := s.s.RunWithOptions(vals, outVals, ro); err != nil {
+	if err := RunTerminable(ctx, s.path, func(ro *ort.RunOptions) error { return s.s.RunWithOptions(vals, outVals, ro) }); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("running %s: %w", s.path, ctxErr)
 		}
@@ -405,4 +388,31 @@ func inputNames(ins []Int64Input) []string {
 		r[i] = t.Name
 	}
 	return r
+}
+
+// RunTerminable calls run with ONNX Runtime run options that the end of ctx
+// terminates, so a long Run stops within one kernel instead of finishing;
+// with a ctx that cannot end, run gets nil options. It waits for a
+// Terminate in flight before destroying the options. path names the model
+// in errors. Sessions here and in model/seq2seq run through it.
+func RunTerminable(ctx context.Context, path string, run func(*ort.RunOptions) error) error {
+	if ctx.Done() == nil {
+		return run(nil)
+	}
+	ro, err := ort.NewRunOptions()
+	if err != nil {
+		return fmt.Errorf("running %s: creating run options: %w", path, err)
+	}
+	defer ro.Destroy()
+	terminated := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(terminated)
+		_ = ro.Terminate() // fails only on destroyed options, which cannot happen before we wait below
+	})
+	defer func() {
+		if !stop() {
+			<-terminated // Terminate is running: let it finish before ro.Destroy
+		}
+	}()
+	return run(ro)
 }

@@ -108,24 +108,7 @@ func (s *ortSession) run(ctx context.Context, feeds map[string]ort.Value, output
 			err = fmt.Errorf("running %s: session %w\n%s", s.path, pe, pe.Stack)
 		}
 	}()
-	var ro *ort.RunOptions
-	if ctx.Done() != nil {
-		if ro, err = ort.NewRunOptions(); err != nil {
-			return fmt.Errorf("running %s: creating run options: %w", s.path, err)
-		}
-		defer ro.Destroy()
-		terminated := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			defer close(terminated)
-			_ = ro.Terminate()
-		})
-		defer func() {
-			if !stop() {
-				<-terminated
-			}
-		}()
-	}
-	if err := s.s.RunWithOptions(ins, outputs, ro); err != nil {
+	if err := onnx.RunTerminable(ctx, s.path, func(ro *ort.RunOptions) error { return s.s.RunWithOptions(ins, outputs, ro) }); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("running %s: %w", s.path, ctxErr)
 		}
