@@ -413,22 +413,7 @@ func concat[T any](a, b []T) []T {
 
 // parseTemplatePair reads TemplateProcessing's "pair" template.
 func parseTemplatePair(raw json.RawMessage) pairTemplate {
-	var c struct {
-		Pair []struct {
-			SpecialToken *struct {
-				ID     string `json:"id"`
-				TypeID int64  `json:"type_id"`
-			} `json:"SpecialToken"`
-			Sequence *struct {
-				ID     string `json:"id"`
-				TypeID int64  `json:"type_id"`
-			} `json:"Sequence"`
-		} `json:"pair"`
-		SpecialTokens map[string]struct {
-			IDs    []int64  `json:"ids"`
-			Tokens []string `json:"tokens"`
-		} `json:"special_tokens"`
-	}
+	var c templateJSON
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return pairTemplate{err: fmt.Errorf("%w: TemplateProcessing: %v", ErrInvalid, err)}
 	}

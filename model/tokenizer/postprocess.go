@@ -64,23 +64,7 @@ func parsePostProcessor(raw json.RawMessage) (template, error) {
 	case "Sequence":
 		return parseSequenceProcessing(raw)
 	case "TemplateProcessing":
-		var c struct {
-			Single []struct {
-				SpecialToken *struct {
-					ID     string `json:"id"`
-					TypeID int64  `json:"type_id"`
-				} `json:"SpecialToken"`
-				Sequence *struct {
-					ID     string `json:"id"`
-					TypeID int64  `json:"type_id"`
-				} `json:"Sequence"`
-			} `json:"single"`
-			SpecialTokens map[string]struct {
-				ID     string   `json:"id"`
-				IDs    []int64  `json:"ids"`
-				Tokens []string `json:"tokens"`
-			} `json:"special_tokens"`
-		}
+		var c templateJSON
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("%w: TemplateProcessing: %v", ErrInvalid, err)
 		}
@@ -120,4 +104,29 @@ func parseTokenPair(p [2]json.RawMessage, what string) (templatePiece, error) {
 		return templatePiece{}, fmt.Errorf("%w: %s id: %v", ErrInvalid, what, err)
 	}
 	return templatePiece{ids: []int64{id}, tokens: []string{tok}}, nil
+}
+
+// templateJSON is TemplateProcessing's section: the single and pair
+// templates and the special tokens they name. The single template is read
+// by parsePostProcessor, the pair template by parseTemplatePair.
+type templateJSON struct {
+	Single        []templateItemJSON `json:"single"`
+	Pair          []templateItemJSON `json:"pair"`
+	SpecialTokens map[string]struct {
+		ID     string   `json:"id"`
+		IDs    []int64  `json:"ids"`
+		Tokens []string `json:"tokens"`
+	} `json:"special_tokens"`
+}
+
+// templateItemJSON is one item of a template: a special token or a
+// sequence, each with its type id.
+type templateItemJSON struct {
+	SpecialToken *templateRefJSON `json:"SpecialToken"`
+	Sequence     *templateRefJSON `json:"Sequence"`
+}
+
+type templateRefJSON struct {
+	ID     string `json:"id"`
+	TypeID int64  `json:"type_id"`
 }
