@@ -155,24 +155,10 @@ func (p *precompiled) normalize(s *normalized) {
 			continue
 		}
 		var g []byte
+		var mod bool
 		g, rest, _, state = uniseg.FirstGraphemeCluster(rest, state)
-		if len(g) < 6 {
-			if repl, ok := p.lookup(g); ok {
-				modified = true
-				changes = replaceChanges(changes, utf8.RuneCount(g), repl)
-				continue
-			}
-		}
-		for len(g) > 0 {
-			r, size := utf8.DecodeRune(g)
-			if repl, ok := p.lookup(g[:size]); ok {
-				modified = true
-				changes = replaceChanges(changes, 1, repl)
-			} else {
-				changes = append(changes, change{r: r})
-			}
-			g = g[size:]
-		}
+		changes, mod = p.cluster(changes, g)
+		modified = modified || mod
 	}
 	buf.changes = changes
 	if modified {
@@ -182,6 +168,30 @@ func (p *precompiled) normalize(s *normalized) {
 		// Do not pin a huge text's buffers in the pool.
 		buf.text, buf.changes = nil, nil
 	}
+}
+
+// cluster appends the changes of one grapheme cluster g, as spm_precompiled
+// normalizes it: a cluster under 6 bytes is looked up whole; otherwise, or
+// when it has no rule, each character is looked up alone. It reports
+// whether anything was replaced.
+func (p *precompiled) cluster(changes []change, g []byte) ([]change, bool) {
+	if len(g) < 6 {
+		if repl, ok := p.lookup(g); ok {
+			return replaceChanges(changes, utf8.RuneCount(g), repl), true
+		}
+	}
+	modified := false
+	for len(g) > 0 {
+		r, size := utf8.DecodeRune(g)
+		if repl, ok := p.lookup(g[:size]); ok {
+			modified = true
+			changes = replaceChanges(changes, 1, repl)
+		} else {
+			changes = append(changes, change{r: r})
+		}
+		g = g[size:]
+	}
+	return changes, modified
 }
 
 // precompiledKeepBytes is the largest text whose buffers are pooled.

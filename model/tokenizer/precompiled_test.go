@@ -155,24 +155,10 @@ func segmentedNormalize(p *precompiled, s *normalized) {
 	state := -1
 	for rest := text; len(rest) > 0; {
 		var g []byte
+		var mod bool
 		g, rest, _, state = uniseg.FirstGraphemeCluster(rest, state)
-		if len(g) < 6 {
-			if repl, ok := p.lookup(g); ok {
-				modified = true
-				changes = replaceChanges(changes, utf8.RuneCount(g), repl)
-				continue
-			}
-		}
-		for len(g) > 0 {
-			r, size := utf8.DecodeRune(g)
-			if repl, ok := p.lookup(g[:size]); ok {
-				modified = true
-				changes = replaceChanges(changes, 1, repl)
-			} else {
-				changes = append(changes, change{r: r})
-			}
-			g = g[size:]
-		}
+		changes, mod = p.cluster(changes, g)
+		modified = modified || mod
 	}
 	if modified {
 		s.transform(changes, 0)
